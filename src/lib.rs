@@ -7,3 +7,4 @@
 pub mod db;
 pub mod ephemeral;
 pub mod plan;
+pub mod suite;

@@ -1,0 +1,51 @@
+//! Durations as PostgreSQL writes them in settings: `30s`, `500ms`, `2min`, `1h`; a bare number
+//! means milliseconds, as for `statement_timeout`.
+
+use std::time::Duration;
+
+/// Parses a duration; the error says what forms are accepted.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| bad(text))?;
+    let millis = match unit.trim() {
+        "" | "ms" => value,
+        "s" => value * 1e3,
+        "min" => value * 60e3,
+        "h" => value * 3600e3,
+        "d" => value * 86_400e3,
+        _ => return Err(bad(text)),
+    };
+    if !millis.is_finite() || millis > 1e12 {
+        return Err(bad(text));
+    }
+    Ok(Duration::from_micros((millis * 1e3).round() as u64))
+}
+
+fn bad(text: &str) -> String {
+    format!("`{text}` is not a duration; write e.g. \"30s\", \"500ms\", \"2min\" or \"1h\" (0 = no limit)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_postgres_units() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5 s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn rejects_other_text_with_a_hint() {
+        for bad in ["", "fast", "10 parsecs", "-1s", "1e400s"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.contains("is not a duration"), "{bad}: {err}");
+        }
+    }
+}

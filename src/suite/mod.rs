@@ -1,0 +1,208 @@
+//! The suite file: what a migration promised, as TOML. Parsing, defaults and validation live
+//! here; every mistake is reported with the file, line and column and what to change, and an
+//! unknown key is an error (a typo must never silently pass).
+
+mod duration;
+mod raw;
+pub mod sql;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use duration::parse_duration;
+
+/// The file name looked for when the suite path is a directory (or not given at all).
+pub const SUITE_FILE_NAME: &str = "pgvet.toml";
+/// Suite and query files larger than this are refused: they are hand-written text.
+const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// More timed runs than this is a typo, not a benchmark.
+pub const MAX_RUNS: u32 = 100_000;
+
+/// A validated suite, ready to run.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub path: PathBuf,
+    pub settings: Settings,
+    pub indexes: Vec<ExpectedIndex>,
+    pub queries: Vec<Query>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub schema: String,
+    pub min_rows: u64,
+    pub runs: u32,
+    pub warmup: u32,
+    pub statement_timeout: Duration,
+    pub lock_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            schema: "public".into(),
+            min_rows: 1000,
+            runs: 5,
+            warmup: 1,
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// An index the migration should have created (or, with `absent`, dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedIndex {
+    pub name: String,
+    pub table: String,
+    pub schema: String,
+    /// Key columns in order; an expression compares as PostgreSQL prints it.
+    pub columns: Option<Vec<String>>,
+    pub unique: bool,
+    pub absent: bool,
+}
+
+/// What a query's plan is expected to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// No sequential scan on a large relation, and an index usable on a small one.
+    Index,
+    /// Measure only.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub name: String,
+    pub sql: String,
+    /// Where the SQL came from: the query file, or the suite file for inline SQL.
+    pub source: PathBuf,
+    pub expect: Expect,
+    pub allow_seq_scan: Vec<String>,
+    pub writes: bool,
+    pub metric: Option<String>,
+    pub baseline_ms: Option<f64>,
+    pub target_ms: Option<f64>,
+}
+
+impl Query {
+    /// The label this query carries in the metrics table.
+    pub fn metric_label(&self) -> &str {
+        self.metric.as_deref().unwrap_or(&self.name)
+    }
+
+    /// Whether the query gets a row in the metrics table.
+    pub fn has_metric(&self) -> bool {
+        self.metric.is_some() || self.baseline_ms.is_some() || self.target_ms.is_some()
+    }
+}
+
+/// A problem with the suite: where it is and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    #[error("{}: {message}", location(path, *line, *column))]
+    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{message}")]
+    NotFound { message: String },
+}
+
+fn location(path: &Path, line: usize, column: usize) -> String {
+    if line == 0 { path.display().to_string() } else { format!("{}:{line}:{column}", path.display()) }
+}
+
+impl SuiteError {
+    pub(crate) fn at(path: &Path, text: &str, offset: Option<usize>, message: impl Into<String>) -> Self {
+        let (line, column) = offset.map_or((0, 0), |o| line_column(text, o));
+        SuiteError::Invalid { path: path.to_path_buf(), line, column, message: message.into() }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let offset = (0..=offset).rev().find(|&o| text.is_char_boundary(o)).unwrap_or(0);
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// Where the suite file is: PATH itself, `PATH/pgvet.toml` for a directory, or `./pgvet.toml`.
+pub fn locate(path: Option<&Path>) -> Result<PathBuf, SuiteError> {
+    let given = path.unwrap_or(Path::new("."));
+    let file = if given.is_dir() { given.join(SUITE_FILE_NAME) } else { given.to_path_buf() };
+    if file.is_file() {
+        return Ok(file);
+    }
+    let message = match path {
+        None => format!(
+            "no suite file: ./{SUITE_FILE_NAME} does not exist; pass a suite file or a directory holding {SUITE_FILE_NAME} (e.g. `pgvet check queries/codetune`)"
+        ),
+        Some(_) if given.is_dir() => {
+            format!("{} holds no {SUITE_FILE_NAME}; pass the suite file itself or create one", given.display())
+        }
+        Some(_) => format!("suite file {} does not exist", given.display()),
+    };
+    Err(SuiteError::NotFound { message })
+}
+
+/// Reads and validates the suite at `path` (a file, or a directory holding `pgvet.toml`).
+pub fn load(path: Option<&Path>) -> Result<Suite, SuiteError> {
+    let file = locate(path)?;
+    let text = read_text(&file)?;
+    raw::parse(&file, &text)
+}
+
+/// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
+pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
+    let read_err = |source| SuiteError::Read { path: path.to_path_buf(), source };
+    let size = std::fs::metadata(path).map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(SuiteError::at(
+            path,
+            "",
+            None,
+            format!("file is {size} bytes; pgvet reads suite and query files of at most {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(read_err)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+        SuiteError::at(path, &text, Some(valid), "not valid UTF-8 text; save the file as UTF-8")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_column_counts_characters_from_one() {
+        let text = "a = 1\nné = 2\n";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 9), (2, 3));
+    }
+
+    #[test]
+    fn locate_explains_a_missing_suite() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = locate(Some(dir.path())).unwrap_err().to_string();
+        assert!(err.contains("holds no pgvet.toml"), "{err}");
+        let err = locate(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_names_the_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgvet.toml");
+        std::fs::write(&file, b"[settings]\nschema = \"\xff\"\n").unwrap();
+        let err = load(Some(&file)).unwrap_err().to_string();
+        assert!(err.ends_with("pgvet.toml:2:11: not valid UTF-8 text; save the file as UTF-8"), "{err}");
+    }
+}

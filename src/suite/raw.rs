@@ -1,0 +1,369 @@
+//! The suite file as written (serde structures with positions) and its conversion into a
+//! validated [`Suite`]. Only this file knows the TOML layout.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    ExpectedIndex, Expect, MAX_RUNS, Query, Settings, Suite, SuiteError, parse_duration, read_text, sql,
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    #[serde(default)]
+    settings: Option<Spanned<RawSettings>>,
+    #[serde(default, rename = "index")]
+    indexes: Vec<Spanned<RawIndex>>,
+    #[serde(default, rename = "query")]
+    queries: Vec<Spanned<RawQuery>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    schema: Option<String>,
+    min_rows: Option<Spanned<i64>>,
+    runs: Option<Spanned<i64>>,
+    warmup: Option<Spanned<i64>>,
+    statement_timeout: Option<Spanned<RawDuration>>,
+    lock_timeout: Option<Spanned<RawDuration>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDuration {
+    Text(String),
+    Millis(i64),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndex {
+    name: Spanned<String>,
+    table: String,
+    schema: Option<String>,
+    columns: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    unique: bool,
+    #[serde(default)]
+    absent: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuery {
+    name: Spanned<String>,
+    file: Option<Spanned<String>>,
+    sql: Option<Spanned<String>>,
+    #[serde(default = "default_expect")]
+    expect: Expect,
+    #[serde(default)]
+    allow_seq_scan: Vec<String>,
+    #[serde(default)]
+    writes: bool,
+    metric: Option<String>,
+    baseline_ms: Option<Spanned<f64>>,
+    target_ms: Option<Spanned<f64>>,
+}
+
+fn default_expect() -> Expect {
+    Expect::Index
+}
+
+/// Parses and validates suite text read from `path`.
+pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
+    let raw: RawSuite = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().replace('\n', " ");
+        SuiteError::at(path, text, e.span().map(|s| s.start), message)
+    })?;
+    let at = |offset: usize, message: String| SuiteError::at(path, text, Some(offset), message);
+
+    let settings = settings(raw.settings, &at)?;
+    if raw.indexes.is_empty() && raw.queries.is_empty() {
+        return Err(SuiteError::at(path, text, None, "the suite checks nothing: add an [[index]] or a [[query]]"));
+    }
+    let mut seen = HashSet::new();
+    let mut indexes = Vec::new();
+    for entry in raw.indexes {
+        let index = index(entry.into_inner(), &settings, &at)?;
+        let key = (index.schema.clone(), index.name.clone());
+        if !seen.insert(key) {
+            return Err(at(0, format!("index {}.{} is listed twice", index.schema, index.name)));
+        }
+        indexes.push(index);
+    }
+    let mut names = HashSet::new();
+    let mut queries = Vec::new();
+    for entry in raw.queries {
+        let start = entry.span().start;
+        let query = query(entry.into_inner(), path, &at)?;
+        if !names.insert(query.name.clone()) {
+            return Err(at(start, format!("a query named \"{}\" is already listed; names must be unique", query.name)));
+        }
+        queries.push(query);
+    }
+    Ok(Suite { path: path.to_path_buf(), settings, indexes, queries })
+}
+
+type At<'a> = dyn Fn(usize, String) -> SuiteError + 'a;
+
+fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
+    let mut settings = Settings::default();
+    let Some(raw) = raw.map(Spanned::into_inner) else { return Ok(settings) };
+    if let Some(schema) = raw.schema {
+        settings.schema = non_empty(schema, "settings.schema", 0, at)?;
+    }
+    if let Some(v) = raw.min_rows {
+        settings.min_rows = bounded(&v, "min_rows", 0, i64::MAX, at)? as u64;
+    }
+    if let Some(v) = raw.runs {
+        settings.runs = bounded(&v, "runs", 1, MAX_RUNS as i64, at)? as u32;
+    }
+    if let Some(v) = raw.warmup {
+        settings.warmup = bounded(&v, "warmup", 0, MAX_RUNS as i64, at)? as u32;
+    }
+    if let Some(v) = raw.statement_timeout {
+        settings.statement_timeout = duration(&v, at)?;
+    }
+    if let Some(v) = raw.lock_timeout {
+        settings.lock_timeout = duration(&v, at)?;
+    }
+    Ok(settings)
+}
+
+fn bounded(value: &Spanned<i64>, key: &str, min: i64, max: i64, at: &At) -> Result<i64, SuiteError> {
+    let v = *value.get_ref();
+    if v < min || v > max {
+        return Err(at(value.span().start, format!("{key} = {v} is out of range; use a whole number from {min} to {max}")));
+    }
+    Ok(v)
+}
+
+fn duration(value: &Spanned<RawDuration>, at: &At) -> Result<std::time::Duration, SuiteError> {
+    let parsed = match value.get_ref() {
+        RawDuration::Text(t) => parse_duration(t),
+        RawDuration::Millis(ms) if *ms >= 0 => Ok(std::time::Duration::from_millis(*ms as u64)),
+        RawDuration::Millis(ms) => Err(format!("{ms} is negative; write e.g. \"30s\" (0 = no limit)")),
+    };
+    parsed.map_err(|m| at(value.span().start, m))
+}
+
+fn non_empty(value: String, key: &str, offset: usize, at: &At) -> Result<String, SuiteError> {
+    if value.trim().is_empty() {
+        return Err(at(offset, format!("{key} is empty")));
+    }
+    Ok(value)
+}
+
+fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, SuiteError> {
+    let offset = raw.name.span().start;
+    let name = non_empty(raw.name.into_inner(), "index name", offset, at)?;
+    let table = non_empty(raw.table, &format!("table of index {name}"), offset, at)?;
+    if raw.absent && (raw.columns.is_some() || raw.unique) {
+        return Err(at(offset, format!("index {name} is `absent = true` and also describes columns or unique; an absent index has no shape to check — drop those keys")));
+    }
+    let columns = match raw.columns {
+        Some(c) if c.get_ref().is_empty() => {
+            return Err(at(c.span().start, format!("columns of index {name} is empty; list the key columns in order, or leave the key out")));
+        }
+        c => c.map(Spanned::into_inner),
+    };
+    Ok(ExpectedIndex {
+        name,
+        table,
+        schema: raw.schema.unwrap_or_else(|| settings.schema.clone()),
+        columns,
+        unique: raw.unique,
+        absent: raw.absent,
+    })
+}
+
+fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError> {
+    let offset = raw.name.span().start;
+    let name = non_empty(raw.name.into_inner(), "query name", offset, at)?;
+    let (sql_text, source) = match (raw.file, raw.sql) {
+        (Some(_), Some(s)) => {
+            return Err(at(s.span().start, format!("query \"{name}\" has both `file` and `sql`; keep one")));
+        }
+        (None, None) => {
+            return Err(at(offset, format!("query \"{name}\" has no SQL; add `file = \"query.sql\"` (relative to the suite file) or `sql = \"SELECT …\"`")));
+        }
+        (Some(file), None) => {
+            let path = suite_path.parent().unwrap_or(Path::new(".")).join(file.get_ref());
+            let text = read_text(&path).map_err(|e| match e {
+                SuiteError::Read { source, .. } => at(file.span().start, format!("query file {}: {source}", path.display())),
+                other => other,
+            })?;
+            (text, path)
+        }
+        (None, Some(s)) => (s.into_inner(), suite_path.to_path_buf()),
+    };
+    let sql = single_statement(&name, &sql_text, &source, suite_path, offset, at)?;
+    for (key, value) in [("baseline_ms", &raw.baseline_ms), ("target_ms", &raw.target_ms)] {
+        if let Some(v) = value.as_ref().filter(|v| !(*v.get_ref() > 0.0 && v.get_ref().is_finite())) {
+            return Err(at(v.span().start, format!("{key} of query \"{name}\" must be a positive number of milliseconds")));
+        }
+    }
+    Ok(Query {
+        name,
+        sql,
+        source,
+        expect: raw.expect,
+        allow_seq_scan: raw.allow_seq_scan,
+        writes: raw.writes,
+        metric: raw.metric,
+        baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
+        target_ms: raw.target_ms.map(Spanned::into_inner),
+    })
+}
+
+/// The one statement of a query; a second one is refused with its location.
+fn single_statement(
+    name: &str,
+    text: &str,
+    source: &PathBuf,
+    suite_path: &Path,
+    offset: usize,
+    at: &At,
+) -> Result<String, SuiteError> {
+    let mut statements = sql::statements(text).into_iter();
+    let Some(first) = statements.next() else {
+        return Err(at(offset, format!("query \"{name}\" holds no SQL statement")));
+    };
+    if let Some(second) = statements.next() {
+        let message = format!(
+            "query \"{name}\" holds more than one statement (a second starts on line {}); pgvet times one statement per query — split it into separate [[query]] entries",
+            second.line
+        );
+        return Err(if source.as_path() == suite_path {
+            at(offset, message)
+        } else {
+            SuiteError::Invalid { path: source.clone(), line: second.line, column: 1, message }
+        });
+    }
+    Ok(first.text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Suite, SuiteError> {
+        parse(Path::new("suite/pgvet.toml"), text)
+    }
+
+    fn err(text: &str) -> String {
+        parse_str(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn defaults_fill_what_is_not_written() {
+        let suite = parse_str("[[index]]\nname = \"ix_a\"\ntable = \"t\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 1;\"\n").unwrap();
+        assert_eq!(suite.settings, Settings::default());
+        assert_eq!(suite.indexes[0].schema, "public");
+        let q = &suite.queries[0];
+        assert_eq!((q.sql.as_str(), q.expect, q.writes), ("SELECT 1", Expect::Index, false));
+        assert_eq!(q.metric_label(), "q");
+        assert!(!q.has_metric());
+    }
+
+    #[test]
+    fn settings_are_read_with_durations() {
+        let suite = parse_str(
+            "[settings]\nschema = \"app\"\nmin_rows = 10\nruns = 3\nwarmup = 0\nstatement_timeout = \"2min\"\nlock_timeout = 100\n[[index]]\nname = \"i\"\ntable = \"t\"\n",
+        )
+        .unwrap();
+        let s = suite.settings;
+        assert_eq!((s.schema.as_str(), s.min_rows, s.runs, s.warmup), ("app", 10, 3, 0));
+        assert_eq!(s.statement_timeout.as_secs(), 120);
+        assert_eq!(s.lock_timeout.as_millis(), 100);
+        assert_eq!(suite.indexes[0].schema, "app");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_with_its_position() {
+        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\ncolums = [\"a\"]\n");
+        assert!(e.starts_with("suite/pgvet.toml:4:1: unknown field `colums`"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_names_line_and_column() {
+        let e = err("[settings]\nruns = = 3\n");
+        assert!(e.starts_with("suite/pgvet.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn absurd_runs_are_refused() {
+        let e = err("[settings]\nruns = 1000000000\n[[index]]\nname = \"i\"\ntable = \"t\"\n");
+        assert!(e.contains("suite/pgvet.toml:2:8: runs = 1000000000 is out of range"), "{e}");
+        assert!(err("[settings]\nruns = 0\n[[index]]\nname = \"i\"\ntable = \"t\"\n").contains("out of range"));
+    }
+
+    #[test]
+    fn a_bad_duration_says_what_to_write() {
+        let e = err("[settings]\nstatement_timeout = \"soon\"\n[[index]]\nname = \"i\"\ntable = \"t\"\n");
+        assert!(e.contains(":2:21: `soon` is not a duration"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_suite_checks_nothing() {
+        assert!(err("[settings]\nruns = 2\n").contains("the suite checks nothing"));
+    }
+
+    #[test]
+    fn query_needs_exactly_one_source() {
+        assert!(err("[[query]]\nname = \"q\"\n").contains("has no SQL"));
+        assert!(err("[[query]]\nname = \"q\"\nfile = \"a.sql\"\nsql = \"SELECT 1\"\n").contains("has both `file` and `sql`"));
+    }
+
+    #[test]
+    fn inline_sql_with_two_statements_is_refused() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1; DELETE FROM t\"\n");
+        assert!(e.contains("holds more than one statement"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_query_file_is_reported_at_the_file_key() {
+        let e = err("[[query]]\nname = \"q\"\nfile = \"nope.sql\"\n");
+        assert!(e.starts_with("suite/pgvet.toml:3:8: query file suite/nope.sql:"), "{e}");
+    }
+
+    #[test]
+    fn a_multi_statement_query_file_names_the_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("two.sql"), "SELECT 1;\n-- and then\nDELETE FROM t;\n").unwrap();
+        let suite = dir.path().join("pgvet.toml");
+        let e = parse(&suite, "[[query]]\nname = \"q\"\nfile = \"two.sql\"\n").unwrap_err().to_string();
+        assert!(e.contains("two.sql:3:1: query \"q\" holds more than one statement"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_names_are_refused() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 2\"\n");
+        assert!(e.contains("already listed"), "{e}");
+        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
+        assert!(e.contains("listed twice"), "{e}");
+    }
+
+    #[test]
+    fn absent_with_a_shape_is_contradictory() {
+        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\nabsent = true\nunique = true\n");
+        assert!(e.contains("absent = true"), "{e}");
+    }
+
+    #[test]
+    fn expect_takes_index_or_any_only() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\nexpect = \"seq\"\n");
+        assert!(e.contains("unknown variant `seq`"), "{e}");
+    }
+
+    #[test]
+    fn targets_must_be_positive() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_ms = -5\n");
+        assert!(e.contains("target_ms of query \"q\" must be a positive number"), "{e}");
+    }
+}

@@ -1,0 +1,185 @@
+//! A small SQL lexer that finds statement boundaries, so that a query file holding more than one
+//! statement is refused before anything runs. It knows what can hide a `;`: quoted strings
+//! (standard, `E''` escapes), quoted identifiers, dollar quoting and both comment styles.
+
+/// One statement of a query file: its text from its first token (leading comments dropped) to
+/// before its `;`, and where it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub text: String,
+    /// 1-based line of the statement's first non-blank, non-comment character.
+    pub line: usize,
+}
+
+/// Splits SQL text into the statements it holds. Statements made only of blanks and comments
+/// are dropped; an unterminated quote or comment simply runs to the end of the text (the server
+/// will report it).
+pub fn statements(sql: &str) -> Vec<Statement> {
+    let bytes = sql.as_bytes();
+    let mut out = Vec::new();
+    let mut first_code: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let skip_to = match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => Some(line_comment_end(bytes, i)),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => Some(block_comment_end(bytes, i)),
+            _ => None,
+        };
+        if let Some(end) = skip_to {
+            i = end;
+            continue;
+        }
+        let c = bytes[i];
+        if c == b';' {
+            push_statement(sql, i, first_code, &mut out);
+            first_code = None;
+            i += 1;
+            continue;
+        }
+        if !c.is_ascii_whitespace() && first_code.is_none() {
+            first_code = Some(i);
+        }
+        i = match c {
+            b'\'' => quoted_end(bytes, i, b'\'', escapes_backslash(bytes, i)),
+            b'"' => quoted_end(bytes, i, b'"', false),
+            b'$' => dollar_quote_end(bytes, i).unwrap_or(i + 1),
+            _ => i + 1,
+        };
+    }
+    push_statement(sql, bytes.len(), first_code, &mut out);
+    out
+}
+
+fn push_statement(sql: &str, end: usize, code: Option<usize>, out: &mut Vec<Statement>) {
+    if let Some(code) = code {
+        out.push(Statement {
+            text: sql[code..end].trim().to_string(),
+            line: sql[..code].matches('\n').count() + 1,
+        });
+    }
+}
+
+fn line_comment_end(bytes: &[u8], i: usize) -> usize {
+    bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
+}
+
+/// Block comments nest in PostgreSQL.
+fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+            depth += 1;
+            i += 2;
+        } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+            depth -= 1;
+            i += 2;
+            if depth == 0 {
+                return i;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// An `E'...'` string treats backslash as an escape character.
+fn escapes_backslash(bytes: &[u8], quote: usize) -> bool {
+    quote > 0
+        && matches!(bytes[quote - 1], b'e' | b'E')
+        && (quote < 2 || !(bytes[quote - 2].is_ascii_alphanumeric() || bytes[quote - 2] == b'_'))
+}
+
+/// End (exclusive) of a quoted string or identifier starting at `i`; a doubled quote is a
+/// literal quote.
+fn quoted_end(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
+    let mut j = i + 1;
+    while j < bytes.len() {
+        if backslash && bytes[j] == b'\\' {
+            j += 2;
+        } else if bytes[j] == quote {
+            if bytes.get(j + 1) == Some(&quote) {
+                j += 2;
+            } else {
+                return j + 1;
+            }
+        } else {
+            j += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// End of a `$tag$ ... $tag$` string starting at `i`, or None when `$` starts no dollar quote
+/// (a positional parameter such as `$1`, or part of an identifier).
+fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
+    if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
+        return None;
+    }
+    let tag_len = bytes[i + 1..].iter().position(|&b| b == b'$')?;
+    let tag = &bytes[i + 1..i + 1 + tag_len];
+    let valid_tag = tag.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+        && !tag.first().is_some_and(u8::is_ascii_digit);
+    if !valid_tag {
+        return None;
+    }
+    let delimiter = &bytes[i..i + tag_len + 2];
+    let body = i + delimiter.len();
+    let close = bytes[body..].windows(delimiter.len()).position(|w| w == delimiter);
+    Some(close.map_or(bytes.len(), |p| body + p + delimiter.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<String> {
+        statements(sql).into_iter().map(|s| s.text).collect()
+    }
+
+    #[test]
+    fn one_statement_with_trailing_semicolon_and_comments() {
+        let sql = "-- Test 1\nSELECT * FROM t WHERE a = 1;\n-- done\n";
+        assert_eq!(statements(sql), vec![Statement { text: "SELECT * FROM t WHERE a = 1".into(), line: 2 }]);
+    }
+
+    #[test]
+    fn two_statements_are_found_with_the_line_of_the_second() {
+        let found = statements("SELECT 1;\n\nDELETE FROM t;");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].line, 3);
+        assert_eq!(found[1].text, "DELETE FROM t");
+    }
+
+    #[test]
+    fn semicolons_inside_quotes_comments_and_dollar_quotes_do_not_split() {
+        let sql = "SELECT ';', \"a;b\", E'\\';', $$;$$, $fn$ ; $x$ ; $fn$ /* ; /* ; */ ; */ -- ;\n FROM t";
+        assert_eq!(texts(sql).len(), 1);
+    }
+
+    #[test]
+    fn doubled_quotes_stay_inside_the_string() {
+        assert_eq!(texts("SELECT 'it''s; fine'; SELECT 2").len(), 2);
+        assert_eq!(texts("SELECT 'it''s; fine'").len(), 1);
+    }
+
+    #[test]
+    fn positional_parameters_and_identifiers_with_dollar_are_not_quotes() {
+        assert_eq!(texts("SELECT $1, a$b FROM t; SELECT 2").len(), 2);
+    }
+
+    #[test]
+    fn plain_backslash_does_not_escape_in_standard_strings() {
+        assert_eq!(texts("SELECT 'a\\'; SELECT 2").len(), 2);
+    }
+
+    #[test]
+    fn blank_and_comment_only_input_has_no_statement() {
+        assert!(statements("  -- nothing\n/* here */ ;  ; ").is_empty());
+    }
+
+    #[test]
+    fn unterminated_quote_runs_to_the_end() {
+        assert_eq!(texts("SELECT 'abc; SELECT 2").len(), 1);
+    }
+}
