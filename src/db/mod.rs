@@ -1,6 +1,9 @@
 //! Everything that talks to PostgreSQL: libpq-compatible connection settings, TLS, catalog
 //! queries, EXPLAIN and timed runs. Nothing outside this module sends SQL.
 
+pub mod catalog;
 pub mod conninfo;
 pub mod connect;
 pub mod pgpass;
+pub mod session;
+pub mod setup;

@@ -1,0 +1,6 @@
+//! The verdicts. Each check is a pure function from what the suite expects and what the database
+//! showed to a result in the report model; nothing here talks to the server.
+
+pub mod index;
+pub mod scans;
+pub mod target;

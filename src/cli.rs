@@ -1,0 +1,81 @@
+//! The command line as clap sees it: raw flags only. [`crate::config`] turns them into a
+//! validated configuration; nothing here touches files or the network.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every check passed
+  1  a check failed or a query errored
+  2  bad invocation or suite file (the message names the file, line and column)
+  3  cannot connect, or the connection was lost (the message names host, port and user)";
+
+#[derive(Debug, Parser)]
+#[command(name = "pgvet", version, about = "Verify a PostgreSQL database against what a migration promised: \
+expected indexes exist and are valid, benchmark queries use them, and they are as fast as the targets say.",
+    after_help = EXIT_CODES)]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a database against a suite file
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Show pgvet's main job on a throwaway server: the CodeTune migration, before and after
+    #[command(after_help = EXIT_CODES)]
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Suite file, or a directory holding pgvet.toml [default: ./pgvet.toml]
+    pub suite: Option<PathBuf>,
+
+    /// Database: a URL (postgresql://user@host/db) or key=value conninfo; default DATABASE_URL,
+    /// then the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, …) and ~/.pgpass
+    #[arg(long, value_name = "CONNINFO", conflicts_with = "ephemeral")]
+    pub db: Option<String>,
+
+    /// Run against a throwaway server started from the PostgreSQL binaries on this machine
+    #[arg(long)]
+    pub ephemeral: bool,
+
+    /// With --ephemeral: SQL file to apply before checking, in order (repeatable)
+    #[arg(long, value_name = "FILE", requires = "ephemeral")]
+    pub setup: Vec<PathBuf>,
+
+    /// With --ephemeral: leave the server running and print its connection string
+    #[arg(long, requires = "ephemeral")]
+    pub keep: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+
+    /// Write the report to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Leave the throwaway server running afterwards and print its connection string
+    #[arg(long)]
+    pub keep: bool,
+}

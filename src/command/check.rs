@@ -1,0 +1,86 @@
+//! `pgvet check`: load the suite, connect (or start a throwaway server and apply the setup
+//! files), run every check, write the report, exit 0 or 1.
+
+use anyhow::Context;
+
+use crate::cli::CheckArgs;
+use crate::db::connect::{self, Connected};
+use crate::db::conninfo::{ConnSettings, Env};
+use crate::db::setup;
+use crate::ephemeral::{Options, TempServer};
+use crate::exit;
+use crate::output::Destination;
+use crate::progress;
+use crate::report::{self, Report, model::Status};
+use crate::run::{self, Progress, RunContext};
+use crate::suite::{self, Suite};
+
+pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
+    let suite = suite::load(args.suite.as_deref())?;
+    let destination = Destination::open(args.output.output.as_deref())?;
+    let progress = progress::Stderr::new();
+    let report = if args.ephemeral {
+        check_ephemeral(args, &suite, &progress).await?
+    } else {
+        let explicit = args.db.clone().or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
+        let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
+        progress.step(&format!("connecting to {}", settings.redacted()));
+        let connected = connect::connect(&settings).await?;
+        run_on(&connected, &suite, &progress).await?
+    };
+    destination.write(&report::render(&report, args.output.format))?;
+    Ok(status_code(&report))
+}
+
+pub fn status_code(report: &Report) -> u8 {
+    if report.status == Status::Pass { exit::PASS } else { exit::FAIL }
+}
+
+/// Runs the suite on an open connection.
+pub async fn run_on(connected: &Connected, suite: &Suite, progress: &dyn Progress) -> anyhow::Result<Report> {
+    let context = RunContext { server_version: Some(connected.server_version.clone()), database: connected.target.clone() };
+    Ok(run::run(&connected.client, suite, context, progress).await?)
+}
+
+/// Connects to a throwaway server: its own conninfo only, no PG* variables of the user's.
+pub async fn connect_to_server(server: &TempServer) -> anyhow::Result<Connected> {
+    let settings = ConnSettings::resolve(Some(&server.conninfo()), &Env::empty())?;
+    Ok(connect::connect(&settings).await?)
+}
+
+/// Starts the throwaway server, with a progress line.
+pub fn start_server(progress: &dyn Progress) -> anyhow::Result<TempServer> {
+    progress.step("starting a throwaway PostgreSQL server");
+    let server = TempServer::start(Options::default())?;
+    progress.step(&format!("PostgreSQL {} running in {}", server.version(), server.temp_dir().display()));
+    Ok(server)
+}
+
+/// Stops the server, or with `keep` leaves it running and tells how to connect.
+pub fn finish_server(server: TempServer, keep: bool) -> anyhow::Result<()> {
+    if keep {
+        let conninfo = server.keep();
+        eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
+        Ok(())
+    } else {
+        server.stop().context("stopping the throwaway server")
+    }
+}
+
+async fn check_ephemeral(args: &CheckArgs, suite: &Suite, progress: &dyn Progress) -> anyhow::Result<Report> {
+    if let Some(missing) = args.setup.iter().find(|f| !f.is_file()) {
+        return Err(exit::UsageError(format!("--setup {}: no such file", missing.display())).into());
+    }
+    let server = start_server(progress)?;
+    let result = async {
+        let connected = connect_to_server(&server).await?;
+        for file in &args.setup {
+            progress.step(&format!("applying {}", file.display()));
+            setup::apply_file(&connected.client, file).await?;
+        }
+        run_on(&connected, suite, progress).await
+    }
+    .await;
+    finish_server(server, args.keep)?;
+    result
+}

@@ -1,0 +1,5 @@
+//! The subcommands: each resolves its configuration, does its work through the library and
+//! returns the exit status.
+
+pub mod check;
+pub mod demo;

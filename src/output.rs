@@ -1,0 +1,40 @@
+//! Where the report goes: stdout, or `--output FILE`. The file is checked before any work
+//! starts (a bad path fails at once) and written only when the report is complete.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::exit::UsageError;
+
+#[derive(Debug)]
+pub enum Destination {
+    Stdout,
+    File(PathBuf),
+}
+
+impl Destination {
+    /// Validates the destination without truncating an existing file.
+    pub fn open(path: Option<&Path>) -> Result<Destination, UsageError> {
+        let Some(path) = path else { return Ok(Destination::Stdout) };
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(|e| UsageError(format!("--output {}: {e}; choose a writable path", path.display())))?;
+        Ok(Destination::File(path.to_path_buf()))
+    }
+
+    pub fn write(&self, text: &str) -> anyhow::Result<()> {
+        match self {
+            Destination::Stdout => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(text.as_bytes()).and_then(|_| out.flush()).context("writing the report to stdout")
+            }
+            Destination::File(path) => {
+                std::fs::write(path, text).with_context(|| format!("writing the report to {}", path.display()))
+            }
+        }
+    }
+}

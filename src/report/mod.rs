@@ -1,0 +1,51 @@
+//! The report model and one module per output format. A format is a pure function of the
+//! report: it never runs a query and never decides a verdict.
+
+pub mod compare;
+pub mod compare_text;
+pub mod json;
+pub mod model;
+pub mod terminal;
+
+pub use model::Report;
+
+/// Output formats, as `--format` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for a terminal: indexes, queries with plan summaries, the metrics table.
+    Text,
+    /// The versioned report model (see the README for its fields).
+    Json,
+}
+
+/// Renders the report in the chosen format.
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Text => terminal::render(report),
+        Format::Json => json::render(report),
+    }
+}
+
+/// A duration in milliseconds for people: three significant figures or so.
+pub fn ms(value: f64) -> String {
+    if value >= 100.0 {
+        format!("{value:.0} ms")
+    } else if value >= 10.0 {
+        format!("{value:.1} ms")
+    } else if value >= 1.0 {
+        format!("{value:.2} ms")
+    } else {
+        format!("{value:.3} ms")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ms_keeps_about_three_significant_figures() {
+        assert_eq!(super::ms(150.0), "150 ms");
+        assert_eq!(super::ms(36.19), "36.2 ms");
+        assert_eq!(super::ms(2.696), "2.70 ms");
+        assert_eq!(super::ms(0.1174), "0.117 ms");
+    }
+}

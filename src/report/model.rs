@@ -1,0 +1,194 @@
+//! The report: every verdict of one run, serialisable and versioned. Every output format is a
+//! pure function of this model, and `--format json` is this model as it is (documented in the
+//! README; scripts rely on its field names, so they change only with `format_version`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::suite::Expect;
+
+/// Bumped when a field is renamed or removed or changes meaning; new fields do not bump it.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The query could not run (syntax, missing table, timeout…): the server's message is kept.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub format_version: u32,
+    pub pgvet_version: String,
+    pub status: Status,
+    pub server_version: Option<String>,
+    /// Where pgvet connected, password redacted.
+    pub database: String,
+    pub suite: String,
+    pub settings: RunSettings,
+    pub indexes: Vec<IndexResult>,
+    pub queries: Vec<QueryResult>,
+    pub metrics: Vec<MetricRow>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSettings {
+    pub min_rows: u64,
+    pub runs: u32,
+    pub warmup: u32,
+    pub statement_timeout_ms: u64,
+    pub lock_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndexProblem {
+    Missing,
+    Invalid,
+    WrongTable,
+    ColumnsDiffer,
+    NotUnique,
+    Present,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexResult {
+    pub name: String,
+    pub schema: String,
+    pub table: String,
+    pub status: Status,
+    /// The first problem found (null when the index passed); `problems` lists them all.
+    pub problem: Option<IndexProblem>,
+    pub problems: Vec<IndexProblem>,
+    /// What is wrong, in words (null when the index passed).
+    pub message: Option<String>,
+    pub absent: bool,
+    pub expected_columns: Option<Vec<String>>,
+    pub actual_columns: Option<Vec<String>>,
+    /// The table the index is on in the database, when found.
+    pub actual_table: Option<String>,
+    /// `CREATE INDEX …` as PostgreSQL prints it, when found.
+    pub definition: Option<String>,
+}
+
+/// How one scan node was judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanVerdict {
+    /// Not a sequential scan.
+    Ok,
+    /// A sequential scan the suite allows (`allow_seq_scan`) or does not judge (`expect = "any"`).
+    Allowed,
+    /// A sequential scan on a relation of at least `min_rows` rows.
+    SeqScanOnLargeTable,
+    /// A sequential scan on a small relation; planning without seq scans used an index.
+    IndexUsable,
+    /// A sequential scan on a small relation that has no index the query can use.
+    NoUsableIndex,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScanResult {
+    pub relation: Option<String>,
+    pub schema: Option<String>,
+    pub node_type: String,
+    /// The index used; for a bitmap scan over several indexes, their names joined by ", ".
+    pub index: Option<String>,
+    pub parallel: bool,
+    pub rows_estimated: f64,
+    pub rows_actual: Option<f64>,
+    pub loops: Option<f64>,
+    /// The relation's size as judged for the small-table rule (seq scans only).
+    pub relation_rows: Option<f64>,
+    /// Where in the plan: e.g. "InitPlan 1", "CTE recent"; null at the top level.
+    pub context: Option<String>,
+    pub verdict: ScanVerdict,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Timing {
+    pub runs: u32,
+    pub warmup: u32,
+    pub median_ms: f64,
+    /// Nearest-rank 95th percentile; the maximum when there are fewer than 20 runs.
+    pub p95_ms: f64,
+    pub mean_ms: f64,
+    pub min_ms: f64,
+    pub max_ms: f64,
+    pub stddev_ms: f64,
+    /// Rows the query returned (or affected).
+    pub rows: u64,
+    pub samples_ms: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueryResult {
+    pub name: String,
+    pub status: Status,
+    /// The server's message when the query could not run.
+    pub error: Option<String>,
+    pub expect: Expect,
+    pub writes: bool,
+    /// One-line plan summary, e.g. "Index Scan using ix_a on t".
+    pub plan: Option<String>,
+    pub scans: Vec<ScanResult>,
+    /// Why the check failed, one sentence each.
+    pub problems: Vec<String>,
+    /// What passed with a remark, e.g. "index usable; seq scan chosen on a small table".
+    pub notes: Vec<String>,
+    pub timing: Option<Timing>,
+    /// EXPLAIN ANALYZE's own figure, for reference; never used as the query's time.
+    pub explain_execution_ms: Option<f64>,
+    pub baseline_ms: Option<f64>,
+    pub target_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetricStatus {
+    Met,
+    Missed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricRow {
+    pub label: String,
+    pub query: String,
+    pub baseline_ms: Option<f64>,
+    pub target_ms: Option<f64>,
+    /// The measured median, when the query ran.
+    pub actual_ms: Option<f64>,
+    /// null when there is no target or no measurement.
+    pub status: Option<MetricStatus>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub indexes_total: usize,
+    pub indexes_failed: usize,
+    pub queries_total: usize,
+    pub queries_failed: usize,
+    pub queries_errored: usize,
+    pub metrics_missed: usize,
+}
+
+impl Summary {
+    pub fn of(indexes: &[IndexResult], queries: &[QueryResult], metrics: &[MetricRow]) -> Summary {
+        let count = |status| queries.iter().filter(|q| q.status == status).count();
+        Summary {
+            indexes_total: indexes.len(),
+            indexes_failed: indexes.iter().filter(|i| i.status != Status::Pass).count(),
+            queries_total: queries.len(),
+            queries_failed: count(Status::Fail),
+            queries_errored: count(Status::Error),
+            metrics_missed: metrics.iter().filter(|m| m.status == Some(MetricStatus::Missed)).count(),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        if self.indexes_failed + self.queries_failed + self.queries_errored == 0 { Status::Pass } else { Status::Fail }
+    }
+}

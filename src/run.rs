@@ -1,0 +1,197 @@
+//! One verification run: the index checks (one catalog round trip for all of them), then each
+//! query — EXPLAIN ANALYZE, the plan check, timed runs — and the metrics table, gathered into
+//! one [`Report`]. A query that errors fails its own check; the others still run.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use crate::check::{index, scans, target};
+use crate::db::{catalog, session};
+use crate::plan::{self, Explain};
+use crate::report::model::{FORMAT_VERSION, QueryResult, Report, RunSettings, Status, Summary, Timing};
+use crate::suite::{Query, Settings, Suite};
+
+/// What pgvet tells the user while it works (on a terminal: stderr).
+pub trait Progress {
+    fn step(&self, message: &str);
+}
+
+/// Progress that goes nowhere (tests, JSON to a pipe).
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+}
+
+/// Where the run happened, for the report's header.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    pub server_version: Option<String>,
+    /// The connection target with the password redacted.
+    pub database: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the catalog query for the expected indexes failed: {0}")]
+    Catalog(session::QueryError),
+    #[error("the connection to the server was lost: {0}")]
+    ConnectionLost(session::QueryError),
+}
+
+/// Runs every check of the suite on an open connection.
+pub async fn run(client: &Client, suite: &Suite, context: RunContext, progress: &dyn Progress) -> Result<Report, RunError> {
+    let settings = &suite.settings;
+    session::configure(client, settings.statement_timeout, settings.lock_timeout)
+        .await
+        .map_err(RunError::ConnectionLost)?;
+
+    progress.step(&format!("checking {} indexes", suite.indexes.len()));
+    let wanted: Vec<(String, String)> = suite.indexes.iter().map(|i| (i.schema.clone(), i.name.clone())).collect();
+    let found = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        catalog::find_indexes(client, &wanted).await.map_err(|e| RunError::Catalog(e.into()))?
+    };
+    let indexes: Vec<_> = suite
+        .indexes
+        .iter()
+        .map(|i| index::judge(i, found.get(&(i.schema.clone(), i.name.clone()))))
+        .collect();
+
+    let mut queries = Vec::with_capacity(suite.queries.len());
+    for (n, query) in suite.queries.iter().enumerate() {
+        progress.step(&format!("query {}/{}: {}", n + 1, suite.queries.len(), query.name));
+        let result = check_query(client, query, settings).await;
+        if client.is_closed() {
+            return Err(RunError::ConnectionLost(session::QueryError {
+                message: result.error.unwrap_or_else(|| "connection closed".into()),
+                connection_lost: true,
+            }));
+        }
+        queries.push(result);
+    }
+
+    let metrics: Vec<_> = suite
+        .queries
+        .iter()
+        .zip(&queries)
+        .filter_map(|(q, r)| target::metric_row(q, r.timing.as_ref()))
+        .collect();
+    let summary = Summary::of(&indexes, &queries, &metrics);
+    Ok(Report {
+        format_version: FORMAT_VERSION,
+        pgvet_version: env!("CARGO_PKG_VERSION").to_string(),
+        status: summary.status(),
+        server_version: context.server_version,
+        database: context.database,
+        suite: suite.path.display().to_string(),
+        settings: RunSettings {
+            min_rows: settings.min_rows,
+            runs: settings.runs,
+            warmup: settings.warmup,
+            statement_timeout_ms: millis(settings.statement_timeout),
+            lock_timeout_ms: millis(settings.lock_timeout),
+        },
+        indexes,
+        queries,
+        metrics,
+        summary,
+    })
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis().try_into().unwrap_or(u64::MAX)
+}
+
+fn empty_result(query: &Query) -> QueryResult {
+    QueryResult {
+        name: query.name.clone(),
+        status: Status::Pass,
+        error: None,
+        expect: query.expect,
+        writes: query.writes,
+        plan: None,
+        scans: Vec::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+        timing: None,
+        explain_execution_ms: None,
+        baseline_ms: query.baseline_ms,
+        target_ms: query.target_ms,
+    }
+}
+
+async fn check_query(client: &Client, query: &Query, settings: &Settings) -> QueryResult {
+    let mut result = empty_result(query);
+    if let Err(error) = check_query_into(client, query, settings, &mut result).await {
+        result.status = Status::Error;
+        result.error = Some(error);
+    } else if !result.problems.is_empty() {
+        result.status = Status::Fail;
+    }
+    result
+}
+
+async fn check_query_into(client: &Client, query: &Query, settings: &Settings, result: &mut QueryResult) -> Result<(), String> {
+    let text = session::explain_analyze(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+    let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
+    result.plan = Some(plan::summary(&explain.scans));
+    result.explain_execution_ms = explain.execution_ms;
+
+    let sizes = planner_sizes(client, query, &explain, &settings.schema).await?;
+    let replanned = if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
+        let text = session::explain_without_seq_scans(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+        Some(Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?.scans)
+    } else {
+        None
+    };
+    let judgement = scans::judge(query, &explain.scans, &sizes, replanned.as_deref(), settings.min_rows);
+    result.scans = judgement.scans;
+    result.problems = judgement.problems;
+    result.notes = judgement.notes;
+
+    let timing = time_query(client, query, settings).await?;
+    result.problems.extend(target::target_problem(query, &timing));
+    result.timing = Some(timing);
+    Ok(())
+}
+
+/// The planner's row counts of the relations the query seq-scans.
+async fn planner_sizes(
+    client: &Client,
+    query: &Query,
+    explain: &Explain,
+    default_schema: &str,
+) -> Result<HashMap<scans::Relation, f64>, String> {
+    let mut relations: Vec<scans::Relation> = scans::judged_seq_scans(query, &explain.scans).collect();
+    relations.sort();
+    relations.dedup();
+    let keys: Vec<(String, String)> = relations
+        .iter()
+        .map(|(schema, name)| (schema.clone().unwrap_or_else(|| default_schema.to_string()), name.clone()))
+        .collect();
+    let rows = catalog::relation_rows(client, &keys).await.map_err(|e| session::QueryError::from(e).message)?;
+    Ok(relations
+        .into_iter()
+        .zip(keys)
+        .filter_map(|(relation, key)| rows.get(&key).map(|r| (relation, *r)))
+        .collect())
+}
+
+/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction.
+async fn time_query(client: &Client, query: &Query, settings: &Settings) -> Result<Timing, String> {
+    for _ in 0..settings.warmup {
+        session::timed_run(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+    }
+    let mut samples = Vec::with_capacity(settings.runs as usize);
+    let mut rows = 0;
+    for _ in 0..settings.runs {
+        let (elapsed, n) = session::timed_run(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+        samples.push(elapsed.as_secs_f64() * 1e3);
+        rows = n;
+    }
+    Ok(Timing::from_samples(samples, settings.warmup, rows))
+}
