@@ -7,7 +7,16 @@
 //! every scan in tree order ([`explain`], [`scan`]). Plans of any depth or width are handled
 //! without growing the call stack.
 
+mod explain;
 mod json;
+mod scan;
+mod tree;
+
+#[cfg(test)]
+mod fixture_tests;
+
+pub use explain::Explain;
+pub use scan::{Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
