@@ -1,0 +1,255 @@
+//! The parsed EXPLAIN result and the walk that collects its scans.
+//!
+//! The walk visits the flat pre-order node list once, carrying for every node what it
+//! inherits from its ancestors (the enclosing subplan, the Bitmap Heap Scan collecting index
+//! names), so it needs no recursion however deep the plan is.
+
+use serde::Serialize;
+
+use super::tree::{PlanNode, read_plan_tree};
+use super::{PlanError, Scan, summary};
+
+/// What pgvet keeps from one EXPLAIN (FORMAT JSON) result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explain {
+    /// Every scan in the plan, main query and all InitPlans, SubPlans and CTEs, in tree
+    /// order (a node before its children, children in the order EXPLAIN lists them).
+    pub scans: Vec<Scan>,
+    /// "Planning Time" in milliseconds; `None` when not reported (e.g. SUMMARY off).
+    pub planning_ms: Option<f64>,
+    /// "Execution Time" in milliseconds; `None` without ANALYZE.
+    pub execution_ms: Option<f64>,
+    /// Number of plan nodes of every kind, Bitmap Index Scans included.
+    pub node_count: usize,
+}
+
+impl Explain {
+    /// Parses the text of `EXPLAIN (..., FORMAT JSON)`: the top-level array (normally of one
+    /// statement) or a single statement object. When the array holds several statements
+    /// (rules can add some), their scans are concatenated and their times added.
+    pub fn parse(text: &str) -> Result<Explain, PlanError> {
+        let tree = read_plan_tree(text)?;
+        let scans = collect_scans(&tree.nodes)?;
+        Ok(Explain {
+            scans,
+            planning_ms: tree.planning_ms,
+            execution_ms: tree.execution_ms,
+            node_count: tree.nodes.len(),
+        })
+    }
+
+    /// The plan's scans on one line; see [`summary`].
+    pub fn summary(&self) -> String {
+        summary(&self.scans)
+    }
+}
+
+/// What a node takes over from its ancestors.
+#[derive(Debug, Clone, Copy, Default)]
+struct Inherited {
+    /// Index of the nearest node (itself included) carrying a "Subplan Name".
+    subplan_node: Option<usize>,
+    /// Position in the scan list of the Bitmap Heap Scan that this bitmap node feeds.
+    bitmap_heap_scan: Option<usize>,
+}
+
+/// Collects the scans of pre-order `nodes`, whose parents always come before them.
+fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
+    let mut scans: Vec<Scan> = Vec::new();
+    let mut inherited: Vec<Inherited> = Vec::with_capacity(nodes.len());
+    for (index, node) in nodes.iter().enumerate() {
+        let node_type = node
+            .node_type
+            .as_deref()
+            .ok_or(PlanError::MissingNodeType { node: index + 1 })?;
+        let from_parent = node
+            .parent
+            .map(|parent| inherited[parent])
+            .unwrap_or_default();
+        let subplan_node = match node.subplan_name {
+            Some(_) => Some(index),
+            None => from_parent.subplan_node,
+        };
+        // Only BitmapAnd / BitmapOr sit between a Bitmap Heap Scan and its index scans.
+        let mut bitmap_heap_scan = match node_type {
+            "BitmapAnd" | "BitmapOr" => from_parent.bitmap_heap_scan,
+            _ => None,
+        };
+        match (node_type, from_parent.bitmap_heap_scan) {
+            ("Bitmap Index Scan", Some(heap)) => add_index(&mut scans[heap], node),
+            (_, _) if node_type.ends_with("Scan") => {
+                if node_type == "Bitmap Heap Scan" {
+                    bitmap_heap_scan = Some(scans.len());
+                }
+                let context = subplan_node.and_then(|at| nodes[at].subplan_name.clone());
+                scans.push(scan_of(node_type, node, context));
+            }
+            _ => {}
+        }
+        inherited.push(Inherited {
+            subplan_node,
+            bitmap_heap_scan,
+        });
+    }
+    Ok(scans)
+}
+
+fn add_index(scan: &mut Scan, bitmap_index_scan: &PlanNode) {
+    if let Some(index) = &bitmap_index_scan.index_name
+        && !scan.indexes.contains(index)
+    {
+        scan.indexes.push(index.clone());
+    }
+}
+
+fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
+    Scan {
+        node_type: node_type.to_string(),
+        relation: node.relation_name.clone(),
+        schema: node.schema.clone(),
+        alias: node.alias.clone(),
+        indexes: node.index_name.iter().cloned().collect(),
+        parallel: node.parallel_aware.unwrap_or(false),
+        backward: node.scan_direction.as_deref() == Some("Backward"),
+        rows_estimated: node.plan_rows,
+        rows_actual: node.actual_rows,
+        loops: node.actual_loops,
+        rows_read: rows_read(node),
+        context,
+    }
+}
+
+/// (Actual Rows + Rows Removed by Filter) × Actual Loops; both row counts are per loop.
+fn rows_read(node: &PlanNode) -> Option<f64> {
+    let rows = node.actual_rows?;
+    let loops = node.actual_loops?;
+    Some((rows + node.rows_removed_by_filter.unwrap_or(0.0)) * loops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(explain: &Explain) -> Vec<String> {
+        explain.scans.iter().map(Scan::describe).collect()
+    }
+
+    #[test]
+    fn survives_a_plan_ten_thousand_nodes_deep() {
+        let depth = 10_000;
+        let limit = r#"{"Node Type": "Limit", "Plan Rows": 1, "Plans": ["#;
+        let mut text = String::from(r#"[{"Plan": "#);
+        text.push_str(&limit.repeat(depth));
+        text.push_str(
+            r#"{"Node Type": "Seq Scan", "Relation Name": "t", "Subplan Name": "CTE c"}"#,
+        );
+        text.push_str(&"]}".repeat(depth));
+        text.push_str(r#", "Planning Time": 1.5}]"#);
+        let explain = Explain::parse(&text).unwrap();
+        assert_eq!(explain.node_count, depth + 1);
+        assert_eq!(described(&explain), ["Seq Scan on t"]);
+        assert_eq!(explain.scans[0].context.as_deref(), Some("CTE c"));
+        assert_eq!(explain.planning_ms, Some(1.5));
+    }
+
+    #[test]
+    fn survives_a_plan_ten_thousand_nodes_wide() {
+        let width = 10_000;
+        let children: Vec<String> = (0..width)
+            .map(|i| format!(r#"{{"Node Type": "Seq Scan", "Relation Name": "p{i}"}}"#))
+            .collect();
+        let text = format!(
+            r#"[{{"Plan": {{"Node Type": "Append", "Plans": [{}]}}}}]"#,
+            children.join(",")
+        );
+        let explain = Explain::parse(&text).unwrap();
+        assert_eq!(explain.node_count, width + 1);
+        assert_eq!(explain.scans.len(), width);
+        assert_eq!(explain.scans[9_999].relation.as_deref(), Some("p9999"));
+    }
+
+    #[test]
+    fn reads_fields_added_in_newer_servers() {
+        // Shaped like PostgreSQL 18 output: fractional per-loop rows, "Disabled",
+        // "Index Searches"; the unknown fields are ignored.
+        let text = r#"[{"Plan": {"Node Type": "Index Scan", "Parallel Aware": false,
+            "Async Capable": false, "Scan Direction": "Forward", "Index Name": "ix_a",
+            "Relation Name": "a", "Alias": "a", "Plan Rows": 3, "Actual Rows": 2.50,
+            "Actual Loops": 4, "Disabled": false, "Index Searches": 4,
+            "Rows Removed by Filter": 0.25}, "Planning Time": 0.1, "Execution Time": 0.2}]"#;
+        let scan = &Explain::parse(text).unwrap().scans[0];
+        assert_eq!(scan.rows_actual, Some(2.5));
+        assert_eq!(scan.rows_read, Some(11.0));
+        assert_eq!(scan.describe(), "Index Scan using ix_a on a");
+    }
+
+    #[test]
+    fn folds_bitmap_index_scans_only_into_their_own_heap_scan() {
+        // The heap scan's InitPlan holds a Bitmap Index Scan that is not one of its inputs
+        // (hand-built: PostgreSQL itself always puts a Bitmap Heap Scan above one).
+        let text = r#"[{"Plan": {"Node Type": "Bitmap Heap Scan", "Relation Name": "t", "Plans": [
+            {"Node Type": "BitmapOr", "Plans": [
+                {"Node Type": "Bitmap Index Scan", "Index Name": "ix_a"},
+                {"Node Type": "Bitmap Index Scan", "Index Name": "ix_a"}]},
+            {"Node Type": "Result", "Subplan Name": "InitPlan 1", "Plans": [
+                {"Node Type": "Bitmap Index Scan", "Index Name": "ix_b"}]}]}}]"#;
+        let explain = Explain::parse(text).unwrap();
+        assert_eq!(
+            described(&explain),
+            [
+                "Bitmap Heap Scan on t using ix_a",
+                "Bitmap Index Scan using ix_b"
+            ]
+        );
+        assert_eq!(explain.scans[1].context.as_deref(), Some("InitPlan 1"));
+    }
+
+    #[test]
+    fn context_is_the_nearest_subplan() {
+        let text = r#"[{"Plan": {"Node Type": "Result", "Plans": [
+            {"Node Type": "Result", "Subplan Name": "InitPlan 2", "Plans": [
+                {"Node Type": "Seq Scan", "Relation Name": "a"},
+                {"Node Type": "Limit", "Subplan Name": "InitPlan 1", "Plans": [
+                    {"Node Type": "Seq Scan", "Relation Name": "b"}]}]},
+            {"Node Type": "Seq Scan", "Relation Name": "c"}]}}]"#;
+        let contexts: Vec<_> = Explain::parse(text)
+            .unwrap()
+            .scans
+            .into_iter()
+            .map(|s| (s.relation.unwrap(), s.context))
+            .collect();
+        let want = [
+            ("a", Some("InitPlan 2")),
+            ("b", Some("InitPlan 1")),
+            ("c", None),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|(r, c)| (r.to_string(), c.map(str::to_string)))
+            .collect();
+        assert_eq!(contexts, want);
+    }
+
+    #[test]
+    fn rejects_nodes_without_a_type() {
+        let text = r#"[{"Plan": {"Node Type": "Limit", "Plans": [{"Plan Rows": 1}]}}]"#;
+        assert_eq!(
+            Explain::parse(text),
+            Err(PlanError::MissingNodeType { node: 2 })
+        );
+    }
+
+    #[test]
+    fn malformed_text_is_an_error() {
+        assert!(matches!(
+            Explain::parse("QUERY PLAN"),
+            Err(PlanError::Syntax { .. })
+        ));
+        assert_eq!(Explain::parse("[]"), Err(PlanError::NoPlan));
+        let deep_garbage = "[{\"Plan\": ".to_string() + &"{\"Plans\": [".repeat(50_000);
+        assert!(matches!(
+            Explain::parse(&deep_garbage),
+            Err(PlanError::Syntax { .. })
+        ));
+    }
+}
