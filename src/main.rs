@@ -1,1 +1,48 @@
-fn main() {}
+//! The pgvet binary: parse the command line, set up logging, run the subcommand, exit with its
+//! status (0 pass, 1 a check failed, 2 bad invocation or suite, 3 cannot connect).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use pgvet::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { pgvet::exit::USAGE } else { pgvet::exit::PASS });
+        }
+    };
+    init_logging(cli.verbose);
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("Error: {error:#}");
+            ExitCode::from(pgvet::exit::code_for(&error))
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match &cli.command {
+            Command::Check(args) => pgvet::command::check::check(args).await,
+            Command::Demo(args) => pgvet::command::demo::demo(args).await,
+        }
+    })
+}
+
+/// Logs go to stderr: warnings by default, more with -v; RUST_LOG overrides.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("pgvet={level},warn")));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -17,7 +17,7 @@ pub type Relation = (Option<String>, String);
 pub const INDEX_USABLE_NOTE: &str = "index usable; seq scan chosen on a small table";
 
 /// What the plan check concluded for one query.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanJudgement {
     pub scans: Vec<ScanResult>,
     pub problems: Vec<String>,

@@ -1,15 +1,13 @@
 //! The before/after comparison as terminal tables: plan and median per query, and the metrics
 //! table with Baseline measured before the migration.
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-
 use super::compare::Comparison;
 use super::model::MetricStatus;
 use super::ms;
+use super::terminal::table;
 
 pub fn render(c: &Comparison) -> String {
-    let mut queries = Table::new();
-    queries.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["Query", "Plan before → after", "Before", "After", "Change"]);
+    let mut queries = table(&["Query", "Plan before → after", "Before", "After", "Change"]);
     for q in &c.queries {
         let plan = match (&q.plan_before, &q.plan_after) {
             (Some(b), Some(a)) if b == a => a.clone(),
@@ -17,8 +15,7 @@ pub fn render(c: &Comparison) -> String {
         };
         queries.add_row(vec![q.name.clone(), plan, opt_ms(q.median_before_ms), opt_ms(q.median_after_ms), pct(q.change_pct)]);
     }
-    let mut metrics = Table::new();
-    metrics.load_preset(UTF8_FULL_CONDENSED).set_header(vec!["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
+    let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
     for m in &c.metrics {
         let baseline = match (m.baseline_ms, m.declared_baseline_ms) {
             (Some(measured), Some(declared)) => format!("{} (declared {})", ms(measured), ms(declared)),

@@ -98,7 +98,7 @@ pub struct ScanResult {
     /// The index used; for a bitmap scan over several indexes, their names joined by ", ".
     pub index: Option<String>,
     pub parallel: bool,
-    pub rows_estimated: f64,
+    pub rows_estimated: Option<f64>,
     pub rows_actual: Option<f64>,
     pub loops: Option<f64>,
     /// The relation's size as judged for the small-table rule (seq scans only).

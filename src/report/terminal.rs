@@ -29,9 +29,9 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+    table.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
     table
 }
 

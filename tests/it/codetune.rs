@@ -1,0 +1,95 @@
+//! The seed checklist's scenario (queries/codetune, fixtures/codetune) through the binary:
+//! before the migration pgvet names the missing indexes and the seq scans and exits 1; after
+//! it, exit 0. Also the CI case: the migrated schema with no data at all.
+
+use serde_json::Value;
+
+use crate::harness::{TestDb, read_repo, repo, stderr, stdout};
+
+const EXPECTED_INDEXES: [&str; 8] = [
+    "ix_training_config_model_type",
+    "ix_training_config_dataset_name",
+    "ix_training_config_created_at",
+    "ix_training_metric_config_id",
+    "ix_training_metric_epoch",
+    "ix_training_metric_step",
+    "ix_training_metric_timestamp",
+    "ix_metric_config_epoch_step",
+];
+
+fn suite_dir() -> String {
+    repo("queries/codetune").to_str().unwrap().to_string()
+}
+
+fn json_check(db: &TestDb) -> (i32, Value) {
+    let out = db.cli(&[&suite_dir(), "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    (out.status.code().unwrap(), report)
+}
+
+async fn codetune_with_data() -> TestDb {
+    let db = TestDb::new().await;
+    db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
+    // 200 configs × 500 metric rows: 100,000 rows, the full scenario's shape at a tenth.
+    db.exec(&format!("SET pgvet.codetune_configs = 200;\n{}", read_repo("fixtures/codetune/data.sql"))).await;
+    db
+}
+
+#[tokio::test]
+async fn before_the_migration_indexes_are_missing_and_queries_seq_scan() {
+    let db = codetune_with_data().await;
+    let (code, report) = json_check(&db);
+    assert_eq!(code, 1);
+    assert_eq!(report["status"], "fail");
+    assert_eq!(report["format_version"], 1);
+    let names: Vec<&str> = report["indexes"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, EXPECTED_INDEXES);
+    assert!(report["indexes"].as_array().unwrap().iter().all(|i| i["problem"] == "missing" && i["status"] == "fail"));
+    for q in report["queries"].as_array().unwrap() {
+        assert_eq!(q["status"], "fail", "{q}");
+        let seq = q["scans"].as_array().unwrap().iter().find(|s| s["relation"] == "training_metric").unwrap();
+        assert_eq!(seq["node_type"], "Seq Scan", "{q}");
+        assert!(q["problems"][0].as_str().unwrap().contains("Seq Scan on training_metric"), "{q}");
+    }
+}
+
+#[tokio::test]
+async fn after_the_migration_every_check_passes_with_index_scans() {
+    let db = codetune_with_data().await;
+    db.exec(&read_repo("fixtures/codetune/migration.sql")).await;
+    let out = db.cli(&[&suite_dir()]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    assert!(text.contains("Index Scan using ix_training_metric_config_id on training_metric"), "{text}");
+    assert!(text.contains("Index Scan Backward using ix_training_metric_timestamp on training_metric"), "{text}");
+    assert!(text.contains("Avg query time (experiments)"), "{text}");
+    assert!(text.contains("PASS: 8 indexes and 4 queries checked"), "{text}");
+
+    let (code, report) = json_check(&db);
+    assert_eq!((code, report["status"].as_str()), (0, Some("pass")));
+    let metrics = report["metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 2);
+    assert_eq!(metrics[0]["label"], "Avg query time (experiments)");
+    assert_eq!((metrics[0]["baseline_ms"].as_f64(), metrics[0]["target_ms"].as_f64()), (Some(100.0), Some(20.0)));
+    assert_eq!(metrics[0]["status"], "met");
+    assert!(metrics[0]["actual_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(metrics[1]["label"], "Avg query time (metrics filter)");
+    let timing = &report["queries"][0]["timing"];
+    assert_eq!((timing["runs"].as_u64(), timing["rows"].as_u64()), (Some(5), Some(500)));
+}
+
+#[tokio::test]
+async fn an_empty_migrated_schema_passes_on_the_small_table_rule_and_an_unmigrated_one_fails() {
+    let db = TestDb::new().await;
+    db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
+    let (code, report) = json_check(&db);
+    assert_eq!(code, 1);
+    for q in report["queries"].as_array().unwrap() {
+        assert!(q["problems"].to_string().contains("no usable index"), "{q}");
+    }
+    db.exec(&read_repo("fixtures/codetune/migration.sql")).await;
+    let (code, report) = json_check(&db);
+    assert_eq!(code, 0, "{report:#}");
+    let notes: Vec<String> = report["queries"].as_array().unwrap().iter().map(|q| q["notes"].to_string()).collect();
+    assert!(notes.iter().any(|n| n.contains("index usable; seq scan chosen on a small table")), "{notes:?}");
+}

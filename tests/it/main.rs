@@ -1,0 +1,10 @@
+//! Integration tests against a real PostgreSQL: `DATABASE_URL` when set, else one throwaway
+//! server per test binary started from the binaries on this machine. Each test gets its own
+//! database, dropped afterwards.
+
+mod cli;
+mod codetune;
+mod harness;
+mod indexes;
+mod plans;
+mod safety;
