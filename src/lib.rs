@@ -16,5 +16,6 @@ pub mod plan;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod signal;
 pub mod stats;
 pub mod suite;

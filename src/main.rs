@@ -27,9 +27,20 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        match &cli.command {
-            Command::Check(args) => pgvet::command::check::check(args).await,
-            Command::Demo(args) => pgvet::command::demo::demo(args).await,
+        let mut interrupts = pgvet::signal::Interrupts::install()?;
+        let work = async {
+            match &cli.command {
+                Command::Check(args) => pgvet::command::check::check(args).await,
+                Command::Demo(args) => pgvet::command::demo::demo(args).await,
+            }
+        };
+        // On Ctrl-C or SIGTERM the work is dropped: a throwaway server stops and is removed.
+        tokio::select! {
+            result = work => result,
+            code = interrupts.recv() => {
+                eprintln!("pgvet: interrupted; stopped");
+                Ok(code)
+            }
         }
     })
 }
