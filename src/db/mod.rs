@@ -1,6 +1,6 @@
 //! Everything that talks to PostgreSQL: libpq-compatible connection settings, TLS, catalog
 //! queries, EXPLAIN and timed runs. Nothing outside this module sends SQL.
 
-pub mod connect;
 pub mod conninfo;
+pub mod connect;
 pub mod pgpass;
