@@ -4,3 +4,4 @@
 pub mod conninfo;
 pub mod connect;
 pub mod pgpass;
+pub mod tls;
