@@ -5,19 +5,21 @@
 
 mod error;
 mod route;
+mod session;
 
 use std::fmt;
 use std::sync::atomic::Ordering;
 
-use tokio_postgres::config::{SslMode as WireMode, SslNegotiation};
-use tokio_postgres::{CancelToken, Client, Config, SimpleQueryMessage};
+use tokio_postgres::config::SslMode as WireMode;
+use tokio_postgres::{CancelToken, Client};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::conninfo::{ConnSettings, HostSpec, TargetSessionAttrs};
+use super::conninfo::{ConnSettings, Host, HostSpec, SslMode, TargetSessionAttrs};
 use super::pgpass::PassFile;
 use super::tls::TlsPlan;
 pub use error::{Attempt, ConnectError, FailureKind};
 use route::{Endpoint, host_order, resolve, retry_allowed, session_passes, wire_modes, within};
+use session::{pg_config, session_facts};
 
 /// An open, checked connection.
 pub struct Connected {
@@ -61,7 +63,16 @@ struct Context<'a> {
 
 /// Connects as libpq would, trying every server in order until one fits.
 pub async fn connect(settings: &ConnSettings) -> Result<Connected, ConnectError> {
-    let plan = TlsPlan::new(&settings.ssl)?;
+    // Unix sockets never use TLS, so (as in libpq) socket-only settings need no certificates.
+    let mut ssl = settings.ssl.clone();
+    if settings
+        .hosts
+        .iter()
+        .all(|h| matches!(h.host, Host::Socket(_)))
+    {
+        ssl.mode = SslMode::Disable;
+    }
+    let plan = TlsPlan::new(&ssl)?;
     let passfile = match (settings.password(), settings.passfile()) {
         (None, Some(path)) => PassFile::load(path),
         _ => None,
@@ -198,90 +209,6 @@ async fn attempt(
         tls: tls_used,
         cancel_tls: tls,
     })
-}
-
-fn pg_config(
-    s: &ConnSettings,
-    endpoint: &Endpoint,
-    password: Option<&str>,
-    wire: WireMode,
-) -> Config {
-    let mut config = Config::new();
-    config
-        .user(&s.user)
-        .dbname(&s.dbname)
-        .application_name(&s.application_name)
-        .channel_binding(s.channel_binding)
-        .keepalives(s.tcp.keepalives)
-        .ssl_mode(wire);
-    match endpoint {
-        Endpoint::Socket { dir, port } => config.host_path(dir).port(*port),
-        Endpoint::Tcp { name, ip, port } => config.host(name).hostaddr(*ip).port(*port),
-    };
-    if s.ssl.direct && wire == WireMode::Require {
-        config.ssl_negotiation(SslNegotiation::Direct);
-    }
-    if let Some(options) = &s.options {
-        config.options(options);
-    }
-    if let Some(password) = password {
-        config.password(password);
-    }
-    if let Some(timeout) = s.connect_timeout {
-        config.connect_timeout(timeout);
-    }
-    if let Some(timeout) = s.tcp.user_timeout {
-        config.tcp_user_timeout(timeout);
-    }
-    if let Some(idle) = s.tcp.keepalives_idle {
-        config.keepalives_idle(idle);
-    }
-    if let Some(interval) = s.tcp.keepalives_interval {
-        config.keepalives_interval(interval);
-    }
-    if let Some(count) = s.tcp.keepalives_count {
-        config.keepalives_retries(count);
-    }
-    config
-}
-
-/// What the new session says about itself.
-struct SessionFacts {
-    version: String,
-    in_recovery: bool,
-    read_only: bool,
-}
-
-const FACTS_QUERY: &str = "SELECT pg_catalog.current_setting('server_version'), \
-     pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('transaction_read_only')";
-
-async fn session_facts(client: &Client) -> Result<SessionFacts, tokio_postgres::Error> {
-    let messages = client.simple_query(FACTS_QUERY).await?;
-    let row = messages.iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    });
-    let field = |i| row.and_then(|r| r.get(i)).unwrap_or_default();
-    Ok(SessionFacts {
-        version: field(0).to_owned(),
-        in_recovery: field(1) == "true",
-        read_only: field(2) == "on",
-    })
-}
-
-impl SessionFacts {
-    /// Why this session does not satisfy `target_session_attrs`, if it does not.
-    fn mismatch(&self, wanted: TargetSessionAttrs) -> Option<String> {
-        use TargetSessionAttrs::*;
-        let reason = match wanted {
-            ReadWrite if self.read_only => "session is read-only",
-            ReadOnly if !self.read_only => "session is not read-only",
-            Primary if self.in_recovery => "server is in hot standby mode",
-            Standby if !self.in_recovery => "server is not in hot standby mode",
-            _ => return None,
-        };
-        Some(format!("{reason} (target_session_attrs asks otherwise)"))
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ mod display;
 mod env;
 mod keywords;
 mod parse;
+mod ssl;
+mod values;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -4,9 +4,10 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use super::keywords::{Options, Source};
+use super::keywords::Options;
+use super::ssl::ssl;
+use super::values::{channel_binding, choice, connect_timeout, target_session_attrs, tcp};
 use super::*;
 
 pub fn build(o: &Options, env: &Env) -> Result<ConnSettings, ConnInfoError> {
@@ -111,164 +112,10 @@ fn hosts(o: &Options, env: &Env) -> Result<Vec<HostSpec>, ConnInfoError> {
         .collect()
 }
 
-fn ssl(o: &Options, env: &Env) -> Result<SslSettings, ConnInfoError> {
-    let in_home = |file: &str| env.home().map(|h| h.join(".postgresql").join(file));
-    let root_cert = match o.text("sslrootcert") {
-        Some("system") => Some(RootCert::System),
-        Some(path) => Some(RootCert::File(PathBuf::from(path))),
-        None => in_home("root.crt").map(RootCert::File),
-    };
-    let system = root_cert == Some(RootCert::System);
-    let mode = match o.text("sslmode") {
-        Some(text) => SslMode::parse(text).ok_or_else(|| {
-            o.invalid(
-                "sslmode",
-                "one of disable, allow, prefer, require, verify-ca, verify-full",
-            )
-        })?,
-        None if o.text("requiressl").is_some_and(|t| t.starts_with('1')) => SslMode::Require,
-        None if system => SslMode::VerifyFull,
-        None => SslMode::Prefer,
-    };
-    if system && mode != SslMode::VerifyFull {
-        return Err(ConnInfoError::WeakModeWithSystemRoots(mode));
-    }
-    let direct = choice(
-        o,
-        "sslnegotiation",
-        &[("postgres", false), ("direct", true)],
-        false,
-    )?;
-    if direct && mode < SslMode::Require {
-        return Err(ConnInfoError::WeakModeWithDirect(mode));
-    }
-    let send_client_cert = choice(
-        o,
-        "sslcertmode",
-        &[("allow", true), ("disable", false), ("require", true)],
-        true,
-    )?;
-    if o.text("sslcertmode") == Some("require") {
-        return Err(unsupported(
-            o,
-            "sslcertmode",
-            "sslcertmode=require cannot be enforced; use allow",
-        ));
-    }
-    if o.text("gssencmode") == Some("require") {
-        return Err(unsupported(
-            o,
-            "gssencmode",
-            "GSSAPI encryption is not available; use sslmode instead",
-        ));
-    }
-    Ok(SslSettings {
-        mode,
-        root_cert,
-        cert: o
-            .text("sslcert")
-            .map(PathBuf::from)
-            .or_else(|| in_home("postgresql.crt")),
-        key: o
-            .text("sslkey")
-            .map(PathBuf::from)
-            .or_else(|| in_home("postgresql.key")),
-        send_client_cert,
-        direct,
-    })
-}
-
-fn unsupported(o: &Options, keyword: &'static str, reason: &'static str) -> ConnInfoError {
-    let source = o.get(keyword).map_or(Source::String, |v| v.source);
-    ConnInfoError::Unsupported {
-        keyword,
-        origin: source,
-        reason,
-    }
-}
-
-/// libpq's rule: unset means pgvet's default; zero or negative means no limit; a value
-/// of 1 means 2 seconds.
-fn connect_timeout(o: &Options) -> Result<Option<Duration>, ConnInfoError> {
-    match integer(o, "connect_timeout")? {
-        None => Ok(Some(DEFAULT_CONNECT_TIMEOUT)),
-        Some(n) if n <= 0 => Ok(None),
-        Some(n) => Ok(Some(Duration::from_secs(n.max(2) as u64))),
-    }
-}
-
-fn target_session_attrs(o: &Options) -> Result<TargetSessionAttrs, ConnInfoError> {
-    use TargetSessionAttrs::*;
-    let table = [
-        ("any", Any),
-        ("read-write", ReadWrite),
-        ("read-only", ReadOnly),
-        ("primary", Primary),
-        ("standby", Standby),
-        ("prefer-standby", PreferStandby),
-    ];
-    choice(o, "target_session_attrs", &table, Any)
-}
-
-fn channel_binding(o: &Options) -> Result<ChannelBinding, ConnInfoError> {
-    let table = [
-        ("disable", ChannelBinding::Disable),
-        ("prefer", ChannelBinding::Prefer),
-        ("require", ChannelBinding::Require),
-    ];
-    choice(o, "channel_binding", &table, ChannelBinding::Prefer)
-}
-
-fn tcp(o: &Options) -> Result<TcpSettings, ConnInfoError> {
-    let seconds = |name| -> Result<Option<Duration>, ConnInfoError> {
-        Ok(integer(o, name)?
-            .filter(|n| *n > 0)
-            .map(|n| Duration::from_secs(n as u64)))
-    };
-    Ok(TcpSettings {
-        keepalives: integer(o, "keepalives")? != Some(0),
-        keepalives_idle: seconds("keepalives_idle")?,
-        keepalives_interval: seconds("keepalives_interval")?,
-        keepalives_count: integer(o, "keepalives_count")?
-            .filter(|n| *n > 0)
-            .map(|n| n.min(u32::MAX as i64) as u32),
-        user_timeout: integer(o, "tcp_user_timeout")?
-            .filter(|n| *n > 0)
-            .map(|n| Duration::from_millis(n as u64)),
-    })
-}
-
-/// A value that must be one of a fixed list of words.
-fn choice<T: Copy>(
-    o: &Options,
-    name: &'static str,
-    table: &[(&str, T)],
-    default: T,
-) -> Result<T, ConnInfoError> {
-    let Some(text) = o.text(name) else {
-        return Ok(default);
-    };
-    match table.iter().find(|(word, _)| *word == text) {
-        Some((_, value)) => Ok(*value),
-        None => Err(o.invalid(name, "one of the values libpq documents for it")),
-    }
-}
-
-/// An integer value (surrounding whitespace allowed, as libpq).
-fn integer(o: &Options, name: &'static str) -> Result<Option<i64>, ConnInfoError> {
-    match o.text(name) {
-        None => Ok(None),
-        Some(text) => text
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| o.invalid(name, "an integer")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn env() -> Env {
         Env::empty()
@@ -458,15 +305,6 @@ mod tests {
     }
 
     #[test]
-    fn connect_timeout_rules() {
-        let timeout = |t: &str| resolve(&format!("connect_timeout={t}"), &env()).connect_timeout;
-        assert_eq!(timeout("0"), None);
-        assert_eq!(timeout("-3"), None);
-        assert_eq!(timeout("1"), Some(Duration::from_secs(2)));
-        assert_eq!(timeout(" 30 "), Some(Duration::from_secs(30)));
-    }
-
-    #[test]
     fn application_name_precedence() {
         assert_eq!(
             resolve("fallback_application_name=fb", &env()).application_name,
@@ -479,70 +317,6 @@ mod tests {
             resolve("fallback_application_name=fb", &env).application_name,
             "envapp"
         );
-    }
-
-    #[test]
-    fn system_roots_force_verify_full() {
-        let s = resolve("sslrootcert=system", &env());
-        assert_eq!(
-            (s.ssl.mode, s.ssl.root_cert),
-            (SslMode::VerifyFull, Some(RootCert::System))
-        );
-        let err = ConnSettings::resolve(Some("sslrootcert=system sslmode=verify-ca"), &env())
-            .err()
-            .unwrap();
-        assert!(
-            err.to_string().contains("weak sslmode \"verify-ca\""),
-            "{err}"
-        );
-        let env = env().with_var("PGSSLMODE", "require");
-        assert!(ConnSettings::resolve(Some("sslrootcert=system"), &env).is_err());
-    }
-
-    #[test]
-    fn ssl_files_and_requiressl() {
-        let s = resolve(
-            "sslrootcert=/ca.pem sslcert=/c.pem sslkey=/k.pem requiressl=1",
-            &env(),
-        );
-        assert_eq!(s.ssl.root_cert, Some(RootCert::File("/ca.pem".into())));
-        assert_eq!(
-            (s.ssl.cert.unwrap(), s.ssl.key.unwrap()),
-            ("/c.pem".into(), "/k.pem".into())
-        );
-        assert_eq!(s.ssl.mode, SslMode::Require);
-        assert_eq!(
-            resolve("requiressl=1 sslmode=disable", &env()).ssl.mode,
-            SslMode::Disable
-        );
-    }
-
-    #[test]
-    fn negotiation_certmode_and_gss() {
-        assert!(
-            resolve("sslnegotiation=direct sslmode=require", &env())
-                .ssl
-                .direct
-        );
-        assert!(ConnSettings::resolve(Some("sslnegotiation=direct"), &env()).is_err());
-        assert!(!resolve("sslcertmode=disable", &env()).ssl.send_client_cert);
-        assert!(ConnSettings::resolve(Some("sslcertmode=require"), &env()).is_err());
-        assert!(ConnSettings::resolve(Some("gssencmode=require"), &env()).is_err());
-        assert!(ConnSettings::resolve(Some("gssencmode=prefer"), &env()).is_ok());
-    }
-
-    #[test]
-    fn tcp_and_misc_options() {
-        let s = resolve(
-            "keepalives=0 keepalives_idle=30 keepalives_count=4 tcp_user_timeout=1500 \
-             load_balance_hosts=random channel_binding=require",
-            &env(),
-        );
-        assert!(!s.tcp.keepalives && s.load_balance_hosts);
-        assert_eq!(s.tcp.keepalives_idle, Some(Duration::from_secs(30)));
-        assert_eq!(s.tcp.keepalives_count, Some(4));
-        assert_eq!(s.tcp.user_timeout, Some(Duration::from_millis(1500)));
-        assert_eq!(s.channel_binding, ChannelBinding::Require);
     }
 
     #[test]
