@@ -36,11 +36,37 @@ pub struct Connected {
 }
 
 impl Connected {
-    /// Asks the server to cancel whatever this connection is running (for Ctrl-C).
+    /// Asks the server to cancel whatever this connection is running.
     pub async fn cancel(&self) -> Result<(), tokio_postgres::Error> {
-        self.cancel_token
-            .cancel_query(self.cancel_tls.clone())
-            .await
+        self.canceller().cancel().await
+    }
+
+    /// An owned handle that can cancel from another task (e.g. a Ctrl-C handler).
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            token: self.cancel_token.clone(),
+            tls: self.cancel_tls.clone(),
+        }
+    }
+}
+
+/// Cancels the running query of one connection, using that connection's TLS setup.
+#[derive(Clone)]
+pub struct Canceller {
+    token: CancelToken,
+    tls: MakeRustlsConnect,
+}
+
+impl Canceller {
+    /// Sends the cancel request; the cancelled query then fails with SQLSTATE 57014.
+    pub async fn cancel(&self) -> Result<(), tokio_postgres::Error> {
+        self.token.cancel_query(self.tls.clone()).await
+    }
+}
+
+impl fmt::Debug for Canceller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Canceller").finish_non_exhaustive()
     }
 }
 
@@ -392,12 +418,14 @@ mod tests {
     async fn local_cancel() {
         let c = local("sslmode=require").await.unwrap();
         let sleeping = c.client.simple_query("SELECT pg_sleep(30)");
-        let cancel = async {
+        let canceller = c.canceller();
+        let cancel = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            c.cancel().await
-        };
+            canceller.cancel().await
+        });
         let (result, cancelled) = tokio::join!(sleeping, cancel);
-        cancelled.unwrap();
-        assert!(result.unwrap_err().to_string().contains("db error"));
+        cancelled.unwrap().unwrap();
+        let code = result.unwrap_err().code().cloned();
+        assert_eq!(code, Some(tokio_postgres::error::SqlState::QUERY_CANCELED));
     }
 }
