@@ -2,8 +2,9 @@
 //! queries, EXPLAIN and timed runs. Nothing outside this module sends SQL.
 
 pub mod catalog;
-pub mod conninfo;
 pub mod connect;
+pub mod conninfo;
 pub mod pgpass;
 pub mod session;
 pub mod setup;
+pub mod tls;

@@ -4,24 +4,44 @@
 use crate::harness::{SuiteDir, TestDb, pgvet, stderr, stdout};
 
 fn trivial_suite() -> SuiteDir {
-    SuiteDir::new("[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n", &[])
+    SuiteDir::new(
+        "[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    )
 }
 
 #[test]
 fn a_suite_typo_exits_2_naming_file_line_and_column() {
-    let suite = SuiteDir::new("[settings]\nruns = 3\n\n[[index]]\nname = \"ix\"\ntabel = \"t\"\n", &[]);
-    let out = pgvet(&["check", suite.path_str(), "--db", "host=/nonexistent"], &[]);
+    let suite = SuiteDir::new(
+        "[settings]\nruns = 3\n\n[[index]]\nname = \"ix\"\ntabel = \"t\"\n",
+        &[],
+    );
+    let out = pgvet(
+        &["check", suite.path_str(), "--db", "host=/nonexistent"],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("pgvet.toml:6:1: unknown field `tabel`"), "{err}");
+    assert!(
+        err.contains("pgvet.toml:6:1: unknown field `tabel`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn no_suite_exits_2_and_says_what_to_pass() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet")).arg("check").current_dir(dir.path()).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .arg("check")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("./pgvet.toml does not exist"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("./pgvet.toml does not exist"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -29,7 +49,12 @@ fn help_documents_the_exit_codes() {
     let out = pgvet(&["check", "--help"], &[]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0));
-    for line in ["0  every check passed", "1  a check failed", "2  bad invocation", "3  cannot connect"] {
+    for line in [
+        "0  every check passed",
+        "1  a check failed",
+        "2  bad invocation",
+        "3  cannot connect",
+    ] {
         assert!(text.contains(line), "{text}");
     }
 }
@@ -46,28 +71,47 @@ fn an_unreachable_server_exits_3_naming_host_port_and_user_but_not_the_password(
     assert_eq!(out.status.code(), Some(3));
     assert!(started.elapsed().as_secs() < 10);
     let all = format!("{}{}", stdout(&out), stderr(&out));
-    assert!(all.contains("127.0.0.1") && all.contains(&port.to_string()) && all.contains("alice"), "{all}");
+    assert!(
+        all.contains("127.0.0.1") && all.contains(&port.to_string()) && all.contains("alice"),
+        "{all}"
+    );
     assert!(!all.contains("s3cret-pw"), "{all}");
 }
 
 #[tokio::test]
 async fn libpq_environment_variables_are_used_without_db() {
     let db = TestDb::new().await;
-    let settings = pgvet::db::conninfo::ConnSettings::resolve(Some(&db.conninfo), &pgvet::db::conninfo::Env::empty()).unwrap();
+    let settings = pgvet::db::conninfo::ConnSettings::resolve(
+        Some(&db.conninfo),
+        &pgvet::db::conninfo::Env::empty(),
+    )
+    .unwrap();
     let host = match &settings.hosts[0].host {
         pgvet::db::conninfo::Host::Socket(dir) => dir.to_str().unwrap().to_string(),
         pgvet::db::conninfo::Host::Tcp(name) => name.clone(),
     };
     let port = settings.hosts[0].port.to_string();
-    let suite = SuiteDir::new("[[query]]\nname = \"where\"\nsql = \"SELECT current_database()\"\nexpect = \"any\"\n", &[]);
-    let mut env = vec![("PGHOST", host.as_str()), ("PGPORT", port.as_str()), ("PGUSER", settings.user.as_str()), ("PGDATABASE", db.name.as_str()), ("PGAPPNAME", "pgvet-env-test")];
+    let suite = SuiteDir::new(
+        "[[query]]\nname = \"where\"\nsql = \"SELECT current_database()\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let mut env = vec![
+        ("PGHOST", host.as_str()),
+        ("PGPORT", port.as_str()),
+        ("PGUSER", settings.user.as_str()),
+        ("PGDATABASE", db.name.as_str()),
+        ("PGAPPNAME", "pgvet-env-test"),
+    ];
     if let Some(password) = settings.password() {
         env.push(("PGPASSWORD", password));
     }
     let out = pgvet(&["check", suite.path_str(), "--format", "json"], &env);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(report["database"].as_str().unwrap().contains(&db.name), "{report}");
+    assert!(
+        report["database"].as_str().unwrap().contains(&db.name),
+        "{report}"
+    );
 }
 
 #[tokio::test]
@@ -76,14 +120,25 @@ async fn json_goes_to_the_output_file_and_a_bad_output_path_fails_first() {
     let suite = trivial_suite();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.json");
-    let out = db.cli(&[suite.path_str(), "--format", "json", "--output", file.to_str().unwrap()]);
+    let out = db.cli(&[
+        suite.path_str(),
+        "--format",
+        "json",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(report["queries"][0]["status"], "pass");
     assert_eq!(report["queries"][0]["timing"]["runs"], 5);
 
     let out = db.cli(&[suite.path_str(), "--output", "/nonexistent/dir/report.json"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--output /nonexistent/dir/report.json"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--output /nonexistent/dir/report.json"),
+        "{}",
+        stderr(&out)
+    );
 }

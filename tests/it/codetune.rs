@@ -23,7 +23,8 @@ fn suite_dir() -> String {
 
 fn json_check(db: &TestDb) -> (i32, Value) {
     let out = db.cli(&[&suite_dir(), "--format", "json"]);
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     (out.status.code().unwrap(), report)
 }
 
@@ -31,7 +32,11 @@ async fn codetune_with_data() -> TestDb {
     let db = TestDb::new().await;
     db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
     // 200 configs × 500 metric rows: 100,000 rows, the full scenario's shape at a tenth.
-    db.exec(&format!("SET pgvet.codetune_configs = 200;\n{}", read_repo("fixtures/codetune/data.sql"))).await;
+    db.exec(&format!(
+        "SET pgvet.codetune_configs = 200;\n{}",
+        read_repo("fixtures/codetune/data.sql")
+    ))
+    .await;
     db
 }
 
@@ -42,14 +47,36 @@ async fn before_the_migration_indexes_are_missing_and_queries_seq_scan() {
     assert_eq!(code, 1);
     assert_eq!(report["status"], "fail");
     assert_eq!(report["format_version"], 1);
-    let names: Vec<&str> = report["indexes"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = report["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, EXPECTED_INDEXES);
-    assert!(report["indexes"].as_array().unwrap().iter().all(|i| i["problem"] == "missing" && i["status"] == "fail"));
+    assert!(
+        report["indexes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["problem"] == "missing" && i["status"] == "fail")
+    );
     for q in report["queries"].as_array().unwrap() {
         assert_eq!(q["status"], "fail", "{q}");
-        let seq = q["scans"].as_array().unwrap().iter().find(|s| s["relation"] == "training_metric").unwrap();
+        let seq = q["scans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["relation"] == "training_metric")
+            .unwrap();
         assert_eq!(seq["node_type"], "Seq Scan", "{q}");
-        assert!(q["problems"][0].as_str().unwrap().contains("Seq Scan on training_metric"), "{q}");
+        assert!(
+            q["problems"][0]
+                .as_str()
+                .unwrap()
+                .contains("Seq Scan on training_metric"),
+            "{q}"
+        );
     }
 }
 
@@ -60,22 +87,40 @@ async fn after_the_migration_every_check_passes_with_index_scans() {
     let out = db.cli(&[&suite_dir()]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
-    assert!(text.contains("Index Scan using ix_training_metric_config_id on training_metric"), "{text}");
-    assert!(text.contains("Index Scan Backward using ix_training_metric_timestamp on training_metric"), "{text}");
+    assert!(
+        text.contains("Index Scan using ix_training_metric_config_id on training_metric"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Index Scan Backward using ix_training_metric_timestamp on training_metric"),
+        "{text}"
+    );
     assert!(text.contains("Avg query time (experiments)"), "{text}");
-    assert!(text.contains("PASS: 8 indexes and 4 queries checked"), "{text}");
+    assert!(
+        text.contains("PASS: 8 indexes and 4 queries checked"),
+        "{text}"
+    );
 
     let (code, report) = json_check(&db);
     assert_eq!((code, report["status"].as_str()), (0, Some("pass")));
     let metrics = report["metrics"].as_array().unwrap();
     assert_eq!(metrics.len(), 2);
     assert_eq!(metrics[0]["label"], "Avg query time (experiments)");
-    assert_eq!((metrics[0]["baseline_ms"].as_f64(), metrics[0]["target_ms"].as_f64()), (Some(100.0), Some(20.0)));
+    assert_eq!(
+        (
+            metrics[0]["baseline_ms"].as_f64(),
+            metrics[0]["target_ms"].as_f64()
+        ),
+        (Some(100.0), Some(20.0))
+    );
     assert_eq!(metrics[0]["status"], "met");
     assert!(metrics[0]["actual_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(metrics[1]["label"], "Avg query time (metrics filter)");
     let timing = &report["queries"][0]["timing"];
-    assert_eq!((timing["runs"].as_u64(), timing["rows"].as_u64()), (Some(5), Some(500)));
+    assert_eq!(
+        (timing["runs"].as_u64(), timing["rows"].as_u64()),
+        (Some(5), Some(500))
+    );
 }
 
 #[tokio::test]
@@ -90,6 +135,16 @@ async fn an_empty_migrated_schema_passes_on_the_small_table_rule_and_an_unmigrat
     db.exec(&read_repo("fixtures/codetune/migration.sql")).await;
     let (code, report) = json_check(&db);
     assert_eq!(code, 0, "{report:#}");
-    let notes: Vec<String> = report["queries"].as_array().unwrap().iter().map(|q| q["notes"].to_string()).collect();
-    assert!(notes.iter().any(|n| n.contains("index usable; seq scan chosen on a small table")), "{notes:?}");
+    let notes: Vec<String> = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["notes"].to_string())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("index usable; seq scan chosen on a small table")),
+        "{notes:?}"
+    );
 }

@@ -22,9 +22,13 @@ pub fn base_conninfo() -> String {
 /// `base` pointing at another database (URL or key=value form).
 pub fn with_dbname(base: &str, dbname: &str) -> String {
     if base.starts_with("postgres://") || base.starts_with("postgresql://") {
-        let (left, query) = base.split_once('?').map_or((base, None), |(l, q)| (l, Some(q)));
+        let (left, query) = base
+            .split_once('?')
+            .map_or((base, None), |(l, q)| (l, Some(q)));
         let scheme_end = left.find("://").unwrap() + 3;
-        let authority_end = left[scheme_end..].find('/').map_or(left.len(), |i| scheme_end + i);
+        let authority_end = left[scheme_end..]
+            .find('/')
+            .map_or(left.len(), |i| scheme_end + i);
         let query = query.map(|q| format!("?{q}")).unwrap_or_default();
         format!("{}/{dbname}{query}", &left[..authority_end])
     } else {
@@ -33,8 +37,11 @@ pub fn with_dbname(base: &str, dbname: &str) -> String {
 }
 
 pub async fn connect_to(conninfo: &str) -> Connected {
-    let settings = ConnSettings::resolve(Some(conninfo), &Env::empty()).expect("test conninfo resolves");
-    connect::connect(&settings).await.expect("the test server accepts connections")
+    let settings =
+        ConnSettings::resolve(Some(conninfo), &Env::empty()).expect("test conninfo resolves");
+    connect::connect(&settings)
+        .await
+        .expect("the test server accepts connections")
 }
 
 /// A database of its own for one test; dropped (WITH FORCE) when the test ends.
@@ -48,16 +55,32 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 impl TestDb {
     pub async fn new() -> TestDb {
-        let name = format!("pgvet_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "pgvet_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let admin = connect_to(&base_conninfo()).await;
-        admin.client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("CREATE DATABASE");
+        admin
+            .client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("CREATE DATABASE");
         let conninfo = with_dbname(&base_conninfo(), &name);
         let conn = connect_to(&conninfo).await;
-        TestDb { name, conninfo, conn }
+        TestDb {
+            name,
+            conninfo,
+            conn,
+        }
     }
 
     pub async fn exec(&self, sql: &str) {
-        self.conn.client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        self.conn
+            .client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     }
 
     pub async fn scalar_i64(&self, sql: &str) -> i64 {
@@ -67,8 +90,13 @@ impl TestDb {
     /// Runs a suite through the library on this database.
     pub async fn check(&self, suite: &SuiteDir) -> Report {
         let suite = pgvet::suite::load(Some(suite.path())).expect("the test suite is valid");
-        let context = RunContext { server_version: Some(self.conn.server_version.clone()), database: self.name.clone() };
-        run::run(&self.conn.client, &suite, context, &Quiet).await.expect("the run completes")
+        let context = RunContext {
+            server_version: Some(self.conn.server_version.clone()),
+            database: self.name.clone(),
+        };
+        run::run(&self.conn.client, &suite, context, &Quiet)
+            .await
+            .expect("the run completes")
     }
 
     /// Runs the pgvet binary with `--db` for this database.
@@ -83,10 +111,16 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         let name = self.name.clone();
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async {
                 let admin = connect_to(&base_conninfo()).await;
-                let _ = admin.client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = admin
+                    .client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             });
         })
         .join();
@@ -120,7 +154,10 @@ impl SuiteDir {
 /// Runs the pgvet binary with a clean libpq environment plus `env`.
 pub fn pgvet(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pgvet"));
-    command.args(args).env_remove("DATABASE_URL").env("NO_COLOR", "1");
+    command
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("NO_COLOR", "1");
     for (key, _) in std::env::vars() {
         if key.starts_with("PG") {
             command.env_remove(key);

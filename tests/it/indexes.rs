@@ -14,7 +14,12 @@ fn index_suite(entries: &str) -> SuiteDir {
 }
 
 fn problem_of(report: &pgvet::report::Report, name: &str) -> Option<IndexProblem> {
-    report.indexes.iter().find(|i| i.name == name).unwrap().problem
+    report
+        .indexes
+        .iter()
+        .find(|i| i.name == name)
+        .unwrap()
+        .problem
 }
 
 #[tokio::test]
@@ -67,19 +72,57 @@ unique = true
 "#,
     );
     let report = db.check(&suite).await;
-    assert_eq!(problem_of(&report, "ix_org_then_created"), Some(IndexProblem::ColumnsDiffer));
-    let columns = report.indexes.iter().find(|i| i.name == "ix_org_then_created").unwrap();
-    assert_eq!(columns.actual_columns.as_deref(), Some(&["created_at".to_string(), "org_id".to_string()][..]));
-    assert!(columns.message.as_deref().unwrap().contains("expected (org_id, created_at), actual (created_at, org_id)"));
-    assert_eq!(problem_of(&report, "ix_email"), Some(IndexProblem::NotUnique));
-    assert_eq!(problem_of(&report, "ix_on_org"), Some(IndexProblem::WrongTable));
-    assert_eq!(problem_of(&report, "ix_never_created"), Some(IndexProblem::Missing));
-    assert_eq!(problem_of(&report, "ix_dropped_later"), Some(IndexProblem::Present));
+    assert_eq!(
+        problem_of(&report, "ix_org_then_created"),
+        Some(IndexProblem::ColumnsDiffer)
+    );
+    let columns = report
+        .indexes
+        .iter()
+        .find(|i| i.name == "ix_org_then_created")
+        .unwrap();
+    assert_eq!(
+        columns.actual_columns.as_deref(),
+        Some(&["created_at".to_string(), "org_id".to_string()][..])
+    );
+    assert!(
+        columns
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("expected (org_id, created_at), actual (created_at, org_id)")
+    );
+    assert_eq!(
+        problem_of(&report, "ix_email"),
+        Some(IndexProblem::NotUnique)
+    );
+    assert_eq!(
+        problem_of(&report, "ix_on_org"),
+        Some(IndexProblem::WrongTable)
+    );
+    assert_eq!(
+        problem_of(&report, "ix_never_created"),
+        Some(IndexProblem::Missing)
+    );
+    assert_eq!(
+        problem_of(&report, "ix_dropped_later"),
+        Some(IndexProblem::Present)
+    );
     assert_eq!(problem_of(&report, "ix_rolled_back"), None);
     // An expression compares as PostgreSQL prints it: lower(email) is printed with its cast.
-    assert_eq!(problem_of(&report, "ix_email_unique"), Some(IndexProblem::ColumnsDiffer));
-    let expr = report.indexes.iter().find(|i| i.name == "ix_email_unique").unwrap();
-    assert_eq!(expr.actual_columns.as_deref(), Some(&["lower(email)".to_string()][..]));
+    assert_eq!(
+        problem_of(&report, "ix_email_unique"),
+        Some(IndexProblem::ColumnsDiffer)
+    );
+    let expr = report
+        .indexes
+        .iter()
+        .find(|i| i.name == "ix_email_unique")
+        .unwrap();
+    assert_eq!(
+        expr.actual_columns.as_deref(),
+        Some(&["lower(email)".to_string()][..])
+    );
     assert_eq!(report.status, Status::Fail);
     assert_eq!(report.summary.indexes_failed, 6);
 }
@@ -88,15 +131,35 @@ unique = true
 async fn a_failed_create_index_concurrently_leaves_an_invalid_index() {
     let db = TestDb::new().await;
     db.exec(TABLES).await;
-    db.exec("INSERT INTO account VALUES (1, 'a@x', 1, now()), (2, 'a@x', 1, now())").await;
-    let failed = db.conn.client.batch_execute("CREATE UNIQUE INDEX CONCURRENTLY ix_email ON account (email)").await;
-    assert!(failed.is_err(), "duplicate emails make the unique build fail");
+    db.exec("INSERT INTO account VALUES (1, 'a@x', 1, now()), (2, 'a@x', 1, now())")
+        .await;
+    let failed = db
+        .conn
+        .client
+        .batch_execute("CREATE UNIQUE INDEX CONCURRENTLY ix_email ON account (email)")
+        .await;
+    assert!(
+        failed.is_err(),
+        "duplicate emails make the unique build fail"
+    );
     // pg_indexes still lists it: a by-eye check would call it present.
-    assert_eq!(db.scalar_i64("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_email'").await, 1);
-    let suite = index_suite("[[index]]\nname = \"ix_email\"\ntable = \"account\"\ncolumns = [\"email\"]\nunique = true\n");
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_email'")
+            .await,
+        1
+    );
+    let suite = index_suite(
+        "[[index]]\nname = \"ix_email\"\ntable = \"account\"\ncolumns = [\"email\"]\nunique = true\n",
+    );
     let report = db.check(&suite).await;
     assert_eq!(problem_of(&report, "ix_email"), Some(IndexProblem::Invalid));
-    assert!(report.indexes[0].message.as_deref().unwrap().contains("not valid"));
+    assert!(
+        report.indexes[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("not valid")
+    );
 }
 
 #[tokio::test]
@@ -107,7 +170,10 @@ async fn a_matching_index_in_another_schema_passes_and_the_default_schema_does_n
         "[[index]]\nname = \"ix_t_ab\"\ntable = \"t\"\nschema = \"app\"\ncolumns = [\"a\", \"b\"]\n\n[[index]]\nname = \"ix_t_ab\"\ntable = \"t\"\n",
     );
     let report = db.check(&suite).await;
-    assert_eq!((report.indexes[0].status, report.indexes[0].problem), (Status::Pass, None));
+    assert_eq!(
+        (report.indexes[0].status, report.indexes[0].problem),
+        (Status::Pass, None)
+    );
     assert_eq!(report.indexes[1].problem, Some(IndexProblem::Missing));
 }
 
@@ -129,6 +195,11 @@ table = "t"
 "#,
     );
     let report = db.check(&suite).await;
-    assert_eq!(report.indexes[0].status, Status::Pass, "{:?}", report.indexes[0]);
+    assert_eq!(
+        report.indexes[0].status,
+        Status::Pass,
+        "{:?}",
+        report.indexes[0]
+    );
     assert_eq!(report.indexes[1].problem, Some(IndexProblem::Missing));
 }

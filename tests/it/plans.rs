@@ -3,8 +3,8 @@
 //! errors while the others still run.
 
 use pgvet::check::scans::INDEX_USABLE_NOTE;
-use pgvet::report::model::{QueryResult, ScanVerdict, Status};
 use pgvet::report::Report;
+use pgvet::report::model::{QueryResult, ScanVerdict, Status};
 
 use crate::harness::{SuiteDir, TestDb};
 
@@ -29,7 +29,9 @@ async fn tables() -> TestDb {
 fn suite(queries: &[(&str, &str)]) -> SuiteDir {
     let mut toml = String::from("[settings]\nmin_rows = 1000\nruns = 2\nwarmup = 0\n");
     for (name, sql) in queries {
-        toml.push_str(&format!("\n[[query]]\nname = \"{name}\"\nsql = '''{sql}'''\n"));
+        toml.push_str(&format!(
+            "\n[[query]]\nname = \"{name}\"\nsql = '''{sql}'''\n"
+        ));
     }
     SuiteDir::new(&toml, &[])
 }
@@ -41,12 +43,28 @@ fn query<'a>(report: &'a Report, name: &str) -> &'a QueryResult {
 fn assert_fails_with_seq_scan_on_big(report: &Report, name: &str, context: Option<&str>) {
     let q = query(report, name);
     assert_eq!(q.status, Status::Fail, "{name}: {q:?}");
-    let scan = q.scans.iter().find(|s| s.verdict == ScanVerdict::SeqScanOnLargeTable).unwrap_or_else(|| panic!("{name}: {q:?}"));
-    assert!(scan.relation.as_deref().unwrap().starts_with("big"), "{name}: {scan:?}");
+    let scan = q
+        .scans
+        .iter()
+        .find(|s| s.verdict == ScanVerdict::SeqScanOnLargeTable)
+        .unwrap_or_else(|| panic!("{name}: {q:?}"));
+    assert!(
+        scan.relation.as_deref().unwrap().starts_with("big"),
+        "{name}: {scan:?}"
+    );
     if let Some(context) = context {
-        assert!(scan.context.as_deref().unwrap_or("").contains(context), "{name}: {scan:?}");
+        assert!(
+            scan.context.as_deref().unwrap_or("").contains(context),
+            "{name}: {scan:?}"
+        );
     }
-    assert!(q.problems.iter().any(|p| p.contains("expected an index scan")), "{name}: {:?}", q.problems);
+    assert!(
+        q.problems
+            .iter()
+            .any(|p| p.contains("expected an index scan")),
+        "{name}: {:?}",
+        q.problems
+    );
 }
 
 #[tokio::test]
@@ -67,7 +85,10 @@ async fn seq_scans_on_a_large_table_are_found_wherever_they_hide() {
     assert_fails_with_seq_scan_on_big(&report, "in a CTE", Some("CTE g"));
     let by_index = query(&report, "by index");
     assert_eq!(by_index.status, Status::Pass, "{by_index:?}");
-    assert_eq!(by_index.plan.as_deref(), Some("Index Scan using big_pkey on big"));
+    assert_eq!(
+        by_index.plan.as_deref(),
+        Some("Index Scan using big_pkey on big")
+    );
     assert_eq!(by_index.timing.as_ref().unwrap().rows, 1);
 }
 
@@ -83,14 +104,28 @@ async fn a_parallel_seq_scan_is_a_seq_scan() {
     let fresh = crate::harness::connect_to(&db.conninfo).await;
     let suite = suite(&[("parallel", "SELECT count(*) FROM big WHERE note LIKE '%7%'")]);
     let loaded = pgvet::suite::load(Some(suite.path())).unwrap();
-    let report = pgvet::run::run(&fresh.client, &loaded, Default::default(), &pgvet::run::Quiet).await.unwrap();
+    let report = pgvet::run::run(
+        &fresh.client,
+        &loaded,
+        Default::default(),
+        &pgvet::run::Quiet,
+    )
+    .await
+    .unwrap();
     let q = query(&report, "parallel");
     let scan = &q.scans[0];
     assert!(scan.parallel && scan.node_type == "Seq Scan", "{scan:?}");
     assert_eq!(scan.verdict, ScanVerdict::SeqScanOnLargeTable);
     // Rows are read by all workers together: the relation's size is judged as a whole.
     assert!(scan.relation_rows.unwrap() >= 4900.0, "{scan:?}");
-    assert!(q.plan.as_deref().unwrap().contains("Parallel Seq Scan on big"), "{:?}", q.plan);
+    assert!(
+        q.plan
+            .as_deref()
+            .unwrap()
+            .contains("Parallel Seq Scan on big"),
+        "{:?}",
+        q.plan
+    );
 }
 
 #[tokio::test]
@@ -106,14 +141,32 @@ async fn a_seq_scan_on_a_large_partition_names_the_partition() {
     )
     .await;
     let report = db
-        .check(&suite(&[("by kind", "SELECT * FROM events WHERE kind = 'k3'"), ("by id", "SELECT * FROM events WHERE id = 5")]))
+        .check(&suite(&[
+            ("by kind", "SELECT * FROM events WHERE kind = 'k3'"),
+            ("by id", "SELECT * FROM events WHERE id = 5"),
+        ]))
         .await;
     let q = query(&report, "by kind");
     assert_eq!(q.status, Status::Fail);
-    let relations: Vec<_> = q.scans.iter().map(|s| s.relation.clone().unwrap()).collect();
+    let relations: Vec<_> = q
+        .scans
+        .iter()
+        .map(|s| s.relation.clone().unwrap())
+        .collect();
     assert_eq!(relations, ["events_2024", "events_2025"]);
-    assert!(q.scans.iter().all(|s| s.verdict == ScanVerdict::SeqScanOnLargeTable), "{:?}", q.scans);
-    assert_eq!(query(&report, "by id").status, Status::Pass, "{:?}", query(&report, "by id"));
+    assert!(
+        q.scans
+            .iter()
+            .all(|s| s.verdict == ScanVerdict::SeqScanOnLargeTable),
+        "{:?}",
+        q.scans
+    );
+    assert_eq!(
+        query(&report, "by id").status,
+        Status::Pass,
+        "{:?}",
+        query(&report, "by id")
+    );
 }
 
 #[tokio::test]
@@ -122,20 +175,34 @@ async fn small_tables_pass_when_an_index_is_usable_and_fail_when_none_is() {
     let report = db
         .check(&suite(&[
             ("usable", "SELECT * FROM small WHERE code = 'c3'"),
-            ("unusable", "SELECT * FROM tiny_unindexed WHERE label = 'l3'"),
-            ("unusable on an indexed table", "SELECT * FROM small WHERE label = 'l3'"),
+            (
+                "unusable",
+                "SELECT * FROM tiny_unindexed WHERE label = 'l3'",
+            ),
+            (
+                "unusable on an indexed table",
+                "SELECT * FROM small WHERE label = 'l3'",
+            ),
         ]))
         .await;
     let usable = query(&report, "usable");
     assert_eq!(usable.status, Status::Pass, "{usable:?}");
-    assert_eq!(usable.plan.as_deref(), Some("Seq Scan on small"), "20 rows: the planner rightly seq-scans");
+    assert_eq!(
+        usable.plan.as_deref(),
+        Some("Seq Scan on small"),
+        "20 rows: the planner rightly seq-scans"
+    );
     assert_eq!(usable.notes, [INDEX_USABLE_NOTE]);
     assert_eq!(usable.scans[0].verdict, ScanVerdict::IndexUsable);
     for name in ["unusable", "unusable on an indexed table"] {
         let q = query(&report, name);
         assert_eq!(q.status, Status::Fail, "{q:?}");
         assert_eq!(q.scans[0].verdict, ScanVerdict::NoUsableIndex);
-        assert!(q.problems[0].contains("no usable index"), "{:?}", q.problems);
+        assert!(
+            q.problems[0].contains("no usable index"),
+            "{:?}",
+            q.problems
+        );
     }
 }
 
@@ -164,10 +231,26 @@ async fn one_query_erroring_does_not_stop_the_others() {
         .await;
     let missing = query(&report, "missing table");
     assert_eq!(missing.status, Status::Error);
-    assert!(missing.error.as_deref().unwrap().contains("relation \"no_such_table\" does not exist"), "{missing:?}");
-    assert!(query(&report, "syntax").error.as_deref().unwrap().contains("syntax error"));
+    assert!(
+        missing
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("relation \"no_such_table\" does not exist"),
+        "{missing:?}"
+    );
+    assert!(
+        query(&report, "syntax")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("syntax error")
+    );
     assert_eq!(query(&report, "fine").status, Status::Pass);
-    assert_eq!((report.summary.queries_errored, report.status), (2, Status::Fail));
+    assert_eq!(
+        (report.summary.queries_errored, report.status),
+        (2, Status::Fail)
+    );
 }
 
 #[tokio::test]
@@ -179,10 +262,18 @@ async fn a_missed_target_fails_and_fills_the_metrics_table() {
     let report = db.check(&SuiteDir::new(toml, &[])).await;
     let slow = query(&report, "slow");
     assert_eq!(slow.status, Status::Fail);
-    assert!(slow.problems[0].contains("over the target of 5 ms"), "{:?}", slow.problems);
+    assert!(
+        slow.problems[0].contains("over the target of 5 ms"),
+        "{:?}",
+        slow.problems
+    );
     let timing = slow.timing.as_ref().unwrap();
     assert!(timing.median_ms >= 20.0 && timing.runs == 3, "{timing:?}");
-    let rows: Vec<_> = report.metrics.iter().map(|m| (m.label.as_str(), m.status)).collect();
+    let rows: Vec<_> = report
+        .metrics
+        .iter()
+        .map(|m| (m.label.as_str(), m.status))
+        .collect();
     use pgvet::report::model::MetricStatus::*;
     assert_eq!(rows, [("Sleep time", Some(Missed)), ("fast", Some(Met))]);
     assert_eq!(report.metrics[0].baseline_ms, Some(100.0));

@@ -16,11 +16,20 @@ async fn table_of_ten() -> TestDb {
 async fn a_delete_without_writes_is_refused_and_changes_nothing() {
     let db = table_of_ten().await;
     let report = db
-        .check(&SuiteDir::new("[[query]]\nname = \"purge\"\nsql = \"DELETE FROM t WHERE id > 2\"\nexpect = \"any\"\n", &[]))
+        .check(&SuiteDir::new(
+            "[[query]]\nname = \"purge\"\nsql = \"DELETE FROM t WHERE id > 2\"\nexpect = \"any\"\n",
+            &[],
+        ))
         .await;
     let q = &report.queries[0];
     assert_eq!(q.status, Status::Error);
-    assert!(q.error.as_deref().unwrap().contains("cannot execute DELETE in a read-only transaction"), "{q:?}");
+    assert!(
+        q.error
+            .as_deref()
+            .unwrap()
+            .contains("cannot execute DELETE in a read-only transaction"),
+        "{q:?}"
+    );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
 }
 
@@ -34,7 +43,10 @@ async fn a_delete_with_writes_runs_every_time_and_is_rolled_back() {
     // Each timed run deleted 8 rows, which means each started from the untouched table.
     assert_eq!(q.timing.as_ref().unwrap().rows, 8);
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
-    assert_eq!(db.scalar_i64("SELECT count(*) FROM t WHERE id > 2").await, 8);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM t WHERE id > 2").await,
+        8
+    );
 }
 
 #[tokio::test]
@@ -46,11 +58,21 @@ async fn a_write_hidden_in_a_select_is_refused_too() {
     let report = db.check(&SuiteDir::new(toml, &[])).await;
     for q in &report.queries {
         assert_eq!(q.status, Status::Error, "{q:?}");
-        assert!(q.error.as_deref().unwrap().contains("read-only transaction"), "{q:?}");
+        assert!(
+            q.error
+                .as_deref()
+                .unwrap()
+                .contains("read-only transaction"),
+            "{q:?}"
+        );
     }
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
     assert_eq!(db.scalar_i64("SELECT last_value FROM s").await, 1);
-    assert_eq!(db.scalar_i64("SELECT count(*) FROM s WHERE is_called").await, 0);
+    assert_eq!(
+        db.scalar_i64("SELECT count(*) FROM s WHERE is_called")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -61,8 +83,19 @@ async fn statement_timeout_fails_the_query_with_the_servers_message() {
 [[query]]\nname = \"quick\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n";
     let started = std::time::Instant::now();
     let report = db.check(&SuiteDir::new(toml, &[])).await;
-    assert!(started.elapsed().as_secs() < 4, "the timeout bounds the run");
-    assert!(report.queries[0].error.as_deref().unwrap().contains("statement timeout"), "{:?}", report.queries[0]);
+    assert!(
+        started.elapsed().as_secs() < 4,
+        "the timeout bounds the run"
+    );
+    assert!(
+        report.queries[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("statement timeout"),
+        "{:?}",
+        report.queries[0]
+    );
     assert_eq!(report.queries[1].status, Status::Pass);
 }
 
@@ -76,6 +109,9 @@ async fn a_query_file_with_two_statements_is_refused_before_anything_runs() {
     let out = db.cli(&[suite.path_str()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("two.sql:3:1: query \"two\" holds more than one statement"), "{err}");
+    assert!(
+        err.contains("two.sql:3:1: query \"two\" holds more than one statement"),
+        "{err}"
+    );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
 }

@@ -1,0 +1,151 @@
+//! What each attempt sends (the tokio-postgres `Config` for one address) and what it
+//! checks once connected (server version, recovery and read-only state for
+//! `target_session_attrs`).
+
+use tokio_postgres::config::{SslMode as WireMode, SslNegotiation};
+use tokio_postgres::{Client, Config, SimpleQueryMessage};
+
+use super::route::Endpoint;
+use crate::db::conninfo::{ConnSettings, TargetSessionAttrs};
+
+pub fn pg_config(
+    s: &ConnSettings,
+    endpoint: &Endpoint,
+    password: Option<&str>,
+    wire: WireMode,
+) -> Config {
+    let mut config = Config::new();
+    config
+        .user(&s.user)
+        .dbname(&s.dbname)
+        .application_name(&s.application_name)
+        .channel_binding(s.channel_binding)
+        .keepalives(s.tcp.keepalives)
+        .ssl_mode(wire);
+    match endpoint {
+        Endpoint::Socket { dir, port } => config.host_path(dir).port(*port),
+        Endpoint::Tcp { name, ip, port } => config.host(name).hostaddr(*ip).port(*port),
+    };
+    if s.ssl.direct && wire == WireMode::Require {
+        config.ssl_negotiation(SslNegotiation::Direct);
+    }
+    if let Some(options) = &s.options {
+        config.options(options);
+    }
+    if let Some(password) = password {
+        config.password(password);
+    }
+    if let Some(timeout) = s.connect_timeout {
+        config.connect_timeout(timeout);
+    }
+    if let Some(timeout) = s.tcp.user_timeout {
+        config.tcp_user_timeout(timeout);
+    }
+    if let Some(idle) = s.tcp.keepalives_idle {
+        config.keepalives_idle(idle);
+    }
+    if let Some(interval) = s.tcp.keepalives_interval {
+        config.keepalives_interval(interval);
+    }
+    if let Some(count) = s.tcp.keepalives_count {
+        config.keepalives_retries(count);
+    }
+    config
+}
+
+/// What the new session says about itself.
+pub struct SessionFacts {
+    pub version: String,
+    in_recovery: bool,
+    read_only: bool,
+}
+
+const FACTS_QUERY: &str = "SELECT pg_catalog.current_setting('server_version'), \
+     pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('transaction_read_only')";
+
+pub async fn session_facts(client: &Client) -> Result<SessionFacts, tokio_postgres::Error> {
+    let messages = client.simple_query(FACTS_QUERY).await?;
+    let row = messages.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    let field = |i| row.and_then(|r| r.get(i)).unwrap_or_default();
+    Ok(SessionFacts {
+        version: field(0).to_owned(),
+        in_recovery: field(1) == "true",
+        read_only: field(2) == "on",
+    })
+}
+
+impl SessionFacts {
+    /// Why this session does not satisfy `target_session_attrs`, if it does not.
+    pub fn mismatch(&self, wanted: TargetSessionAttrs) -> Option<String> {
+        use TargetSessionAttrs::*;
+        let reason = match wanted {
+            ReadWrite if self.read_only => "session is read-only",
+            ReadOnly if !self.read_only => "session is not read-only",
+            Primary if self.in_recovery => "server is in hot standby mode",
+            Standby if !self.in_recovery => "server is not in hot standby mode",
+            _ => return None,
+        };
+        Some(format!("{reason} (target_session_attrs asks otherwise)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::conninfo::Env;
+
+    fn facts(in_recovery: bool, read_only: bool) -> SessionFacts {
+        SessionFacts {
+            version: "17.0".into(),
+            in_recovery,
+            read_only,
+        }
+    }
+
+    #[test]
+    fn session_attrs_match_like_libpq() {
+        use TargetSessionAttrs::*;
+        let primary = facts(false, false);
+        let standby = facts(true, true);
+        let read_only_primary = facts(false, true);
+        assert!(primary.mismatch(Any).is_none() && standby.mismatch(Any).is_none());
+        assert!(primary.mismatch(ReadWrite).is_none());
+        assert!(standby.mismatch(ReadWrite).unwrap().contains("read-only"));
+        assert!(read_only_primary.mismatch(ReadWrite).is_some());
+        assert!(read_only_primary.mismatch(ReadOnly).is_none());
+        assert!(primary.mismatch(ReadOnly).is_some());
+        assert!(primary.mismatch(Primary).is_none() && standby.mismatch(Primary).is_some());
+        assert!(standby.mismatch(Standby).is_none() && primary.mismatch(Standby).is_some());
+    }
+
+    #[test]
+    fn config_carries_the_settings() {
+        let env = Env::empty().with_os_user("u");
+        let text = "user=alice dbname=app password=pw application_name=vet options='-c a=b' connect_timeout=7";
+        let settings = ConnSettings::resolve(Some(text), &env).unwrap();
+        let endpoint = Endpoint::Tcp {
+            name: "db".into(),
+            ip: "10.0.0.1".parse().unwrap(),
+            port: 6000,
+        };
+        let config = pg_config(&settings, &endpoint, Some("pw"), WireMode::Require);
+        assert_eq!(config.get_user(), Some("alice"));
+        assert_eq!(config.get_dbname(), Some("app"));
+        assert_eq!(config.get_password(), Some(&b"pw"[..]));
+        assert_eq!(config.get_application_name(), Some("vet"));
+        assert_eq!(config.get_options(), Some("-c a=b"));
+        assert_eq!(config.get_ports(), &[6000]);
+        assert_eq!(
+            config.get_hostaddrs(),
+            &["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+        );
+        assert_eq!(config.get_ssl_mode(), WireMode::Require);
+        assert_eq!(
+            config.get_connect_timeout(),
+            Some(&std::time::Duration::from_secs(7))
+        );
+    }
+}
