@@ -2,6 +2,7 @@
 //! the status it ends the run with.
 
 use crate::db::connect::ConnectError;
+use crate::db::conninfo::ConnInfoError;
 use crate::db::setup::SetupError;
 use crate::ephemeral::EphemeralError;
 use crate::run::RunError;
@@ -24,7 +25,11 @@ pub struct UsageError(pub String);
 /// The status an error ends the run with: the first known error in its chain decides.
 pub fn code_for(error: &anyhow::Error) -> u8 {
     for cause in error.chain() {
-        if cause.is::<SuiteError>() || cause.is::<UsageError>() || cause.is::<SetupError>() {
+        if cause.is::<SuiteError>()
+            || cause.is::<UsageError>()
+            || cause.is::<SetupError>()
+            || cause.is::<ConnInfoError>()
+        {
             return USAGE;
         }
         if cause.is::<ConnectError>() {

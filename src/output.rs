@@ -17,12 +17,19 @@ pub enum Destination {
 impl Destination {
     /// Validates the destination without truncating an existing file.
     pub fn open(path: Option<&Path>) -> Result<Destination, UsageError> {
-        let Some(path) = path else { return Ok(Destination::Stdout) };
+        let Some(path) = path else {
+            return Ok(Destination::Stdout);
+        };
         std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(path)
-            .map_err(|e| UsageError(format!("--output {}: {e}; choose a writable path", path.display())))?;
+            .map_err(|e| {
+                UsageError(format!(
+                    "--output {}: {e}; choose a writable path",
+                    path.display()
+                ))
+            })?;
         Ok(Destination::File(path.to_path_buf()))
     }
 
@@ -30,11 +37,12 @@ impl Destination {
         match self {
             Destination::Stdout => {
                 let mut out = std::io::stdout().lock();
-                out.write_all(text.as_bytes()).and_then(|_| out.flush()).context("writing the report to stdout")
+                out.write_all(text.as_bytes())
+                    .and_then(|_| out.flush())
+                    .context("writing the report to stdout")
             }
-            Destination::File(path) => {
-                std::fs::write(path, text).with_context(|| format!("writing the report to {}", path.display()))
-            }
+            Destination::File(path) => std::fs::write(path, text)
+                .with_context(|| format!("writing the report to {}", path.display())),
         }
     }
 }

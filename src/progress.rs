@@ -12,7 +12,9 @@ pub struct Stderr {
 
 impl Stderr {
     pub fn new() -> Self {
-        Stderr { enabled: std::io::stderr().is_terminal() }
+        Stderr {
+            enabled: std::io::stderr().is_terminal(),
+        }
     }
 }
 

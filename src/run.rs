@@ -10,7 +10,9 @@ use tokio_postgres::Client;
 use crate::check::{index, scans, target};
 use crate::db::{catalog, session};
 use crate::plan::{self, Explain};
-use crate::report::model::{FORMAT_VERSION, QueryResult, Report, RunSettings, Status, Summary, Timing};
+use crate::report::model::{
+    FORMAT_VERSION, QueryResult, Report, RunSettings, Status, Summary, Timing,
+};
 use crate::suite::{Query, Settings, Suite};
 
 /// What pgvet tells the user while it works (on a terminal: stderr).
@@ -42,18 +44,29 @@ pub enum RunError {
 }
 
 /// Runs every check of the suite on an open connection.
-pub async fn run(client: &Client, suite: &Suite, context: RunContext, progress: &dyn Progress) -> Result<Report, RunError> {
+pub async fn run(
+    client: &Client,
+    suite: &Suite,
+    context: RunContext,
+    progress: &dyn Progress,
+) -> Result<Report, RunError> {
     let settings = &suite.settings;
     session::configure(client, settings.statement_timeout, settings.lock_timeout)
         .await
         .map_err(RunError::ConnectionLost)?;
 
     progress.step(&format!("checking {} indexes", suite.indexes.len()));
-    let wanted: Vec<(String, String)> = suite.indexes.iter().map(|i| (i.schema.clone(), i.name.clone())).collect();
+    let wanted: Vec<(String, String)> = suite
+        .indexes
+        .iter()
+        .map(|i| (i.schema.clone(), i.name.clone()))
+        .collect();
     let found = if wanted.is_empty() {
         HashMap::new()
     } else {
-        catalog::find_indexes(client, &wanted).await.map_err(|e| RunError::Catalog(e.into()))?
+        catalog::find_indexes(client, &wanted)
+            .await
+            .map_err(|e| RunError::Catalog(e.into()))?
     };
     let indexes: Vec<_> = suite
         .indexes
@@ -63,7 +76,12 @@ pub async fn run(client: &Client, suite: &Suite, context: RunContext, progress: 
 
     let mut queries = Vec::with_capacity(suite.queries.len());
     for (n, query) in suite.queries.iter().enumerate() {
-        progress.step(&format!("query {}/{}: {}", n + 1, suite.queries.len(), query.name));
+        progress.step(&format!(
+            "query {}/{}: {}",
+            n + 1,
+            suite.queries.len(),
+            query.name
+        ));
         let result = check_query(client, query, settings).await;
         if client.is_closed() {
             return Err(RunError::ConnectionLost(session::QueryError {
@@ -135,26 +153,47 @@ async fn check_query(client: &Client, query: &Query, settings: &Settings) -> Que
     result
 }
 
-async fn check_query_into(client: &Client, query: &Query, settings: &Settings, result: &mut QueryResult) -> Result<(), String> {
-    let text = session::explain_analyze(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+async fn check_query_into(
+    client: &Client,
+    query: &Query,
+    settings: &Settings,
+    result: &mut QueryResult,
+) -> Result<(), String> {
+    let text = session::explain_analyze(client, &query.sql, query.writes)
+        .await
+        .map_err(|e| e.message)?;
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
     result.plan = Some(plan::summary(&explain.scans));
     result.explain_execution_ms = explain.execution_ms;
 
     let sizes = planner_sizes(client, query, &explain, &settings.schema).await?;
     let replanned = if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
-        let text = session::explain_without_seq_scans(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
-        Some(Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?.scans)
+        let text = session::explain_without_seq_scans(client, &query.sql, query.writes)
+            .await
+            .map_err(|e| e.message)?;
+        Some(
+            Explain::parse(&text)
+                .map_err(|e| format!("cannot read the plan: {e}"))?
+                .scans,
+        )
     } else {
         None
     };
-    let judgement = scans::judge(query, &explain.scans, &sizes, replanned.as_deref(), settings.min_rows);
+    let judgement = scans::judge(
+        query,
+        &explain.scans,
+        &sizes,
+        replanned.as_deref(),
+        settings.min_rows,
+    );
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
 
     let timing = time_query(client, query, settings).await?;
-    result.problems.extend(target::target_problem(query, &timing));
+    result
+        .problems
+        .extend(target::target_problem(query, &timing));
     result.timing = Some(timing);
     Ok(())
 }
@@ -166,14 +205,22 @@ async fn planner_sizes(
     explain: &Explain,
     default_schema: &str,
 ) -> Result<HashMap<scans::Relation, f64>, String> {
-    let mut relations: Vec<scans::Relation> = scans::judged_seq_scans(query, &explain.scans).collect();
+    let mut relations: Vec<scans::Relation> =
+        scans::judged_seq_scans(query, &explain.scans).collect();
     relations.sort();
     relations.dedup();
     let keys: Vec<(String, String)> = relations
         .iter()
-        .map(|(schema, name)| (schema.clone().unwrap_or_else(|| default_schema.to_string()), name.clone()))
+        .map(|(schema, name)| {
+            (
+                schema.clone().unwrap_or_else(|| default_schema.to_string()),
+                name.clone(),
+            )
+        })
         .collect();
-    let rows = catalog::relation_rows(client, &keys).await.map_err(|e| session::QueryError::from(e).message)?;
+    let rows = catalog::relation_rows(client, &keys)
+        .await
+        .map_err(|e| session::QueryError::from(e).message)?;
     Ok(relations
         .into_iter()
         .zip(keys)
@@ -184,12 +231,16 @@ async fn planner_sizes(
 /// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction.
 async fn time_query(client: &Client, query: &Query, settings: &Settings) -> Result<Timing, String> {
     for _ in 0..settings.warmup {
-        session::timed_run(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+        session::timed_run(client, &query.sql, query.writes)
+            .await
+            .map_err(|e| e.message)?;
     }
     let mut samples = Vec::with_capacity(settings.runs as usize);
     let mut rows = 0;
     for _ in 0..settings.runs {
-        let (elapsed, n) = session::timed_run(client, &query.sql, query.writes).await.map_err(|e| e.message)?;
+        let (elapsed, n) = session::timed_run(client, &query.sql, query.writes)
+            .await
+            .map_err(|e| e.message)?;
         samples.push(elapsed.as_secs_f64() * 1e3);
         rows = n;
     }

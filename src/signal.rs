@@ -13,7 +13,10 @@ impl Interrupts {
     /// Installs the handlers; from now on SIGINT and SIGTERM no longer end the process by
     /// themselves. Needs a tokio runtime.
     pub fn install() -> std::io::Result<Interrupts> {
-        Ok(Interrupts { int: signal(SignalKind::interrupt())?, term: signal(SignalKind::terminate())? })
+        Ok(Interrupts {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+        })
     }
 
     /// Waits for SIGINT or SIGTERM and returns the exit status to end with.

@@ -10,12 +10,20 @@ impl Timing {
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
         let mean = sorted.iter().sum::<f64>() / n as f64;
-        let variance = if n > 1 { sorted.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64 } else { 0.0 };
+        let variance = if n > 1 {
+            sorted.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
         Timing {
             runs: n as u32,
             warmup,
             median_ms: median(&sorted),
-            p95_ms: if n < 20 { sorted[n - 1] } else { sorted[(0.95 * n as f64).ceil() as usize - 1] },
+            p95_ms: if n < 20 {
+                sorted[n - 1]
+            } else {
+                sorted[(0.95 * n as f64).ceil() as usize - 1]
+            },
             mean_ms: mean,
             min_ms: sorted[0],
             max_ms: sorted[n - 1],
@@ -28,7 +36,11 @@ impl Timing {
 
 fn median(sorted: &[f64]) -> f64 {
     let n = sorted.len();
-    if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 #[cfg(test)]
@@ -37,14 +49,23 @@ mod tests {
 
     #[test]
     fn odd_and_even_medians() {
-        assert_eq!(Timing::from_samples(vec![3.0, 1.0, 2.0], 1, 0).median_ms, 2.0);
-        assert_eq!(Timing::from_samples(vec![4.0, 1.0, 2.0, 3.0], 1, 0).median_ms, 2.5);
+        assert_eq!(
+            Timing::from_samples(vec![3.0, 1.0, 2.0], 1, 0).median_ms,
+            2.0
+        );
+        assert_eq!(
+            Timing::from_samples(vec![4.0, 1.0, 2.0, 3.0], 1, 0).median_ms,
+            2.5
+        );
     }
 
     #[test]
     fn p95_is_the_max_below_twenty_runs_and_nearest_rank_above() {
         let t = Timing::from_samples(vec![1.0, 9.0, 2.0], 0, 5);
-        assert_eq!((t.p95_ms, t.min_ms, t.max_ms, t.rows, t.runs), (9.0, 1.0, 9.0, 5, 3));
+        assert_eq!(
+            (t.p95_ms, t.min_ms, t.max_ms, t.rows, t.runs),
+            (9.0, 1.0, 9.0, 5, 3)
+        );
         let samples: Vec<f64> = (1..=40).map(f64::from).collect();
         assert_eq!(Timing::from_samples(samples, 0, 0).p95_ms, 38.0);
     }

@@ -25,10 +25,16 @@ pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResul
     };
     let problems = match found {
         None if expected.absent => vec![],
-        None => vec![(IndexProblem::Missing, format!("no index {}.{} exists", expected.schema, expected.name))],
+        None => vec![(
+            IndexProblem::Missing,
+            format!("no index {}.{} exists", expected.schema, expected.name),
+        )],
         Some(_) if expected.absent => vec![(
             IndexProblem::Present,
-            format!("index {} still exists but must be absent (drop it, or remove `absent = true`)", expected.name),
+            format!(
+                "index {} still exists but must be absent (drop it, or remove `absent = true`)",
+                expected.name
+            ),
         )],
         Some(found) => shape_problems(expected, found),
     };
@@ -36,7 +42,13 @@ pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResul
         result.status = Status::Fail;
         result.problem = Some(problems[0].0);
         result.problems = problems.iter().map(|p| p.0).collect();
-        result.message = Some(problems.into_iter().map(|p| p.1).collect::<Vec<_>>().join("; "));
+        result.message = Some(
+            problems
+                .into_iter()
+                .map(|p| p.1)
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
     }
     result
 }
@@ -50,11 +62,12 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
         ));
     }
     if !found.valid || !found.ready {
-        let state = if found.ready { "not valid" } else { "not ready" };
         problems.push((
             IndexProblem::Invalid,
             format!(
-                "exists but is {state} (a failed or unfinished CREATE INDEX CONCURRENTLY); the planner does not use it — drop it and create it again"
+                "exists but is invalid (indisvalid = {}, indisready = {}: a failed or unfinished \
+                 CREATE INDEX CONCURRENTLY); the planner does not use it — drop it and create it again",
+                found.valid, found.ready
             ),
         ));
     }
@@ -62,7 +75,11 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
         if !columns_match(columns, &found.columns) {
             problems.push((
                 IndexProblem::ColumnsDiffer,
-                format!("columns differ: expected ({}), actual ({})", columns.join(", "), found.columns.join(", ")),
+                format!(
+                    "columns differ: expected ({}), actual ({})",
+                    columns.join(", "),
+                    found.columns.join(", ")
+                ),
             ));
         }
     }
@@ -75,17 +92,28 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
 /// Key columns compare in order; a plain column compares by name (PostgreSQL quotes names that
 /// need it), an expression as PostgreSQL prints it, ignoring white space.
 fn columns_match(expected: &[String], actual: &[String]) -> bool {
-    expected.len() == actual.len() && expected.iter().zip(actual).all(|(e, a)| normalise(e) == normalise(a))
+    expected.len() == actual.len()
+        && expected
+            .iter()
+            .zip(actual)
+            .all(|(e, a)| column_matches(e, a))
 }
 
-fn normalise(column: &str) -> String {
-    let trimmed = column.trim();
-    let unquoted = trimmed
-        .strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .filter(|inner| !inner.contains('"') || inner.contains("\"\""))
-        .map(|inner| inner.replace("\"\"", "\""));
-    unquoted.unwrap_or_else(|| trimmed.split_whitespace().collect::<Vec<_>>().join(""))
+fn column_matches(expected: &str, actual: &str) -> bool {
+    let (expected, actual) = (expected.trim(), actual.trim());
+    unquote(expected) == unquote(actual) || squash(expected) == squash(actual)
+}
+
+/// The name inside a quoted identifier (`"Ünï ""col"""` → `Ünï "col"`); other text as it is.
+fn unquote(column: &str) -> String {
+    match column.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+        Some(inner) if !inner.replace("\"\"", "").contains('"') => inner.replace("\"\"", "\""),
+        _ => column.to_string(),
+    }
+}
+
+fn squash(expression: &str) -> String {
+    expression.split_whitespace().collect()
 }
 
 #[cfg(test)]
@@ -117,33 +145,57 @@ mod tests {
 
     #[test]
     fn a_matching_index_passes() {
-        let r = judge(&expected(Some(&["config_id", "epoch", "step"])), Some(&found(&["config_id", "epoch", "step"])));
+        let r = judge(
+            &expected(Some(&["config_id", "epoch", "step"])),
+            Some(&found(&["config_id", "epoch", "step"])),
+        );
         assert_eq!((r.status, r.problem, r.message), (Status::Pass, None, None));
     }
 
     #[test]
     fn missing_and_present() {
         let r = judge(&expected(None), None);
-        assert_eq!((r.status, r.problem), (Status::Fail, Some(IndexProblem::Missing)));
+        assert_eq!(
+            (r.status, r.problem),
+            (Status::Fail, Some(IndexProblem::Missing))
+        );
         let mut absent = expected(None);
         absent.absent = true;
         assert_eq!(judge(&absent, None).status, Status::Pass);
-        assert_eq!(judge(&absent, Some(&found(&["a"]))).problem, Some(IndexProblem::Present));
+        assert_eq!(
+            judge(&absent, Some(&found(&["a"]))).problem,
+            Some(IndexProblem::Present)
+        );
     }
 
     #[test]
     fn columns_in_another_order_differ_and_show_both() {
-        let r = judge(&expected(Some(&["config_id", "epoch", "step"])), Some(&found(&["epoch", "config_id", "step"])));
+        let r = judge(
+            &expected(Some(&["config_id", "epoch", "step"])),
+            Some(&found(&["epoch", "config_id", "step"])),
+        );
         assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
         let msg = r.message.unwrap();
-        assert!(msg.contains("expected (config_id, epoch, step), actual (epoch, config_id, step)"), "{msg}");
+        assert!(
+            msg.contains("expected (config_id, epoch, step), actual (epoch, config_id, step)"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn quoted_names_and_expression_spacing_compare_equal() {
-        assert!(columns_match(&["Timestamp".into()], &["\"Timestamp\"".into()]));
-        assert!(columns_match(&["lower( (email)::text )".into()], &["lower((email)::text)".into()]));
-        assert!(!columns_match(&["lower(email)".into()], &["lower((email)::text)".into()]));
+        assert!(columns_match(
+            &["Timestamp".into()],
+            &["\"Timestamp\"".into()]
+        ));
+        assert!(columns_match(
+            &["lower( (email)::text )".into()],
+            &["lower((email)::text)".into()]
+        ));
+        assert!(!columns_match(
+            &["lower(email)".into()],
+            &["lower((email)::text)".into()]
+        ));
         assert!(!columns_match(&["a".into()], &["a".into(), "b".into()]));
     }
 
@@ -156,7 +208,18 @@ mod tests {
         f.table = "training_config".into();
         let r = judge(&e, Some(&f));
         assert_eq!(r.problem, Some(IndexProblem::WrongTable));
-        assert_eq!(r.problems, vec![IndexProblem::WrongTable, IndexProblem::Invalid, IndexProblem::NotUnique]);
-        assert!(r.message.unwrap().contains("not valid"));
+        assert_eq!(
+            r.problems,
+            vec![
+                IndexProblem::WrongTable,
+                IndexProblem::Invalid,
+                IndexProblem::NotUnique
+            ]
+        );
+        assert!(
+            r.message
+                .unwrap()
+                .contains("invalid (indisvalid = false, indisready = true")
+        );
     }
 }

@@ -30,7 +30,10 @@ pub fn relation_of(scan: &Scan) -> Option<Relation> {
 }
 
 /// The relations of the seq scans that the check has to judge (not allowed, expect = index).
-pub fn judged_seq_scans<'a>(query: &'a Query, scans: &'a [Scan]) -> impl Iterator<Item = Relation> + 'a {
+pub fn judged_seq_scans<'a>(
+    query: &'a Query,
+    scans: &'a [Scan],
+) -> impl Iterator<Item = Relation> + 'a {
     scans
         .iter()
         .filter(move |s| query.expect == Expect::Index && s.is_seq_scan() && !allowed(query, s))
@@ -49,12 +52,18 @@ pub fn relation_rows(scan: &Scan, planner_rows: Option<f64>) -> f64 {
 }
 
 /// Whether some judged seq scan is on a small relation, so the no-seq-scan plan is needed.
-pub fn needs_replan(query: &Query, scans: &[Scan], sizes: &HashMap<Relation, f64>, min_rows: u64) -> bool {
+pub fn needs_replan(
+    query: &Query,
+    scans: &[Scan],
+    sizes: &HashMap<Relation, f64>,
+    min_rows: u64,
+) -> bool {
     scans.iter().any(|s| {
         query.expect == Expect::Index
             && s.is_seq_scan()
             && !allowed(query, s)
-            && relation_rows(s, relation_of(s).and_then(|r| sizes.get(&r).copied())) < min_rows as f64
+            && relation_rows(s, relation_of(s).and_then(|r| sizes.get(&r).copied()))
+                < min_rows as f64
     })
 }
 
@@ -100,7 +109,11 @@ pub fn judge(
         };
         judgement.scans.push(scan_result(scan, verdict, rows));
     }
-    if judgement.scans.iter().any(|s| s.verdict == ScanVerdict::IndexUsable) {
+    if judgement
+        .scans
+        .iter()
+        .any(|s| s.verdict == ScanVerdict::IndexUsable)
+    {
         judgement.notes.push(INDEX_USABLE_NOTE.to_string());
     }
     judgement.problems.dedup();
@@ -108,21 +121,33 @@ pub fn judge(
 }
 
 fn allowed(query: &Query, scan: &Scan) -> bool {
-    let Some(relation) = &scan.relation else { return false };
+    let Some(relation) = &scan.relation else {
+        return false;
+    };
     query.allow_seq_scan.iter().any(|entry| {
         entry == relation
-            || scan.schema.as_ref().is_some_and(|schema| *entry == format!("{schema}.{relation}"))
+            || scan
+                .schema
+                .as_ref()
+                .is_some_and(|schema| *entry == format!("{schema}.{relation}"))
     })
 }
 
 /// Without a replan (it failed, or was not made) a small relation cannot be proven indexable.
 fn still_seq_scanned(replanned: Option<&[Scan]>, relation: Option<&Relation>) -> bool {
-    let Some(replanned) = replanned else { return true };
-    replanned.iter().any(|s| s.is_seq_scan() && relation_of(s).as_ref() == relation)
+    let Some(replanned) = replanned else {
+        return true;
+    };
+    replanned
+        .iter()
+        .any(|s| s.is_seq_scan() && relation_of(s).as_ref() == relation)
 }
 
 fn where_in_plan(scan: &Scan) -> String {
-    scan.context.as_ref().map(|c| format!(" (in {c})")).unwrap_or_default()
+    scan.context
+        .as_ref()
+        .map(|c| format!(" (in {c})"))
+        .unwrap_or_default()
 }
 
 /// A row count for a message: 1000000 → "1,000,000".

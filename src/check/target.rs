@@ -11,7 +11,11 @@ pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
     }
     let actual_ms = timing.map(|t| t.median_ms);
     let status = match (query.target_ms, actual_ms) {
-        (Some(target), Some(actual)) => Some(if actual <= target { MetricStatus::Met } else { MetricStatus::Missed }),
+        (Some(target), Some(actual)) => Some(if actual <= target {
+            MetricStatus::Met
+        } else {
+            MetricStatus::Missed
+        }),
         _ => None,
     };
     Some(MetricRow {
@@ -28,6 +32,9 @@ pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
 pub fn target_problem(query: &Query, timing: &Timing) -> Option<String> {
     let target = query.target_ms?;
     (timing.median_ms > target).then(|| {
-        format!("median {:.2} ms is over the target of {target} ms", timing.median_ms)
+        format!(
+            "median {:.2} ms is over the target of {target} ms",
+            timing.median_ms
+        )
     })
 }

@@ -22,7 +22,10 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let report = if args.ephemeral {
         check_ephemeral(args, &suite, &progress).await?
     } else {
-        let explicit = args.db.clone().or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
+        let explicit = args
+            .db
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
         let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
         let connected = connect::connect(&settings).await?;
@@ -33,12 +36,23 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
 }
 
 pub fn status_code(report: &Report) -> u8 {
-    if report.status == Status::Pass { exit::PASS } else { exit::FAIL }
+    if report.status == Status::Pass {
+        exit::PASS
+    } else {
+        exit::FAIL
+    }
 }
 
 /// Runs the suite on an open connection.
-pub async fn run_on(connected: &Connected, suite: &Suite, progress: &dyn Progress) -> anyhow::Result<Report> {
-    let context = RunContext { server_version: Some(connected.server_version.clone()), database: connected.target.clone() };
+pub async fn run_on(
+    connected: &Connected,
+    suite: &Suite,
+    progress: &dyn Progress,
+) -> anyhow::Result<Report> {
+    let context = RunContext {
+        server_version: Some(connected.server_version.clone()),
+        database: connected.target.clone(),
+    };
     Ok(run::run(&connected.client, suite, context, progress).await?)
 }
 
@@ -52,7 +66,11 @@ pub async fn connect_to_server(server: &TempServer) -> anyhow::Result<Connected>
 pub fn start_server(progress: &dyn Progress) -> anyhow::Result<TempServer> {
     progress.step("starting a throwaway PostgreSQL server");
     let server = TempServer::start(Options::default())?;
-    progress.step(&format!("PostgreSQL {} running in {}", server.version(), server.temp_dir().display()));
+    progress.step(&format!(
+        "PostgreSQL {} running in {}",
+        server.version(),
+        server.temp_dir().display()
+    ));
     Ok(server)
 }
 
@@ -67,9 +85,15 @@ pub fn finish_server(server: TempServer, keep: bool) -> anyhow::Result<()> {
     }
 }
 
-async fn check_ephemeral(args: &CheckArgs, suite: &Suite, progress: &dyn Progress) -> anyhow::Result<Report> {
+async fn check_ephemeral(
+    args: &CheckArgs,
+    suite: &Suite,
+    progress: &dyn Progress,
+) -> anyhow::Result<Report> {
     if let Some(missing) = args.setup.iter().find(|f| !f.is_file()) {
-        return Err(exit::UsageError(format!("--setup {}: no such file", missing.display())).into());
+        return Err(
+            exit::UsageError(format!("--setup {}: no such file", missing.display())).into(),
+        );
     }
     let server = start_server(progress)?;
     let result = async {

@@ -15,11 +15,26 @@ use crate::suite;
 
 /// The suite directory, as shipped in queries/codetune.
 const SUITE_FILES: &[(&str, &str)] = &[
-    ("pgvet.toml", include_str!("../../queries/codetune/pgvet.toml")),
-    ("fetch_by_config.sql", include_str!("../../queries/codetune/fetch_by_config.sql")),
-    ("filter_by_epoch.sql", include_str!("../../queries/codetune/filter_by_epoch.sql")),
-    ("latest_by_timestamp.sql", include_str!("../../queries/codetune/latest_by_timestamp.sql")),
-    ("join_by_model_type.sql", include_str!("../../queries/codetune/join_by_model_type.sql")),
+    (
+        "pgvet.toml",
+        include_str!("../../queries/codetune/pgvet.toml"),
+    ),
+    (
+        "fetch_by_config.sql",
+        include_str!("../../queries/codetune/fetch_by_config.sql"),
+    ),
+    (
+        "filter_by_epoch.sql",
+        include_str!("../../queries/codetune/filter_by_epoch.sql"),
+    ),
+    (
+        "latest_by_timestamp.sql",
+        include_str!("../../queries/codetune/latest_by_timestamp.sql"),
+    ),
+    (
+        "join_by_model_type.sql",
+        include_str!("../../queries/codetune/join_by_model_type.sql"),
+    ),
 ];
 const SCHEMA: &str = include_str!("../../fixtures/codetune/schema.sql");
 const DATA: &str = include_str!("../../fixtures/codetune/data.sql");
@@ -27,7 +42,9 @@ const MIGRATION: &str = include_str!("../../fixtures/codetune/migration.sql");
 
 pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     let progress = progress::Stderr::new();
-    let suite_dir = tempfile::Builder::new().prefix("pgvet-demo-suite").tempdir()?;
+    let suite_dir = tempfile::Builder::new()
+        .prefix("pgvet-demo-suite")
+        .tempdir()?;
     for (name, text) in SUITE_FILES {
         std::fs::write(suite_dir.path().join(name), text)?;
     }
@@ -75,7 +92,13 @@ mod tests {
         }
         let suite = crate::suite::load(Some(dir.path())).unwrap();
         assert_eq!((suite.indexes.len(), suite.queries.len()), (8, 4));
-        let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/codetune")).unwrap().count();
-        assert_eq!(shipped, super::SUITE_FILES.len(), "queries/codetune gained a file the demo does not embed");
+        let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/queries/codetune"))
+            .unwrap()
+            .count();
+        assert_eq!(
+            shipped,
+            super::SUITE_FILES.len(),
+            "queries/codetune gained a file the demo does not embed"
+        );
     }
 }

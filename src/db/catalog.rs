@@ -78,5 +78,7 @@ pub async fn relation_rows(
     let schemas: Vec<&str> = relations.iter().map(|r| r.0.as_str()).collect();
     let names: Vec<&str> = relations.iter().map(|r| r.1.as_str()).collect();
     let rows = client.query(RELATION_ROWS, &[&schemas, &names]).await?;
-    rows.iter().map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?))).collect()
+    rows.iter()
+        .map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?)))
+        .collect()
 }

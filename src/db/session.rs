@@ -21,7 +21,12 @@ impl From<tokio_postgres::Error> for QueryError {
     fn from(e: tokio_postgres::Error) -> Self {
         let message = match e.as_db_error() {
             Some(db) => {
-                let mut m = format!("{}: {} (SQLSTATE {})", db.severity(), db.message(), db.code().code());
+                let mut m = format!(
+                    "{}: {} (SQLSTATE {})",
+                    db.severity(),
+                    db.message(),
+                    db.code().code()
+                );
                 if let Some(detail) = db.detail() {
                     m.push_str(&format!("; {detail}"));
                 }
@@ -32,12 +37,19 @@ impl From<tokio_postgres::Error> for QueryError {
             }
             None => e.to_string(),
         };
-        QueryError { message, connection_lost: e.is_closed() }
+        QueryError {
+            message,
+            connection_lost: e.is_closed(),
+        }
     }
 }
 
 /// Session settings for the whole run: they bound every statement and change nothing stored.
-pub async fn configure(client: &Client, statement_timeout: Duration, lock_timeout: Duration) -> Result<(), QueryError> {
+pub async fn configure(
+    client: &Client,
+    statement_timeout: Duration,
+    lock_timeout: Duration,
+) -> Result<(), QueryError> {
     let sql = format!(
         "SET statement_timeout = {}; SET lock_timeout = {}",
         statement_timeout.as_millis(),
@@ -47,16 +59,30 @@ pub async fn configure(client: &Client, statement_timeout: Duration, lock_timeou
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)`: the query runs, then is rolled back.
-pub async fn explain_analyze(client: &Client, sql: &str, writes: bool) -> Result<String, QueryError> {
+pub async fn explain_analyze(
+    client: &Client,
+    sql: &str,
+    writes: bool,
+) -> Result<String, QueryError> {
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {sql}");
     in_rolled_back_transaction(client, writes, None, &explain).await
 }
 
 /// The plan the planner makes when sequential scans are disabled (not executed): it shows
 /// whether an index can serve the query at all.
-pub async fn explain_without_seq_scans(client: &Client, sql: &str, writes: bool) -> Result<String, QueryError> {
+pub async fn explain_without_seq_scans(
+    client: &Client,
+    sql: &str,
+    writes: bool,
+) -> Result<String, QueryError> {
     let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
-    in_rolled_back_transaction(client, writes, Some("SET LOCAL enable_seqscan = off"), &explain).await
+    in_rolled_back_transaction(
+        client,
+        writes,
+        Some("SET LOCAL enable_seqscan = off"),
+        &explain,
+    )
+    .await
 }
 
 async fn in_rolled_back_transaction(
@@ -80,16 +106,27 @@ async fn in_rolled_back_transaction(
         SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
         _ => None,
     });
-    text.ok_or_else(|| QueryError { message: "EXPLAIN returned no plan".into(), connection_lost: false })
+    text.ok_or_else(|| QueryError {
+        message: "EXPLAIN returned no plan".into(),
+        connection_lost: false,
+    })
 }
 
 fn begin(writes: bool) -> &'static str {
-    if writes { "BEGIN" } else { "BEGIN TRANSACTION READ ONLY" }
+    if writes {
+        "BEGIN"
+    } else {
+        "BEGIN TRANSACTION READ ONLY"
+    }
 }
 
 /// One timed execution: the time from sending the query to having received its last row, and
 /// the number of rows returned (or affected). Rows are counted and dropped as they stream in.
-pub async fn timed_run(client: &Client, sql: &str, writes: bool) -> Result<(Duration, u64), QueryError> {
+pub async fn timed_run(
+    client: &Client,
+    sql: &str,
+    writes: bool,
+) -> Result<(Duration, u64), QueryError> {
     client.batch_execute(begin(writes)).await?;
     let start = Instant::now();
     let result = async {

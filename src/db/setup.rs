@@ -10,14 +10,24 @@ use tokio_postgres::error::ErrorPosition;
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("setup file {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("setup file {}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Failed { path: PathBuf, line: Option<usize>, message: String },
+    Failed {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
 }
 
 /// Reads and applies one SQL file.
 pub async fn apply_file(client: &Client, path: &Path) -> Result<(), SetupError> {
-    let sql = std::fs::read_to_string(path).map_err(|source| SetupError::Read { path: path.into(), source })?;
+    let sql = std::fs::read_to_string(path).map_err(|source| SetupError::Read {
+        path: path.into(),
+        source,
+    })?;
     apply_sql(client, path, &sql).await
 }
 
@@ -28,13 +38,21 @@ pub async fn apply_sql(client: &Client, path: &Path, sql: &str) -> Result<(), Se
             Some(ErrorPosition::Original(p)) => Some(line_of_char(sql, *p as usize)),
             _ => None,
         });
-        SetupError::Failed { path: path.into(), line, message: super::session::QueryError::from(e).message }
+        SetupError::Failed {
+            path: path.into(),
+            line,
+            message: super::session::QueryError::from(e).message,
+        }
     })
 }
 
 /// 1-based line of a 1-based character position.
 fn line_of_char(text: &str, position: usize) -> usize {
-    text.chars().take(position.saturating_sub(1)).filter(|&c| c == '\n').count() + 1
+    text.chars()
+        .take(position.saturating_sub(1))
+        .filter(|&c| c == '\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

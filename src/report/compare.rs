@@ -45,7 +45,11 @@ pub fn compare(before: &Report, after: &Report) -> Comparison {
         .map(|a| change(before.queries.iter().find(|b| b.name == a.name), Some(a)))
         .collect();
     queries.extend(
-        before.queries.iter().filter(|b| !after.queries.iter().any(|a| a.name == b.name)).map(|b| change(Some(b), None)),
+        before
+            .queries
+            .iter()
+            .filter(|b| !after.queries.iter().any(|a| a.name == b.name))
+            .map(|b| change(Some(b), None)),
     );
     let metrics = after
         .metrics

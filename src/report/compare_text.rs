@@ -11,14 +11,26 @@ pub fn render(c: &Comparison) -> String {
     for q in &c.queries {
         let plan = match (&q.plan_before, &q.plan_after) {
             (Some(b), Some(a)) if b == a => a.clone(),
-            (b, a) => format!("{}\n→ {}", b.as_deref().unwrap_or("—"), a.as_deref().unwrap_or("—")),
+            (b, a) => format!(
+                "{}\n→ {}",
+                b.as_deref().unwrap_or("—"),
+                a.as_deref().unwrap_or("—")
+            ),
         };
-        queries.add_row(vec![q.name.clone(), plan, opt_ms(q.median_before_ms), opt_ms(q.median_after_ms), pct(q.change_pct)]);
+        queries.add_row(vec![
+            q.name.clone(),
+            plan,
+            opt_ms(q.median_before_ms),
+            opt_ms(q.median_after_ms),
+            pct(q.change_pct),
+        ]);
     }
     let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
     for m in &c.metrics {
         let baseline = match (m.baseline_ms, m.declared_baseline_ms) {
-            (Some(measured), Some(declared)) => format!("{} (declared {})", ms(measured), ms(declared)),
+            (Some(measured), Some(declared)) => {
+                format!("{} (declared {})", ms(measured), ms(declared))
+            }
             (measured, declared) => opt_ms(measured.or(declared)),
         };
         let status = match m.status {
@@ -26,11 +38,20 @@ pub fn render(c: &Comparison) -> String {
             Some(MetricStatus::Missed) => "missed",
             None => "—",
         };
-        metrics.add_row(vec![m.label.clone(), baseline, opt_ms(m.target_ms), opt_ms(m.actual_ms), pct(m.change_pct), status.into()]);
+        metrics.add_row(vec![
+            m.label.clone(),
+            baseline,
+            opt_ms(m.target_ms),
+            opt_ms(m.actual_ms),
+            pct(m.change_pct),
+            status.into(),
+        ]);
     }
     let mut out = format!("Before / after\n{queries}\n");
     if !c.metrics.is_empty() {
-        out.push_str(&format!("\nMetrics (Baseline measured before the migration)\n{metrics}\n"));
+        out.push_str(&format!(
+            "\nMetrics (Baseline measured before the migration)\n{metrics}\n"
+        ));
     }
     out
 }

@@ -184,11 +184,18 @@ impl Summary {
             queries_total: queries.len(),
             queries_failed: count(Status::Fail),
             queries_errored: count(Status::Error),
-            metrics_missed: metrics.iter().filter(|m| m.status == Some(MetricStatus::Missed)).count(),
+            metrics_missed: metrics
+                .iter()
+                .filter(|m| m.status == Some(MetricStatus::Missed))
+                .count(),
         }
     }
 
     pub fn status(&self) -> Status {
-        if self.indexes_failed + self.queries_failed + self.queries_errored == 0 { Status::Pass } else { Status::Fail }
+        if self.indexes_failed + self.queries_failed + self.queries_errored == 0 {
+            Status::Pass
+        } else {
+            Status::Fail
+        }
     }
 }

@@ -31,7 +31,9 @@ pub fn render(report: &Report) -> String {
 
 pub(crate) fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
     table
 }
 
@@ -47,19 +49,35 @@ fn indexes(results: &[IndexResult]) -> Table {
     let mut t = table(&["Index", "Table", "Status", "Problem"]);
     for r in results {
         let problem = match (&r.problem, &r.message) {
-            (Some(p), Some(m)) => format!("{}: {m}", serde_json::to_value(p).unwrap().as_str().unwrap_or("")),
+            (Some(p), Some(m)) => format!(
+                "{}: {m}",
+                serde_json::to_value(p).unwrap().as_str().unwrap_or("")
+            ),
             _ if r.absent => "absent, as expected".to_string(),
             _ => String::new(),
         };
-        t.add_row(vec![r.name.clone(), format!("{}.{}", r.schema, r.table), status_word(r.status).into(), problem]);
+        t.add_row(vec![
+            r.name.clone(),
+            format!("{}.{}", r.schema, r.table),
+            status_word(r.status).into(),
+            problem,
+        ]);
     }
     t
 }
 
 fn queries(results: &[QueryResult]) -> Table {
-    let mut t = table(&["Query", "Status", "Plan", "Median", "p95", "Rows", "Findings"]);
+    let mut t = table(&[
+        "Query", "Status", "Plan", "Median", "p95", "Rows", "Findings",
+    ]);
     for q in results {
-        let findings: Vec<String> = q.error.iter().chain(&q.problems).chain(&q.notes).cloned().collect();
+        let findings: Vec<String> = q
+            .error
+            .iter()
+            .chain(&q.problems)
+            .chain(&q.notes)
+            .cloned()
+            .collect();
         let timing = q.timing.as_ref();
         t.add_row(vec![
             q.name.clone(),
@@ -83,7 +101,13 @@ fn metrics(rows: &[MetricRow]) -> Table {
             Some(MetricStatus::Missed) => "missed",
             None => "—",
         };
-        t.add_row(vec![m.label.clone(), cell(m.baseline_ms), cell(m.target_ms), cell(m.actual_ms), status.into()]);
+        t.add_row(vec![
+            m.label.clone(),
+            cell(m.baseline_ms),
+            cell(m.target_ms),
+            cell(m.actual_ms),
+            status.into(),
+        ]);
     }
     t
 }
@@ -92,7 +116,10 @@ fn metrics(rows: &[MetricRow]) -> Table {
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     if report.status == Status::Pass {
-        let mut line = format!("PASS: {} indexes and {} queries checked", s.indexes_total, s.queries_total);
+        let mut line = format!(
+            "PASS: {} indexes and {} queries checked",
+            s.indexes_total, s.queries_total
+        );
         if !report.metrics.is_empty() {
             line.push_str(&format!(", {} metrics", report.metrics.len()));
         }
@@ -100,13 +127,22 @@ pub fn summary_line(report: &Report) -> String {
     }
     let mut parts = Vec::new();
     if s.indexes_failed > 0 {
-        parts.push(format!("{} of {} indexes failed", s.indexes_failed, s.indexes_total));
+        parts.push(format!(
+            "{} of {} indexes failed",
+            s.indexes_failed, s.indexes_total
+        ));
     }
     if s.queries_failed > 0 {
-        parts.push(format!("{} of {} queries failed", s.queries_failed, s.queries_total));
+        parts.push(format!(
+            "{} of {} queries failed",
+            s.queries_failed, s.queries_total
+        ));
     }
     if s.queries_errored > 0 {
-        parts.push(format!("{} of {} queries errored", s.queries_errored, s.queries_total));
+        parts.push(format!(
+            "{} of {} queries errored",
+            s.queries_errored, s.queries_total
+        ));
     }
     format!("FAIL: {}", parts.join(", "))
 }

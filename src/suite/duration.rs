@@ -6,7 +6,9 @@ use std::time::Duration;
 /// Parses a duration; the error says what forms are accepted.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: f64 = number.parse().map_err(|_| bad(text))?;
     let millis = match unit.trim() {
@@ -24,7 +26,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn bad(text: &str) -> String {
-    format!("`{text}` is not a duration; write e.g. \"30s\", \"500ms\", \"2min\" or \"1h\" (0 = no limit)")
+    format!(
+        "`{text}` is not a duration; write e.g. \"30s\", \"500ms\", \"2min\" or \"1h\" (0 = no limit)"
+    )
 }
 
 #[cfg(test)]

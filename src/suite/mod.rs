@@ -102,28 +102,53 @@ impl Query {
 #[derive(Debug, thiserror::Error)]
 pub enum SuiteError {
     #[error("{}: {message}", location(path, *line, *column))]
-    Invalid { path: PathBuf, line: usize, column: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{message}")]
     NotFound { message: String },
 }
 
 fn location(path: &Path, line: usize, column: usize) -> String {
-    if line == 0 { path.display().to_string() } else { format!("{}:{line}:{column}", path.display()) }
+    if line == 0 {
+        path.display().to_string()
+    } else {
+        format!("{}:{line}:{column}", path.display())
+    }
 }
 
 impl SuiteError {
-    pub(crate) fn at(path: &Path, text: &str, offset: Option<usize>, message: impl Into<String>) -> Self {
+    pub(crate) fn at(
+        path: &Path,
+        text: &str,
+        offset: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         let (line, column) = offset.map_or((0, 0), |o| line_column(text, o));
-        SuiteError::Invalid { path: path.to_path_buf(), line, column, message: message.into() }
+        SuiteError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
-    let offset = (0..=offset).rev().find(|&o| text.is_char_boundary(o)).unwrap_or(0);
+    let offset = (0..=offset)
+        .rev()
+        .find(|&o| text.is_char_boundary(o))
+        .unwrap_or(0);
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
@@ -133,7 +158,11 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// Where the suite file is: PATH itself, `PATH/pgvet.toml` for a directory, or `./pgvet.toml`.
 pub fn locate(path: Option<&Path>) -> Result<PathBuf, SuiteError> {
     let given = path.unwrap_or(Path::new("."));
-    let file = if given.is_dir() { given.join(SUITE_FILE_NAME) } else { given.to_path_buf() };
+    let file = if given.is_dir() {
+        given.join(SUITE_FILE_NAME)
+    } else {
+        given.to_path_buf()
+    };
     if file.is_file() {
         return Ok(file);
     }
@@ -142,7 +171,10 @@ pub fn locate(path: Option<&Path>) -> Result<PathBuf, SuiteError> {
             "no suite file: ./{SUITE_FILE_NAME} does not exist; pass a suite file or a directory holding {SUITE_FILE_NAME} (e.g. `pgvet check queries/codetune`)"
         ),
         Some(_) if given.is_dir() => {
-            format!("{} holds no {SUITE_FILE_NAME}; pass the suite file itself or create one", given.display())
+            format!(
+                "{} holds no {SUITE_FILE_NAME}; pass the suite file itself or create one",
+                given.display()
+            )
         }
         Some(_) => format!("suite file {} does not exist", given.display()),
     };
@@ -158,21 +190,31 @@ pub fn load(path: Option<&Path>) -> Result<Suite, SuiteError> {
 
 /// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
 pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
-    let read_err = |source| SuiteError::Read { path: path.to_path_buf(), source };
+    let read_err = |source| SuiteError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
     let size = std::fs::metadata(path).map_err(read_err)?.len();
     if size > MAX_FILE_BYTES {
         return Err(SuiteError::at(
             path,
             "",
             None,
-            format!("file is {size} bytes; pgvet reads suite and query files of at most {MAX_FILE_BYTES} bytes"),
+            format!(
+                "file is {size} bytes; pgvet reads suite and query files of at most {MAX_FILE_BYTES} bytes"
+            ),
         ));
     }
     let bytes = std::fs::read(path).map_err(read_err)?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-        SuiteError::at(path, &text, Some(valid), "not valid UTF-8 text; save the file as UTF-8")
+        SuiteError::at(
+            path,
+            &text,
+            Some(valid),
+            "not valid UTF-8 text; save the file as UTF-8",
+        )
     })
 }
 
@@ -193,7 +235,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = locate(Some(dir.path())).unwrap_err().to_string();
         assert!(err.contains("holds no pgvet.toml"), "{err}");
-        let err = locate(Some(&dir.path().join("nope.toml"))).unwrap_err().to_string();
+        let err = locate(Some(&dir.path().join("nope.toml")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("does not exist"), "{err}");
     }
 
@@ -203,6 +247,9 @@ mod tests {
         let file = dir.path().join("pgvet.toml");
         std::fs::write(&file, b"[settings]\nschema = \"\xff\"\n").unwrap();
         let err = load(Some(&file)).unwrap_err().to_string();
-        assert!(err.ends_with("pgvet.toml:2:11: not valid UTF-8 text; save the file as UTF-8"), "{err}");
+        assert!(
+            err.ends_with("pgvet.toml:2:11: not valid UTF-8 text; save the file as UTF-8"),
+            "{err}"
+        );
     }
 }

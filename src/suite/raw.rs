@@ -8,7 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    ExpectedIndex, Expect, MAX_RUNS, Query, Settings, Suite, SuiteError, parse_duration, read_text, sql,
+    Expect, ExpectedIndex, MAX_RUNS, Query, Settings, Suite, SuiteError, parse_duration, read_text,
+    sql,
 };
 
 #[derive(Deserialize)]
@@ -84,7 +85,12 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
 
     let settings = settings(raw.settings, &at)?;
     if raw.indexes.is_empty() && raw.queries.is_empty() {
-        return Err(SuiteError::at(path, text, None, "the suite checks nothing: add an [[index]] or a [[query]]"));
+        return Err(SuiteError::at(
+            path,
+            text,
+            None,
+            "the suite checks nothing: add an [[index]] or a [[query]]",
+        ));
     }
     let mut seen = HashSet::new();
     let mut indexes = Vec::new();
@@ -92,7 +98,10 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         let index = index(entry.into_inner(), &settings, &at)?;
         let key = (index.schema.clone(), index.name.clone());
         if !seen.insert(key) {
-            return Err(at(0, format!("index {}.{} is listed twice", index.schema, index.name)));
+            return Err(at(
+                0,
+                format!("index {}.{} is listed twice", index.schema, index.name),
+            ));
         }
         indexes.push(index);
     }
@@ -102,18 +111,31 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         let start = entry.span().start;
         let query = query(entry.into_inner(), path, &at)?;
         if !names.insert(query.name.clone()) {
-            return Err(at(start, format!("a query named \"{}\" is already listed; names must be unique", query.name)));
+            return Err(at(
+                start,
+                format!(
+                    "a query named \"{}\" is already listed; names must be unique",
+                    query.name
+                ),
+            ));
         }
         queries.push(query);
     }
-    Ok(Suite { path: path.to_path_buf(), settings, indexes, queries })
+    Ok(Suite {
+        path: path.to_path_buf(),
+        settings,
+        indexes,
+        queries,
+    })
 }
 
 type At<'a> = dyn Fn(usize, String) -> SuiteError + 'a;
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
     let mut settings = Settings::default();
-    let Some(raw) = raw.map(Spanned::into_inner) else { return Ok(settings) };
+    let Some(raw) = raw.map(Spanned::into_inner) else {
+        return Ok(settings);
+    };
     if let Some(schema) = raw.schema {
         settings.schema = non_empty(schema, "settings.schema", 0, at)?;
     }
@@ -135,10 +157,19 @@ fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, Suit
     Ok(settings)
 }
 
-fn bounded(value: &Spanned<i64>, key: &str, min: i64, max: i64, at: &At) -> Result<i64, SuiteError> {
+fn bounded(
+    value: &Spanned<i64>,
+    key: &str,
+    min: i64,
+    max: i64,
+    at: &At,
+) -> Result<i64, SuiteError> {
     let v = *value.get_ref();
     if v < min || v > max {
-        return Err(at(value.span().start, format!("{key} = {v} is out of range; use a whole number from {min} to {max}")));
+        return Err(at(
+            value.span().start,
+            format!("{key} = {v} is out of range; use a whole number from {min} to {max}"),
+        ));
     }
     Ok(v)
 }
@@ -147,7 +178,9 @@ fn duration(value: &Spanned<RawDuration>, at: &At) -> Result<std::time::Duration
     let parsed = match value.get_ref() {
         RawDuration::Text(t) => parse_duration(t),
         RawDuration::Millis(ms) if *ms >= 0 => Ok(std::time::Duration::from_millis(*ms as u64)),
-        RawDuration::Millis(ms) => Err(format!("{ms} is negative; write e.g. \"30s\" (0 = no limit)")),
+        RawDuration::Millis(ms) => Err(format!(
+            "{ms} is negative; write e.g. \"30s\" (0 = no limit)"
+        )),
     };
     parsed.map_err(|m| at(value.span().start, m))
 }
@@ -164,11 +197,21 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
     let name = non_empty(raw.name.into_inner(), "index name", offset, at)?;
     let table = non_empty(raw.table, &format!("table of index {name}"), offset, at)?;
     if raw.absent && (raw.columns.is_some() || raw.unique) {
-        return Err(at(offset, format!("index {name} is `absent = true` and also describes columns or unique; an absent index has no shape to check — drop those keys")));
+        return Err(at(
+            offset,
+            format!(
+                "index {name} is `absent = true` and also describes columns or unique; an absent index has no shape to check — drop those keys"
+            ),
+        ));
     }
     let columns = match raw.columns {
         Some(c) if c.get_ref().is_empty() => {
-            return Err(at(c.span().start, format!("columns of index {name} is empty; list the key columns in order, or leave the key out")));
+            return Err(at(
+                c.span().start,
+                format!(
+                    "columns of index {name} is empty; list the key columns in order, or leave the key out"
+                ),
+            ));
         }
         c => c.map(Spanned::into_inner),
     };
@@ -187,15 +230,29 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
     let name = non_empty(raw.name.into_inner(), "query name", offset, at)?;
     let (sql_text, source) = match (raw.file, raw.sql) {
         (Some(_), Some(s)) => {
-            return Err(at(s.span().start, format!("query \"{name}\" has both `file` and `sql`; keep one")));
+            return Err(at(
+                s.span().start,
+                format!("query \"{name}\" has both `file` and `sql`; keep one"),
+            ));
         }
         (None, None) => {
-            return Err(at(offset, format!("query \"{name}\" has no SQL; add `file = \"query.sql\"` (relative to the suite file) or `sql = \"SELECT …\"`")));
+            return Err(at(
+                offset,
+                format!(
+                    "query \"{name}\" has no SQL; add `file = \"query.sql\"` (relative to the suite file) or `sql = \"SELECT …\"`"
+                ),
+            ));
         }
         (Some(file), None) => {
-            let path = suite_path.parent().unwrap_or(Path::new(".")).join(file.get_ref());
+            let path = suite_path
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join(file.get_ref());
             let text = read_text(&path).map_err(|e| match e {
-                SuiteError::Read { source, .. } => at(file.span().start, format!("query file {}: {source}", path.display())),
+                SuiteError::Read { source, .. } => at(
+                    file.span().start,
+                    format!("query file {}: {source}", path.display()),
+                ),
                 other => other,
             })?;
             (text, path)
@@ -203,9 +260,18 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         (None, Some(s)) => (s.into_inner(), suite_path.to_path_buf()),
     };
     let sql = single_statement(&name, &sql_text, &source, suite_path, offset, at)?;
-    for (key, value) in [("baseline_ms", &raw.baseline_ms), ("target_ms", &raw.target_ms)] {
-        if let Some(v) = value.as_ref().filter(|v| !(*v.get_ref() > 0.0 && v.get_ref().is_finite())) {
-            return Err(at(v.span().start, format!("{key} of query \"{name}\" must be a positive number of milliseconds")));
+    for (key, value) in [
+        ("baseline_ms", &raw.baseline_ms),
+        ("target_ms", &raw.target_ms),
+    ] {
+        if let Some(v) = value
+            .as_ref()
+            .filter(|v| !(*v.get_ref() > 0.0 && v.get_ref().is_finite()))
+        {
+            return Err(at(
+                v.span().start,
+                format!("{key} of query \"{name}\" must be a positive number of milliseconds"),
+            ));
         }
     }
     Ok(Query {
@@ -232,7 +298,10 @@ fn single_statement(
 ) -> Result<String, SuiteError> {
     let mut statements = sql::statements(text).into_iter();
     let Some(first) = statements.next() else {
-        return Err(at(offset, format!("query \"{name}\" holds no SQL statement")));
+        return Err(at(
+            offset,
+            format!("query \"{name}\" holds no SQL statement"),
+        ));
     };
     if let Some(second) = statements.next() {
         let message = format!(
@@ -242,7 +311,12 @@ fn single_statement(
         return Err(if source.as_path() == suite_path {
             at(offset, message)
         } else {
-            SuiteError::Invalid { path: source.clone(), line: second.line, column: 1, message }
+            SuiteError::Invalid {
+                path: source.clone(),
+                line: second.line,
+                column: 1,
+                message,
+            }
         });
     }
     Ok(first.text)
@@ -266,7 +340,10 @@ mod tests {
         assert_eq!(suite.settings, Settings::default());
         assert_eq!(suite.indexes[0].schema, "public");
         let q = &suite.queries[0];
-        assert_eq!((q.sql.as_str(), q.expect, q.writes), ("SELECT 1", Expect::Index, false));
+        assert_eq!(
+            (q.sql.as_str(), q.expect, q.writes),
+            ("SELECT 1", Expect::Index, false)
+        );
         assert_eq!(q.metric_label(), "q");
         assert!(!q.has_metric());
     }
@@ -278,7 +355,10 @@ mod tests {
         )
         .unwrap();
         let s = suite.settings;
-        assert_eq!((s.schema.as_str(), s.min_rows, s.runs, s.warmup), ("app", 10, 3, 0));
+        assert_eq!(
+            (s.schema.as_str(), s.min_rows, s.runs, s.warmup),
+            ("app", 10, 3, 0)
+        );
         assert_eq!(s.statement_timeout.as_secs(), 120);
         assert_eq!(s.lock_timeout.as_millis(), 100);
         assert_eq!(suite.indexes[0].schema, "app");
@@ -287,7 +367,10 @@ mod tests {
     #[test]
     fn an_unknown_key_is_an_error_with_its_position() {
         let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\ncolums = [\"a\"]\n");
-        assert!(e.starts_with("suite/pgvet.toml:4:1: unknown field `colums`"), "{e}");
+        assert!(
+            e.starts_with("suite/pgvet.toml:4:1: unknown field `colums`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -299,13 +382,21 @@ mod tests {
     #[test]
     fn absurd_runs_are_refused() {
         let e = err("[settings]\nruns = 1000000000\n[[index]]\nname = \"i\"\ntable = \"t\"\n");
-        assert!(e.contains("suite/pgvet.toml:2:8: runs = 1000000000 is out of range"), "{e}");
-        assert!(err("[settings]\nruns = 0\n[[index]]\nname = \"i\"\ntable = \"t\"\n").contains("out of range"));
+        assert!(
+            e.contains("suite/pgvet.toml:2:8: runs = 1000000000 is out of range"),
+            "{e}"
+        );
+        assert!(
+            err("[settings]\nruns = 0\n[[index]]\nname = \"i\"\ntable = \"t\"\n")
+                .contains("out of range")
+        );
     }
 
     #[test]
     fn a_bad_duration_says_what_to_write() {
-        let e = err("[settings]\nstatement_timeout = \"soon\"\n[[index]]\nname = \"i\"\ntable = \"t\"\n");
+        let e = err(
+            "[settings]\nstatement_timeout = \"soon\"\n[[index]]\nname = \"i\"\ntable = \"t\"\n",
+        );
         assert!(e.contains(":2:21: `soon` is not a duration"), "{e}");
     }
 
@@ -317,7 +408,10 @@ mod tests {
     #[test]
     fn query_needs_exactly_one_source() {
         assert!(err("[[query]]\nname = \"q\"\n").contains("has no SQL"));
-        assert!(err("[[query]]\nname = \"q\"\nfile = \"a.sql\"\nsql = \"SELECT 1\"\n").contains("has both `file` and `sql`"));
+        assert!(
+            err("[[query]]\nname = \"q\"\nfile = \"a.sql\"\nsql = \"SELECT 1\"\n")
+                .contains("has both `file` and `sql`")
+        );
     }
 
     #[test]
@@ -329,23 +423,38 @@ mod tests {
     #[test]
     fn a_missing_query_file_is_reported_at_the_file_key() {
         let e = err("[[query]]\nname = \"q\"\nfile = \"nope.sql\"\n");
-        assert!(e.starts_with("suite/pgvet.toml:3:8: query file suite/nope.sql:"), "{e}");
+        assert!(
+            e.starts_with("suite/pgvet.toml:3:8: query file suite/nope.sql:"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_multi_statement_query_file_names_the_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("two.sql"), "SELECT 1;\n-- and then\nDELETE FROM t;\n").unwrap();
+        std::fs::write(
+            dir.path().join("two.sql"),
+            "SELECT 1;\n-- and then\nDELETE FROM t;\n",
+        )
+        .unwrap();
         let suite = dir.path().join("pgvet.toml");
-        let e = parse(&suite, "[[query]]\nname = \"q\"\nfile = \"two.sql\"\n").unwrap_err().to_string();
-        assert!(e.contains("two.sql:3:1: query \"q\" holds more than one statement"), "{e}");
+        let e = parse(&suite, "[[query]]\nname = \"q\"\nfile = \"two.sql\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("two.sql:3:1: query \"q\" holds more than one statement"),
+            "{e}"
+        );
     }
 
     #[test]
     fn duplicate_names_are_refused() {
-        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 2\"\n");
+        let e = err(
+            "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 2\"\n",
+        );
         assert!(e.contains("already listed"), "{e}");
-        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
+        let e =
+            err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
         assert!(e.contains("listed twice"), "{e}");
     }
 
@@ -364,6 +473,9 @@ mod tests {
     #[test]
     fn targets_must_be_positive() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_ms = -5\n");
-        assert!(e.contains("target_ms of query \"q\" must be a positive number"), "{e}");
+        assert!(
+            e.contains("target_ms of query \"q\" must be a positive number"),
+            "{e}"
+        );
     }
 }

@@ -60,7 +60,10 @@ fn push_statement(sql: &str, end: usize, code: Option<usize>, out: &mut Vec<Stat
 }
 
 fn line_comment_end(bytes: &[u8], i: usize) -> usize {
-    bytes[i..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| i + p + 1)
+    bytes[i..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| i + p + 1)
 }
 
 /// Block comments nest in PostgreSQL.
@@ -118,14 +121,18 @@ fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
     }
     let tag_len = bytes[i + 1..].iter().position(|&b| b == b'$')?;
     let tag = &bytes[i + 1..i + 1 + tag_len];
-    let valid_tag = tag.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
+    let valid_tag = tag
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80)
         && !tag.first().is_some_and(u8::is_ascii_digit);
     if !valid_tag {
         return None;
     }
     let delimiter = &bytes[i..i + tag_len + 2];
     let body = i + delimiter.len();
-    let close = bytes[body..].windows(delimiter.len()).position(|w| w == delimiter);
+    let close = bytes[body..]
+        .windows(delimiter.len())
+        .position(|w| w == delimiter);
     Some(close.map_or(bytes.len(), |p| body + p + delimiter.len()))
 }
 
@@ -140,7 +147,13 @@ mod tests {
     #[test]
     fn one_statement_with_trailing_semicolon_and_comments() {
         let sql = "-- Test 1\nSELECT * FROM t WHERE a = 1;\n-- done\n";
-        assert_eq!(statements(sql), vec![Statement { text: "SELECT * FROM t WHERE a = 1".into(), line: 2 }]);
+        assert_eq!(
+            statements(sql),
+            vec![Statement {
+                text: "SELECT * FROM t WHERE a = 1".into(),
+                line: 2
+            }]
+        );
     }
 
     #[test]
