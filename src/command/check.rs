@@ -63,9 +63,9 @@ pub async fn connect_to_server(server: &TempServer) -> anyhow::Result<Connected>
 }
 
 /// Starts the throwaway server, with a progress line.
-pub fn start_server(progress: &dyn Progress) -> anyhow::Result<TempServer> {
+pub fn start_server(progress: &dyn Progress, options: Options) -> anyhow::Result<TempServer> {
     progress.step("starting a throwaway PostgreSQL server");
-    let server = TempServer::start(Options::default())?;
+    let server = TempServer::start(options)?;
     progress.step(&format!(
         "PostgreSQL {} running in {}",
         server.version(),
@@ -95,7 +95,7 @@ async fn check_ephemeral(
             exit::UsageError(format!("--setup {}: no such file", missing.display())).into(),
         );
     }
-    let server = start_server(progress)?;
+    let server = start_server(progress, Options::default())?;
     let result = async {
         let connected = connect_to_server(&server).await?;
         for file in &args.setup {
