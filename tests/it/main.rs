@@ -6,5 +6,6 @@ mod cli;
 mod codetune;
 mod harness;
 mod indexes;
+mod pgpass;
 mod plans;
 mod safety;
