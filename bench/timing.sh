@@ -25,15 +25,17 @@ echo "SELECT config_id, avg(train_loss) FROM training_metric WHERE step < 400 GR
 } > "$WORK/pgvet.toml"
 
 "$PGVET" check "$WORK" --db "$URL" --format json > "$WORK/report.json"
-printf '%-22s %14s %14s %9s\n' query pgbench_ms pgvet_median_ms diff
+printf '%-22s %11s %13s %7s %11s %7s\n' query pgbench_ms pgvet_median diff pgvet_mean diff
 for f in "$WORK"/*.sql; do
   name=$(basename "$f" .sql)
   pgbench -n -M simple -c 1 -t 3 -f "$f" "$URL" >/dev/null 2>&1   # warm-up, as pgvet's
   bench=$(pgbench -n -M simple -c 1 -t "$RUNS" -f "$f" "$URL" 2>/dev/null | awk '/latency average/ {print $4}')
-  mine=$(python3 -c "
-import json
-r = json.load(open('$WORK/report.json'))
-print(next(q['timing']['median_ms'] for q in r['queries'] if q['name'] == '$name'))")
-  python3 -c "b, m = $bench, $mine; print(f'{\"$name\":22s} {b:14.3f} {m:14.3f} {(m - b) / b * 100:+8.1f}%')"
+  python3 - "$WORK/report.json" "$name" "$bench" <<'PY'
+import json, sys
+report, name, bench = sys.argv[1], sys.argv[2], float(sys.argv[3])
+t = next(q['timing'] for q in json.load(open(report))['queries'] if q['name'] == name)
+med, mean = t['median_ms'], t['mean_ms']
+print(f"{name:22s} {bench:11.3f} {med:13.3f} {(med - bench) / bench * 100:+6.1f}% {mean:11.3f} {(mean - bench) / bench * 100:+6.1f}%")
+PY
 done
 psql -X -q "$ADMIN_URL" -c "DROP DATABASE $DB WITH (FORCE)"
