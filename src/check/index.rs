@@ -71,17 +71,19 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
             ),
         ));
     }
-    if let Some(columns) = &expected.columns {
-        if !columns_match(columns, &found.columns) {
-            problems.push((
-                IndexProblem::ColumnsDiffer,
-                format!(
-                    "columns differ: expected ({}), actual ({})",
-                    columns.join(", "),
-                    found.columns.join(", ")
-                ),
-            ));
-        }
+    if let Some(columns) = expected
+        .columns
+        .as_ref()
+        .filter(|c| !columns_match(c, &found.columns))
+    {
+        problems.push((
+            IndexProblem::ColumnsDiffer,
+            format!(
+                "columns differ: expected ({}), actual ({})",
+                columns.join(", "),
+                found.columns.join(", ")
+            ),
+        ));
     }
     if expected.unique && !found.unique {
         problems.push((IndexProblem::NotUnique, "is not unique".to_string()));

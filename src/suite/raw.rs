@@ -2,7 +2,7 @@
 //! validated [`Suite`]. Only this file knows the TOML layout.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -291,7 +291,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
 fn single_statement(
     name: &str,
     text: &str,
-    source: &PathBuf,
+    source: &Path,
     suite_path: &Path,
     offset: usize,
     at: &At,
@@ -308,11 +308,11 @@ fn single_statement(
             "query \"{name}\" holds more than one statement (a second starts on line {}); pgvet times one statement per query — split it into separate [[query]] entries",
             second.line
         );
-        return Err(if source.as_path() == suite_path {
+        return Err(if source == suite_path {
             at(offset, message)
         } else {
             SuiteError::Invalid {
-                path: source.clone(),
+                path: source.to_path_buf(),
                 line: second.line,
                 column: 1,
                 message,
