@@ -58,6 +58,10 @@ pub struct CheckArgs {
     #[arg(long, requires = "ephemeral")]
     pub keep: bool,
 
+    /// With --ephemeral: also listen on a free loopback TCP port (default: a private Unix socket only)
+    #[arg(long, requires = "ephemeral")]
+    pub tcp: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -78,4 +82,8 @@ pub struct DemoArgs {
     /// Leave the throwaway server running afterwards and print its connection string
     #[arg(long)]
     pub keep: bool,
+
+    /// Also listen on a free loopback TCP port (default: a private Unix socket only)
+    #[arg(long)]
+    pub tcp: bool,
 }

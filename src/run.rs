@@ -68,6 +68,11 @@ pub async fn run(
             .await
             .map_err(|e| RunError::Catalog(e.into()))?
     };
+    tracing::info!(
+        expected = wanted.len(),
+        found = found.len(),
+        "indexes looked up in one catalog query"
+    );
     let indexes: Vec<_> = suite
         .indexes
         .iter()
@@ -159,6 +164,7 @@ async fn check_query_into(
     settings: &Settings,
     result: &mut QueryResult,
 ) -> Result<(), String> {
+    tracing::debug!(query = %query.name, sql = %query.sql, "EXPLAIN ANALYZE");
     let text = session::explain_analyze(client, &query.sql, query.writes)
         .await
         .map_err(|e| e.message)?;
@@ -168,6 +174,7 @@ async fn check_query_into(
 
     let sizes = planner_sizes(client, query, &explain, &settings.schema).await?;
     let replanned = if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
+        tracing::info!(query = %query.name, "seq scan on a small relation: planning again with enable_seqscan = off");
         let text = session::explain_without_seq_scans(client, &query.sql, query.writes)
             .await
             .map_err(|e| e.message)?;
@@ -191,6 +198,7 @@ async fn check_query_into(
     result.notes = judgement.notes;
 
     let timing = time_query(client, query, settings).await?;
+    tracing::info!(query = %query.name, plan = %result.plan.as_deref().unwrap_or(""), median_ms = timing.median_ms, "query checked");
     result
         .problems
         .extend(target::target_problem(query, &timing));

@@ -76,13 +76,14 @@ pub fn start_server(progress: &dyn Progress, options: Options) -> anyhow::Result
 
 /// Stops the server, or with `keep` leaves it running and tells how to connect.
 pub fn finish_server(server: TempServer, keep: bool) -> anyhow::Result<()> {
-    if keep {
-        let conninfo = server.keep();
-        eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
-        Ok(())
-    } else {
-        server.stop().context("stopping the throwaway server")
+    if !keep {
+        return server.stop().context("stopping the throwaway server");
     }
+    let (pid, dir) = (server.pid(), server.temp_dir().display().to_string());
+    let conninfo = server.keep();
+    eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
+    eprintln!("pgvet: stop it with: kill -INT {pid}; rm -rf {dir}");
+    Ok(())
 }
 
 async fn check_ephemeral(
@@ -95,7 +96,13 @@ async fn check_ephemeral(
             exit::UsageError(format!("--setup {}: no such file", missing.display())).into(),
         );
     }
-    let server = start_server(progress, Options::default())?;
+    let server = start_server(
+        progress,
+        Options {
+            tcp: args.tcp,
+            ..Options::default()
+        },
+    )?;
     let result = async {
         let connected = connect_to_server(&server).await?;
         for file in &args.setup {

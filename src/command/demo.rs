@@ -59,6 +59,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
             ("autovacuum".into(), "off".into()),
             ("shared_buffers".into(), "256MB".into()),
         ],
+        tcp: args.tcp,
         ..Options::default()
     };
     let server = start_server(&progress, options)?;
