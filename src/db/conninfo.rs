@@ -11,11 +11,29 @@ mod parse;
 mod ssl;
 mod values;
 
+/// Test helpers shared by the submodules' tests: a fixed environment and a resolver.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{ConnSettings, Env};
+
+    pub fn env() -> Env {
+        Env::empty()
+            .with_os_user("osuser")
+            .with_home("/home/osuser")
+            .with_socket_dir("/run/pg")
+    }
+
+    pub fn resolve(text: &str, env: &Env) -> ConnSettings {
+        ConnSettings::resolve(Some(text), env).unwrap()
+    }
+}
+
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use display::encode as percent_encode;
 pub use env::Env;
 pub use keywords::Source;
 pub use tokio_postgres::config::ChannelBinding;

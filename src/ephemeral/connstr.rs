@@ -14,7 +14,7 @@ pub(crate) fn url(host: &str, port: u16) -> String {
     if host.starts_with('/') {
         format!(
             "postgresql://postgres@/postgres?host={}&port={port}",
-            percent_encode(host)
+            crate::db::conninfo::percent_encode(host)
         )
     } else {
         format!("postgresql://postgres@{host}:{port}/postgres")
@@ -29,19 +29,6 @@ fn quote_value(value: &str) -> String {
     }
     let escaped = value.replace('\\', "\\\\").replace('\'', "\\'");
     format!("'{escaped}'")
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

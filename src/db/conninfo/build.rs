@@ -117,16 +117,7 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn env() -> Env {
-        Env::empty()
-            .with_os_user("osuser")
-            .with_home("/home/osuser")
-            .with_socket_dir("/run/pg")
-    }
-
-    fn resolve(text: &str, env: &Env) -> ConnSettings {
-        ConnSettings::resolve(Some(text), env).unwrap()
-    }
+    use crate::db::conninfo::testing::{env, resolve};
 
     fn tcp(name: &str, port: u16) -> HostSpec {
         HostSpec {

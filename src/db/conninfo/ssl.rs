@@ -88,16 +88,7 @@ mod tests {
     use super::*;
     use crate::db::conninfo::ConnSettings;
 
-    fn env() -> Env {
-        Env::empty()
-            .with_os_user("osuser")
-            .with_home("/home/osuser")
-            .with_socket_dir("/run/pg")
-    }
-
-    fn resolve(text: &str, env: &Env) -> ConnSettings {
-        ConnSettings::resolve(Some(text), env).unwrap()
-    }
+    use crate::db::conninfo::testing::{env, resolve};
 
     #[test]
     fn system_roots_force_verify_full() {

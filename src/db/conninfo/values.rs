@@ -90,18 +90,8 @@ pub fn integer(o: &Options, name: &'static str) -> Result<Option<i64>, ConnInfoE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::conninfo::{ConnSettings, Env};
 
-    fn env() -> Env {
-        Env::empty()
-            .with_os_user("osuser")
-            .with_home("/home/osuser")
-            .with_socket_dir("/run/pg")
-    }
-
-    fn resolve(text: &str, env: &Env) -> ConnSettings {
-        ConnSettings::resolve(Some(text), env).unwrap()
-    }
+    use crate::db::conninfo::testing::{env, resolve};
 
     #[test]
     fn connect_timeout_rules() {
