@@ -38,7 +38,7 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         if let Some(e) = cause.downcast_ref::<RunError>() {
             return match e {
                 RunError::ConnectionLost(_) => CONNECT,
-                RunError::Catalog(_) => FAIL,
+                RunError::Query { .. } => FAIL,
             };
         }
         if cause.is::<EphemeralError>() {

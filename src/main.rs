@@ -43,8 +43,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         // On Ctrl-C or SIGTERM the work is dropped: a throwaway server stops and is removed.
         tokio::select! {
             result = work => result,
-            code = interrupts.recv() => {
-                eprintln!("pgvet: interrupted; stopped");
+            // Cancelled inside this branch, while the work (and its connection) still exists.
+            code = async {
+                let code = interrupts.recv().await;
+                pgvet::signal::cancel_running(std::time::Duration::from_secs(2)).await;
+                code
+            } => {
+                eprintln!("pgvet: interrupted; the running statement was cancelled and rolled back");
                 Ok(code)
             }
         }

@@ -37,10 +37,23 @@ pub struct RunContext {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("the catalog query for the expected indexes failed: {0}")]
-    Catalog(session::QueryError),
+    #[error("{context}: {error}")]
+    Query {
+        context: &'static str,
+        error: session::QueryError,
+    },
     #[error("the connection to the server was lost: {0}")]
     ConnectionLost(session::QueryError),
+}
+
+impl RunError {
+    fn from_query(context: &'static str, error: session::QueryError) -> RunError {
+        if error.connection_lost {
+            RunError::ConnectionLost(error)
+        } else {
+            RunError::Query { context, error }
+        }
+    }
 }
 
 /// Runs every check of the suite on an open connection.
@@ -53,7 +66,7 @@ pub async fn run(
     let settings = &suite.settings;
     session::configure(client, settings.statement_timeout, settings.lock_timeout)
         .await
-        .map_err(RunError::ConnectionLost)?;
+        .map_err(|error| RunError::from_query("setting the session's timeouts", error))?;
 
     progress.step(&format!("checking {} indexes", suite.indexes.len()));
     let wanted: Vec<(String, String)> = suite
@@ -64,9 +77,12 @@ pub async fn run(
     let found = if wanted.is_empty() {
         HashMap::new()
     } else {
-        catalog::find_indexes(client, &wanted)
-            .await
-            .map_err(|e| RunError::Catalog(e.into()))?
+        catalog::find_indexes(client, &wanted).await.map_err(|e| {
+            RunError::from_query(
+                "the catalog query for the expected indexes failed",
+                e.into(),
+            )
+        })?
     };
     tracing::info!(
         expected = wanted.len(),
@@ -164,6 +180,9 @@ async fn check_query_into(
     settings: &Settings,
     result: &mut QueryResult,
 ) -> Result<(), String> {
+    session::ensure_single_statement(client, &query.sql)
+        .await
+        .map_err(|e| e.message)?;
     tracing::debug!(query = %query.name, sql = %query.sql, "EXPLAIN ANALYZE");
     let text = session::explain_analyze(client, &query.sql, query.writes)
         .await
@@ -172,27 +191,17 @@ async fn check_query_into(
     result.plan = Some(plan::summary(&explain.scans));
     result.explain_execution_ms = explain.execution_ms;
 
-    let sizes = planner_sizes(client, query, &explain, &settings.schema).await?;
-    let replanned = if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
+    let sizes = relation_sizes(client, query, &explain, settings).await?;
+    let mut replanned = Vec::new();
+    if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
         tracing::info!(query = %query.name, "seq scan on a small relation: planning again with enable_seqscan = off");
-        let text = session::explain_without_seq_scans(client, &query.sql, query.writes)
-            .await
-            .map_err(|e| e.message)?;
-        Some(
-            Explain::parse(&text)
-                .map_err(|e| format!("cannot read the plan: {e}"))?
-                .scans,
-        )
-    } else {
-        None
-    };
-    let judgement = scans::judge(
-        query,
-        &explain.scans,
-        &sizes,
-        replanned.as_deref(),
-        settings.min_rows,
-    );
+        replanned.push(plan_without_seq_scans(client, query, false).await?);
+        if scans::unproven(query, &explain.scans, &sizes, &replanned, settings.min_rows) {
+            tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
+            replanned.push(plan_without_seq_scans(client, query, true).await?);
+        }
+    }
+    let judgement = scans::judge(query, &explain.scans, &sizes, &replanned, settings.min_rows);
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
@@ -206,29 +215,39 @@ async fn check_query_into(
     Ok(())
 }
 
-/// The planner's row counts of the relations the query seq-scans.
-async fn planner_sizes(
+async fn plan_without_seq_scans(
+    client: &Client,
+    query: &Query,
+    bitmap_only: bool,
+) -> Result<Vec<plan::Scan>, String> {
+    let text = session::explain_without_seq_scans(client, &query.sql, bitmap_only)
+        .await
+        .map_err(|e| e.message)?;
+    Ok(Explain::parse(&text)
+        .map_err(|e| format!("cannot read the plan: {e}"))?
+        .scans)
+}
+
+/// Row counts of the relations whose seq scans the check judges (`catalog::relation_rows`).
+async fn relation_sizes(
     client: &Client,
     query: &Query,
     explain: &Explain,
-    default_schema: &str,
+    settings: &Settings,
 ) -> Result<HashMap<scans::Relation, f64>, String> {
-    let mut relations: Vec<scans::Relation> =
-        scans::judged_seq_scans(query, &explain.scans).collect();
-    relations.sort();
-    relations.dedup();
+    let relations = scans::judged_relations(query, &explain.scans);
     let keys: Vec<(String, String)> = relations
         .iter()
         .map(|(schema, name)| {
             (
-                schema.clone().unwrap_or_else(|| default_schema.to_string()),
+                schema.clone().unwrap_or_else(|| settings.schema.clone()),
                 name.clone(),
             )
         })
         .collect();
-    let rows = catalog::relation_rows(client, &keys)
+    let rows = catalog::relation_rows(client, &keys, settings.min_rows)
         .await
-        .map_err(|e| session::QueryError::from(e).message)?;
+        .map_err(|e| e.message)?;
     Ok(relations
         .into_iter()
         .zip(keys)

@@ -135,7 +135,6 @@ mod tests {
 
     fn found(columns: &[&str]) -> FoundIndex {
         FoundIndex {
-            table_schema: "public".into(),
             table: "training_metric".into(),
             valid: true,
             ready: true,

@@ -1,8 +1,6 @@
 //! `pgvet check`: load the suite, connect (or start a throwaway server and apply the setup
 //! files), run every check, write the report, exit 0 or 1.
 
-use anyhow::Context;
-
 use crate::cli::CheckArgs;
 use crate::db::connect::{self, Connected};
 use crate::db::conninfo::{ConnSettings, Env};
@@ -49,6 +47,7 @@ pub async fn run_on(
     suite: &Suite,
     progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
+    let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
     let context = RunContext {
         server_version: Some(connected.server_version.clone()),
         database: connected.target.clone(),
@@ -75,15 +74,18 @@ pub fn start_server(progress: &dyn Progress, options: Options) -> anyhow::Result
 }
 
 /// Stops the server, or with `keep` leaves it running and tells how to connect.
-pub fn finish_server(server: TempServer, keep: bool) -> anyhow::Result<()> {
+pub fn finish_server(server: TempServer, keep: bool) {
     if !keep {
-        return server.stop().context("stopping the throwaway server");
+        // The run's verdict stands whatever happens here; the reaper removes what is left.
+        if let Err(e) = server.stop() {
+            tracing::warn!("stopping the throwaway server: {e}");
+        }
+        return;
     }
     let (pid, dir) = (server.pid(), server.temp_dir().display().to_string());
     let conninfo = server.keep();
     eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
     eprintln!("pgvet: stop it with: kill -INT {pid}; rm -rf {dir}");
-    Ok(())
 }
 
 async fn check_ephemeral(
@@ -112,6 +114,6 @@ async fn check_ephemeral(
         run_on(&connected, suite, progress).await
     }
     .await;
-    finish_server(server, args.keep)?;
+    finish_server(server, args.keep);
     result
 }

@@ -81,7 +81,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
         anyhow::Ok((before, after))
     }
     .await;
-    finish_server(server, args.keep)?;
+    finish_server(server, args.keep);
     let (before, after) = result?;
 
     let comparison = compare::compare(&before, &after);

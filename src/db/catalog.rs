@@ -6,10 +6,12 @@ use std::collections::HashMap;
 
 use tokio_postgres::Client;
 
+use super::session::QueryError;
+
 /// An index found under an expected name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FoundIndex {
-    pub table_schema: String,
+    /// The table the index is on (always in the index's own schema).
     pub table: String,
     pub valid: bool,
     pub ready: bool,
@@ -20,7 +22,7 @@ pub struct FoundIndex {
 }
 
 const FIND_INDEXES: &str = "
-SELECT w.schema_name, w.index_name, tn.nspname, t.relname, i.indisvalid, i.indisready, i.indisunique,
+SELECT w.schema_name, w.index_name, t.relname, i.indisvalid, i.indisready, i.indisunique,
        ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
              FROM generate_series(1, i.indnkeyatts) AS k ORDER BY k),
        pg_catalog.pg_get_indexdef(i.indexrelid)
@@ -28,8 +30,7 @@ FROM unnest($1::text[], $2::text[]) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
 JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
-JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
-JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace";
+JOIN pg_catalog.pg_class t ON t.oid = i.indrelid";
 
 /// Looks up every (schema, index name) at once; names absent from the map do not exist as
 /// indexes in that schema.
@@ -46,13 +47,12 @@ pub async fn find_indexes(
         found.insert(
             key,
             FoundIndex {
-                table_schema: row.try_get(2)?,
-                table: row.try_get(3)?,
-                valid: row.try_get(4)?,
-                ready: row.try_get(5)?,
-                unique: row.try_get(6)?,
-                columns: row.try_get(7)?,
-                definition: row.try_get(8)?,
+                table: row.try_get(2)?,
+                valid: row.try_get(3)?,
+                ready: row.try_get(4)?,
+                unique: row.try_get(5)?,
+                columns: row.try_get(6)?,
+                definition: row.try_get(7)?,
             },
         );
     }
@@ -62,23 +62,70 @@ pub async fn find_indexes(
 const RELATION_ROWS: &str = "
 SELECT w.schema_name, w.relation, c.reltuples::float8
 FROM unnest($1::text[], $2::text[]) AS w(schema_name, relation)
-JOIN pg_catalog.pg_class c ON c.relname = w.relation
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = w.schema_name
-WHERE c.reltuples >= 0";
+JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.relation";
 
-/// The planner's row count (`pg_class.reltuples`) of each relation, one statement for all.
-/// A relation never analyzed or vacuumed has no count and is absent from the map.
+/// How many rows each relation holds, for the small-table rule, in one statement for all:
+/// the planner's statistics (`pg_class.reltuples`). A relation never analyzed or vacuumed has
+/// none (-1); it is counted instead, reading at most `limit` rows (in a rolled-back READ ONLY
+/// transaction), which answers "at least `limit` rows?" exactly without scanning a big table.
 pub async fn relation_rows(
     client: &Client,
     relations: &[(String, String)],
-) -> Result<HashMap<(String, String), f64>, tokio_postgres::Error> {
+    limit: u64,
+) -> Result<HashMap<(String, String), f64>, QueryError> {
     if relations.is_empty() {
         return Ok(HashMap::new());
     }
     let schemas: Vec<&str> = relations.iter().map(|r| r.0.as_str()).collect();
     let names: Vec<&str> = relations.iter().map(|r| r.1.as_str()).collect();
-    let rows = client.query(RELATION_ROWS, &[&schemas, &names]).await?;
-    rows.iter()
-        .map(|row| Ok(((row.try_get(0)?, row.try_get(1)?), row.try_get(2)?)))
-        .collect()
+    let mut sizes = HashMap::new();
+    for row in client.query(RELATION_ROWS, &[&schemas, &names]).await? {
+        let (schema, name, reltuples): (String, String, f64) =
+            (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+        let rows = if reltuples >= 0.0 {
+            reltuples
+        } else {
+            count_up_to(client, &schema, &name, limit).await?
+        };
+        sizes.insert((schema, name), rows);
+    }
+    Ok(sizes)
+}
+
+async fn count_up_to(
+    client: &Client,
+    schema: &str,
+    relation: &str,
+    limit: u64,
+) -> Result<f64, QueryError> {
+    let sql = format!(
+        "SELECT count(*)::float8 FROM (SELECT 1 FROM {}.{} LIMIT {limit}) AS sample",
+        quote_identifier(schema),
+        quote_identifier(relation)
+    );
+    client.batch_execute("BEGIN TRANSACTION READ ONLY").await?;
+    let counted = client.query_one(&sql, &[]).await;
+    let rolled_back = client.batch_execute("ROLLBACK").await;
+    let rows = counted?.try_get(0)?;
+    rolled_back?;
+    Ok(rows)
+}
+
+/// An identifier as SQL text: double-quoted, inner quotes doubled (names come from the server's
+/// own plan, and are quoted whatever they hold).
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn identifiers_are_always_quoted() {
+        assert_eq!(super::quote_identifier("t"), "\"t\"");
+        assert_eq!(
+            super::quote_identifier("a\"; DROP TABLE x; --"),
+            "\"a\"\"; DROP TABLE x; --\""
+        );
+    }
 }

@@ -58,6 +58,24 @@ pub async fn configure(
     client.batch_execute(&sql).await.map_err(Into::into)
 }
 
+/// Asks the server to parse the query as one prepared statement, which it refuses for more than
+/// one command. The suite's own check could be fooled by quoting rules that depend on server
+/// settings; this one cannot, so nothing runs until it passes. Nothing is executed.
+pub async fn ensure_single_statement(client: &Client, sql: &str) -> Result<(), QueryError> {
+    match client.prepare(sql).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::SYNTAX_ERROR)
+            && e.as_db_error().is_some_and(|db| db.message().contains("multiple commands")) =>
+        {
+            Err(QueryError {
+                message: "the query holds more than one statement (the server would not prepare it as one); pgvet runs one statement per query".into(),
+                connection_lost: false,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)`: the query runs, then is rolled back.
 pub async fn explain_analyze(
     client: &Client,
@@ -65,40 +83,34 @@ pub async fn explain_analyze(
     writes: bool,
 ) -> Result<String, QueryError> {
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {sql}");
-    in_rolled_back_transaction(client, writes, None, &explain).await
+    in_rolled_back_transaction(client, begin(writes), &explain).await
 }
 
 /// The plan the planner makes when sequential scans are disabled (not executed): it shows
-/// whether an index can serve the query at all.
+/// whether an index can serve the query at all. With `bitmap_only`, plain and index-only scans
+/// are disabled too, leaving bitmap scans, which always carry an index condition.
 pub async fn explain_without_seq_scans(
     client: &Client,
     sql: &str,
-    writes: bool,
+    bitmap_only: bool,
 ) -> Result<String, QueryError> {
     let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
-    in_rolled_back_transaction(
-        client,
-        writes,
-        Some("SET LOCAL enable_seqscan = off"),
-        &explain,
-    )
-    .await
+    // Plain EXPLAIN executes nothing, so READ ONLY holds even for a query that writes.
+    let mut begin = String::from("BEGIN TRANSACTION READ ONLY; SET LOCAL enable_seqscan = off");
+    if bitmap_only {
+        begin.push_str("; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off");
+    }
+    in_rolled_back_transaction(client, &begin, &explain).await
 }
 
+/// Runs `sql` after `begin` (which opens the transaction) and rolls back whatever happened.
 async fn in_rolled_back_transaction(
     client: &Client,
-    writes: bool,
-    setup: Option<&str>,
+    begin: &str,
     sql: &str,
 ) -> Result<String, QueryError> {
-    client.batch_execute(begin(writes)).await?;
-    let result = async {
-        if let Some(setup) = setup {
-            client.batch_execute(setup).await?;
-        }
-        client.simple_query(sql).await
-    }
-    .await;
+    client.batch_execute(begin).await?;
+    let result = client.simple_query(sql).await;
     let rolled_back = client.batch_execute("ROLLBACK").await;
     let messages = result?;
     rolled_back?;

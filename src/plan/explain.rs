@@ -95,6 +95,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
 }
 
 fn add_index(scan: &mut Scan, bitmap_index_scan: &PlanNode) {
+    scan.index_cond |= bitmap_index_scan.index_cond.is_some();
     if let Some(index) = &bitmap_index_scan.index_name
         && !scan.indexes.contains(index)
     {
@@ -115,6 +116,8 @@ fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
         rows_actual: node.actual_rows,
         loops: node.actual_loops,
         rows_read: rows_read(node),
+        index_cond: node.index_cond.is_some(),
+        filtered: node.filter.is_some(),
         context,
     }
 }

@@ -3,7 +3,17 @@
 
 use super::{Explain, Scan, summary};
 
+/// The fixture's scans, with the condition flags cleared: most tests compare everything else
+/// (`conditions_are_recorded` checks the flags).
 fn fixture(name: &str) -> Explain {
+    let mut explain = fixture_as_read(name);
+    for scan in &mut explain.scans {
+        (scan.index_cond, scan.filtered) = (false, false);
+    }
+    explain
+}
+
+fn fixture_as_read(name: &str) -> Explain {
     let path = format!("{}/fixtures/plans/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let explain = Explain::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -41,8 +51,27 @@ fn planned(node_type: &str, relation: &str, alias: &str, plan_rows: f64) -> Scan
         rows_actual: None,
         loops: None,
         rows_read: None,
+        index_cond: false,
+        filtered: false,
         context: None,
     }
+}
+
+#[test]
+fn conditions_are_recorded() {
+    let flags = |name: &str| -> Vec<(bool, bool)> {
+        fixture_as_read(name)
+            .scans
+            .iter()
+            .map(|s| (s.index_cond, s.filtered))
+            .collect()
+    };
+    // An index scan narrowed by its index; a bitmap scan through its Bitmap Index Scans.
+    assert_eq!(flags("index_scan.json"), [(true, false)]);
+    assert_eq!(flags("bitmap_heap_scan.json"), [(true, false)]);
+    // A seq scan with a WHERE clause filters; a backward index scan for ORDER BY has no condition.
+    assert_eq!(flags("seq_scan.json"), [(false, true)]);
+    assert_eq!(flags("index_scan_backward.json"), [(false, false)]);
 }
 
 fn indexes(names: &[&str]) -> Vec<String> {

@@ -34,6 +34,10 @@ pub struct Scan {
     /// Rows the scan read in total, (Actual Rows + Rows Removed by Filter) × Actual Loops;
     /// for a full Seq Scan, the real size of the relation. `None` without ANALYZE.
     pub rows_read: Option<f64>,
+    /// The index narrows the rows ("Index Cond"; for a bitmap scan, on one of its index scans).
+    pub index_cond: bool,
+    /// Rows are read and then discarded by a "Filter".
+    pub filtered: bool,
     /// The nearest enclosing "Subplan Name" ("InitPlan 1 (returns $0)", "SubPlan 2",
     /// "CTE recent"), counting the scan's own; `None` in the main query.
     pub context: Option<String>,
@@ -122,6 +126,8 @@ mod tests {
             rows_actual: None,
             loops: None,
             rows_read: None,
+            index_cond: false,
+            filtered: false,
             context: None,
         }
     }

@@ -28,6 +28,10 @@ pub(super) struct PlanNode {
     pub actual_rows: Option<f64>,
     pub actual_loops: Option<f64>,
     pub rows_removed_by_filter: Option<f64>,
+    /// "Index Cond": the index narrows the rows, rather than only ordering them.
+    pub index_cond: Option<String>,
+    /// "Filter": rows are read and then thrown away.
+    pub filter: Option<String>,
 }
 
 /// Every plan node of every statement in the EXPLAIN output, plus statement-level timings.
@@ -147,6 +151,8 @@ impl PlanNode {
             "Index Name" => &mut self.index_name,
             "Subplan Name" => &mut self.subplan_name,
             "Scan Direction" => &mut self.scan_direction,
+            "Index Cond" => &mut self.index_cond,
+            "Filter" => &mut self.filter,
             _ => return None,
         })
     }

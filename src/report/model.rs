@@ -103,6 +103,8 @@ pub struct ScanResult {
     pub loops: Option<f64>,
     /// The relation's size as judged for the small-table rule (seq scans only).
     pub relation_rows: Option<f64>,
+    /// For a seq scan on a small relation: the index the query can use instead.
+    pub usable_index: Option<String>,
     /// Where in the plan: e.g. "InitPlan 1", "CTE recent"; null at the top level.
     pub context: Option<String>,
     pub verdict: ScanVerdict,

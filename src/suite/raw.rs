@@ -182,7 +182,20 @@ fn duration(value: &Spanned<RawDuration>, at: &At) -> Result<std::time::Duration
             "{ms} is negative; write e.g. \"30s\" (0 = no limit)"
         )),
     };
-    parsed.map_err(|m| at(value.span().start, m))
+    parsed
+        .and_then(server_timeout)
+        .map_err(|m| at(value.span().start, m))
+}
+
+/// PostgreSQL's timeouts are whole milliseconds up to 2^31 - 1; 0 turns them off.
+fn server_timeout(d: std::time::Duration) -> Result<std::time::Duration, String> {
+    const MAX_MS: u128 = i32::MAX as u128;
+    match d.as_micros() {
+        0 => Ok(d),
+        us if us < 1000 => Err("a timeout under 1ms would mean no limit at all; write at least \"1ms\", or 0 for no limit".into()),
+        _ if d.as_millis() > MAX_MS => Err(format!("PostgreSQL's timeouts stop at {MAX_MS} ms (about 24 days); write a shorter one, or 0 for no limit")),
+        _ => Ok(d),
+    }
 }
 
 fn non_empty(value: String, key: &str, offset: usize, at: &At) -> Result<String, SuiteError> {
@@ -389,6 +402,30 @@ mod tests {
         assert!(
             err("[settings]\nruns = 0\n[[index]]\nname = \"i\"\ntable = \"t\"\n")
                 .contains("out of range")
+        );
+    }
+
+    #[test]
+    fn timeouts_fit_what_the_server_accepts() {
+        let suite = |t: &str| {
+            parse_str(&format!(
+                "[settings]\nstatement_timeout = \"{t}\"\n[[index]]\nname = \"i\"\ntable = \"t\"\n"
+            ))
+        };
+        assert!(
+            suite("30d")
+                .unwrap_err()
+                .to_string()
+                .contains("stop at 2147483647 ms")
+        );
+        assert!(suite("0.5").unwrap_err().to_string().contains("under 1ms"));
+        assert_eq!(
+            suite("0").unwrap().settings.statement_timeout.as_millis(),
+            0
+        );
+        assert_eq!(
+            suite("24d").unwrap().settings.statement_timeout.as_secs(),
+            24 * 86400
         );
     }
 

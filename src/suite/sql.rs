@@ -86,6 +86,10 @@ fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
+fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
 /// An `E'...'` string treats backslash as an escape character.
 fn escapes_backslash(bytes: &[u8], quote: usize) -> bool {
     quote > 0
@@ -114,9 +118,10 @@ fn quoted_end(bytes: &[u8], i: usize, quote: u8, backslash: bool) -> usize {
 }
 
 /// End of a `$tag$ ... $tag$` string starting at `i`, or None when `$` starts no dollar quote
-/// (a positional parameter such as `$1`, or part of an identifier).
+/// (a positional parameter such as `$1`, or part of an identifier: PostgreSQL identifiers may
+/// hold `$` and any non-ASCII character after their first one).
 fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
-    if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
+    if i > 0 && is_identifier_byte(bytes[i - 1]) {
         return None;
     }
     let tag_len = bytes[i + 1..].iter().position(|&b| b == b'$')?;
@@ -179,6 +184,11 @@ mod tests {
     #[test]
     fn positional_parameters_and_identifiers_with_dollar_are_not_quotes() {
         assert_eq!(texts("SELECT $1, a$b FROM t; SELECT 2").len(), 2);
+        // `é$$` and `b$$` are identifiers, not the ends of a dollar quote hiding a COMMIT.
+        assert_eq!(
+            texts("SELECT 1 AS é$$; COMMIT; DELETE FROM t; SELECT 1 AS b$$").len(),
+            4
+        );
     }
 
     #[test]
