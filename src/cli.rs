@@ -1,5 +1,5 @@
-//! The command line as clap sees it: raw flags only. [`crate::config`] turns them into a
-//! validated configuration; nothing here touches files or the network.
+//! The command line as clap sees it: raw flags only. The subcommands in [`crate::command`]
+//! resolve them (suite file, connection, output); nothing here touches files or the network.
 
 use std::path::PathBuf;
 
@@ -12,7 +12,8 @@ Exit codes:
   0  every check passed
   1  a check failed or a query errored
   2  bad invocation or suite file (the message names the file, line and column)
-  3  cannot connect, or the connection was lost (the message names host, port and user)";
+  3  cannot connect, or the connection was lost (the message names host, port and user)
+  130, 143  interrupted by Ctrl-C or SIGTERM (the running statement is cancelled)";
 
 #[derive(Debug, Parser)]
 #[command(name = "pgvet", version, about = "Verify a PostgreSQL database against what a migration promised: \

@@ -15,21 +15,30 @@ pub enum Destination {
 }
 
 impl Destination {
-    /// Validates the destination without truncating an existing file.
+    /// Checks the destination can be written, without touching an existing file or leaving a
+    /// new one behind if the run fails.
     pub fn open(path: Option<&Path>) -> Result<Destination, UsageError> {
         let Some(path) = path else {
             return Ok(Destination::Stdout);
         };
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(|e| {
-                UsageError(format!(
-                    "--output {}: {e}; choose a writable path",
-                    path.display()
-                ))
-            })?;
+        let unwritable = |e: std::io::Error| {
+            UsageError(format!(
+                "--output {}: {e}; choose a writable path",
+                path.display()
+            ))
+        };
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(unwritable)?;
+        } else {
+            let parent = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            tempfile::NamedTempFile::new_in(parent).map_err(unwritable)?;
+        }
         Ok(Destination::File(path.to_path_buf()))
     }
 

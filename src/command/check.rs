@@ -24,13 +24,34 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             .db
             .clone()
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
-        let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
+        let settings = resolve_connection(explicit.as_deref())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
         let connected = connect::connect(&settings).await?;
         run_on(&connected, &suite, &progress).await?
     };
     destination.write(&report::render(&report, args.output.format))?;
     Ok(status_code(&report))
+}
+
+/// The connection settings for `--db` / `DATABASE_URL` and the libpq variables. A URL that
+/// holds a user name or password and does not parse is not echoed back: a mistyped URL (an
+/// unencoded `/` or `?` in the password) would otherwise print fragments of the password.
+fn resolve_connection(explicit: Option<&str>) -> anyhow::Result<ConnSettings> {
+    ConnSettings::resolve(explicit, &Env::from_process()).map_err(|e| match explicit.and_then(userinfo_redacted) {
+        Some(redacted) => exit::UsageError(format!(
+            "cannot parse the connection URL {redacted}: special characters in the user name or password (such as / ? # @ : %) must be percent-encoded, e.g. %2F for /"
+        ))
+        .into(),
+        None => e.into(),
+    })
+}
+
+/// `scheme://user:***@rest` for a URL with user information, else None.
+fn userinfo_redacted(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let at = rest.rfind('@')?;
+    let user = rest[..at].split([':', '/', '?']).next().unwrap_or("");
+    Some(format!("{scheme}://{user}:***@{}", &rest[at + 1..]))
 }
 
 pub fn status_code(report: &Report) -> u8 {
@@ -116,4 +137,23 @@ async fn check_ephemeral(
     .await;
     finish_server(server, args.keep);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::userinfo_redacted;
+
+    #[test]
+    fn a_url_with_user_information_is_shown_without_its_password() {
+        assert_eq!(
+            userinfo_redacted("postgresql://u:se/cret@h/db").as_deref(),
+            Some("postgresql://u:***@h/db")
+        );
+        assert_eq!(
+            userinfo_redacted("postgres://u:p?w0rd@h/db").as_deref(),
+            Some("postgres://u:***@h/db")
+        );
+        assert_eq!(userinfo_redacted("host=/tmp dbname=x"), None);
+        assert_eq!(userinfo_redacted("postgresql://h/db"), None);
+    }
 }

@@ -264,7 +264,7 @@ mod tests {
     async fn refused_port_is_listed_with_target() {
         let (target, attempts) =
             failure("host=127.0.0.1 port=1 user=alice dbname=app password=secret").await;
-        assert_eq!(target, "user \"alice\", database \"app\" on 127.0.0.1:1");
+        assert_eq!(target, "user \"alice\" to database \"app\" on 127.0.0.1:1");
         assert_eq!(attempts.len(), 1, "{attempts:?}");
         assert_eq!(attempts[0].kind, FailureKind::Network);
         assert_eq!(attempts[0].server, "server at \"127.0.0.1\", port 1");

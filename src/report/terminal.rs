@@ -112,7 +112,7 @@ fn metrics(rows: &[MetricRow]) -> Table {
     t
 }
 
-/// "PASS: 8/8 indexes, 4/4 queries" or "FAIL: 8 of 8 indexes failed, …".
+/// "PASS: 8 indexes and 4 queries checked, 2 metrics" or "FAIL: 8 of 8 indexes failed, …".
 pub fn summary_line(report: &Report) -> String {
     let s = &report.summary;
     if report.status == Status::Pass {

@@ -118,7 +118,10 @@ async fn a_parallel_seq_scan_is_a_seq_scan() {
     assert_eq!(scan.verdict, ScanVerdict::SeqScanOnLargeTable);
     assert_eq!(q.status, Status::Fail);
     // Judged as a whole (per-worker averages are rounded, hence the range).
-    assert!((5000.0..5010.0).contains(&scan.relation_rows.unwrap()), "{scan:?}");
+    assert!(
+        (5000.0..5010.0).contains(&scan.relation_rows.unwrap()),
+        "{scan:?}"
+    );
     assert!(
         q.plan
             .as_deref()
@@ -311,7 +314,12 @@ async fn a_large_table_never_analyzed_is_large_even_under_a_limit() {
          INSERT INTO fresh SELECT i, i % 7 FROM generate_series(1, 20000) i;",
     )
     .await;
-    let report = db.check(&suite(&[("limited", "SELECT * FROM fresh WHERE grp > 0 LIMIT 20")])).await;
+    let report = db
+        .check(&suite(&[(
+            "limited",
+            "SELECT * FROM fresh WHERE grp > 0 LIMIT 20",
+        )]))
+        .await;
     let q = query(&report, "limited");
     assert_eq!(q.status, Status::Fail, "{q:?}");
     assert_eq!(q.scans[0].verdict, ScanVerdict::SeqScanOnLargeTable);
@@ -328,13 +336,20 @@ async fn each_side_of_a_self_join_is_judged_by_its_own_alias() {
          ANALYZE node;",
     )
     .await;
-    let sql = "SELECT c.label, p.label FROM node c JOIN node p ON p.id = c.parent WHERE c.label = 'n7'";
+    let sql =
+        "SELECT c.label, p.label FROM node c JOIN node p ON p.id = c.parent WHERE c.label = 'n7'";
     let report = db.check(&suite(&[("self join", sql)])).await;
     let q = query(&report, "self join");
     let verdict_of = |alias: &str| {
-        q.scans.iter().position(|s| s.verdict != ScanVerdict::Ok && s.relation.as_deref() == Some("node"))
+        q.scans
+            .iter()
+            .position(|s| s.verdict != ScanVerdict::Ok && s.relation.as_deref() == Some("node"))
             .map(|_| ())
-            .and(q.problems.iter().find(|p| p.contains(&format!("node {alias} "))))
+            .and(
+                q.problems
+                    .iter()
+                    .find(|p| p.contains(&format!("node {alias} "))),
+            )
     };
     // c has no index on label: no usable index. p is reached through the primary key.
     assert!(verdict_of("c").is_some(), "{q:?}");

@@ -124,11 +124,20 @@ async fn a_second_statement_hidden_from_the_lexer_is_refused_by_the_server() {
     db.exec("SET standard_conforming_strings = off").await;
     let sql = "SELECT 'x\\''; DELETE FROM t; SELECT ''";
     assert_eq!(pgvet::suite::sql::statements(sql).len(), 1);
-    let suite = SuiteDir::new("[[query]]\nname = \"sneaky\"\nfile = \"q.sql\"\nexpect = \"any\"\n", &[("q.sql", sql)]);
+    let suite = SuiteDir::new(
+        "[[query]]\nname = \"sneaky\"\nfile = \"q.sql\"\nexpect = \"any\"\n",
+        &[("q.sql", sql)],
+    );
     let report = db.check(&suite).await;
     let q = &report.queries[0];
     assert_eq!(q.status, Status::Error, "{q:?}");
-    assert!(q.error.as_deref().unwrap().contains("more than one statement"), "{q:?}");
+    assert!(
+        q.error
+            .as_deref()
+            .unwrap()
+            .contains("more than one statement"),
+        "{q:?}"
+    );
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
 }
 
@@ -149,7 +158,10 @@ async fn ctrl_c_cancels_the_running_statement_on_the_server() {
     let running = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()";
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while db.scalar_i64(running).await == 0 {
-        assert!(std::time::Instant::now() < deadline, "the query never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the query never started"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
@@ -157,12 +169,22 @@ async fn ctrl_c_cancels_the_running_statement_on_the_server() {
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    assert!(sent.elapsed() < std::time::Duration::from_secs(3), "took {:?}", sent.elapsed());
+    assert!(
+        sent.elapsed() < std::time::Duration::from_secs(3),
+        "took {:?}",
+        sent.elapsed()
+    );
     // Nothing of pgvet's is left on the server: not the statement, not the session.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    let leftover = format!("SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()", db.name);
+    let leftover = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+        db.name
+    );
     while db.scalar_i64(&leftover).await > 0 {
-        assert!(std::time::Instant::now() < deadline, "pgvet's session is still on the server");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pgvet's session is still on the server"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }

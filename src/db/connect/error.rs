@@ -17,7 +17,7 @@ pub enum ConnectError {
     #[error(transparent)]
     Tls(#[from] TlsSetupError),
     /// Every server was tried and none could be used.
-    #[error("could not connect to {target}:{}", list(.attempts))]
+    #[error("could not connect as {target}:{}", list(.attempts))]
     Failed {
         target: String,
         attempts: Vec<Attempt>,
@@ -167,12 +167,12 @@ mod tests {
     #[test]
     fn failed_lists_every_attempt() {
         let err = ConnectError::Failed {
-            target: "user \"u\", database \"d\" on db:5432".into(),
+            target: "user \"u\" to database \"d\" on db:5432".into(),
             attempts: vec![attempt(FailureKind::Network), attempt(FailureKind::Timeout)],
         };
         let text = err.to_string();
         assert_eq!(text.lines().count(), 3, "{text}");
-        assert!(text.starts_with("could not connect to user \"u\", database \"d\" on db:5432:"));
+        assert!(text.starts_with("could not connect as user \"u\" to database \"d\" on db:5432:"));
         assert!(text.contains("\n  connection to server at \"db\", port 5432 failed: nope"));
         assert!(!err.is_certificate_error());
     }

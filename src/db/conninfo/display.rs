@@ -48,7 +48,7 @@ impl ConnSettings {
     pub fn target(&self) -> String {
         let hosts: Vec<String> = self.hosts.iter().map(describe_host).collect();
         format!(
-            "user \"{}\", database \"{}\" on {}",
+            "user \"{}\" to database \"{}\" on {}",
             self.user,
             self.dbname,
             hosts.join(", ")
@@ -191,7 +191,7 @@ mod tests {
         );
         assert_eq!(
             s.target(),
-            "user \"alice\", database \"app\" on 10.0.0.5:5433 (db.example), socket /tmp/.s.PGSQL.5434"
+            "user \"alice\" to database \"app\" on 10.0.0.5:5433 (db.example), socket /tmp/.s.PGSQL.5434"
         );
     }
 
