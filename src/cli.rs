@@ -52,19 +52,41 @@ pub struct CheckArgs {
     pub ephemeral: bool,
 
     /// With --ephemeral: SQL file to apply before checking, in order (repeatable)
-    #[arg(long, value_name = "FILE", requires = "ephemeral")]
+    #[arg(long, value_name = "FILE")]
     pub setup: Vec<PathBuf>,
 
     /// With --ephemeral: leave the server running and print its connection string
-    #[arg(long, requires = "ephemeral")]
+    #[arg(long)]
     pub keep: bool,
 
     /// With --ephemeral: also listen on a free loopback TCP port (default: a private Unix socket only)
-    #[arg(long, requires = "ephemeral")]
+    #[arg(long)]
     pub tcp: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl CheckArgs {
+    /// Flags that only mean something with `--ephemeral` are refused without it (clap's
+    /// `requires` counts a flag's `false` default as given).
+    pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
+        let given: Vec<&str> = [
+            (!self.setup.is_empty(), "--setup"),
+            (self.keep, "--keep"),
+            (self.tcp, "--tcp"),
+        ]
+        .into_iter()
+        .filter_map(|(on, flag)| on.then_some(flag))
+        .collect();
+        if self.ephemeral || given.is_empty() {
+            return Ok(());
+        }
+        Err(crate::exit::UsageError(format!(
+            "{} only work with --ephemeral (a throwaway server); add --ephemeral, or drop them to check the database given by --db",
+            given.join(", ")
+        )))
+    }
 }
 
 #[derive(Debug, Args)]

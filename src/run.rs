@@ -186,7 +186,7 @@ async fn check_query_into(
     tracing::debug!(query = %query.name, sql = %query.sql, "EXPLAIN ANALYZE");
     let text = session::explain_analyze(client, &query.sql, query.writes)
         .await
-        .map_err(|e| e.message)?;
+        .map_err(|e| with_hint(query, e))?;
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
     result.plan = Some(plan::summary(&explain.scans));
     result.explain_execution_ms = explain.execution_ms;
@@ -253,6 +253,17 @@ async fn relation_sizes(
         .zip(keys)
         .filter_map(|(relation, key)| rows.get(&key).map(|r| (relation, *r)))
         .collect())
+}
+
+/// The server's message, with what to change when the suite can fix it.
+fn with_hint(query: &Query, error: session::QueryError) -> String {
+    if !query.writes && error.message.contains("SQLSTATE 25006") {
+        return format!(
+            "{}; the query writes: add `writes = true` to its [[query]] to run it (it is still rolled back)",
+            error.message
+        );
+    }
+    error.message
 }
 
 /// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction.

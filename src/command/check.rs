@@ -14,6 +14,7 @@ use crate::run::{self, Progress, RunContext};
 use crate::suite::{self, Suite};
 
 pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
+    args.validate()?;
     let suite = suite::load(args.suite.as_deref())?;
     let destination = Destination::open(args.output.output.as_deref())?;
     let progress = progress::Stderr::new();

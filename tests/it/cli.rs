@@ -142,3 +142,19 @@ async fn json_goes_to_the_output_file_and_a_bad_output_path_fails_first() {
         stderr(&out)
     );
 }
+
+#[test]
+fn throwaway_server_flags_without_ephemeral_are_refused() {
+    let suite = trivial_suite();
+    for flag in [&["--keep"][..], &["--tcp"], &["--setup", "schema.sql"]] {
+        let mut args = vec!["check", suite.path_str(), "--db", "host=/nonexistent"];
+        args.extend_from_slice(flag);
+        let out = pgvet(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{flag:?}");
+        assert!(
+            stderr(&out).contains("only work with --ephemeral"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
