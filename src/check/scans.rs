@@ -336,10 +336,10 @@ mod tests {
         ];
         for (replanned, expected) in cases {
             assert_eq!(
-                unproven(&q, &seq, &small, &[replanned.clone()], 1000),
+                unproven(&q, &seq, &small, std::slice::from_ref(&replanned), 1000),
                 expected.is_none()
             );
-            let j = judge(&q, &seq, &small, &[replanned.clone()], 1000);
+            let j = judge(&q, &seq, &small, std::slice::from_ref(&replanned), 1000);
             assert_eq!(
                 j.scans[0].usable_index.as_deref(),
                 expected,
@@ -366,7 +366,7 @@ mod tests {
             index_cond: true,
             ..scan("Bitmap Heap Scan", "tc", "tc", 0.0)
         }];
-        assert!(unproven(&q, &seq, &small, &[walk.clone()], 1000));
+        assert!(unproven(&q, &seq, &small, std::slice::from_ref(&walk), 1000));
         let j = judge(&q, &seq, &small, &[walk, bitmap], 1000);
         assert_eq!(j.scans[0].usable_index.as_deref(), Some("ix_tc_model_type"));
     }
