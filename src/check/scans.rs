@@ -366,7 +366,13 @@ mod tests {
             index_cond: true,
             ..scan("Bitmap Heap Scan", "tc", "tc", 0.0)
         }];
-        assert!(unproven(&q, &seq, &small, std::slice::from_ref(&walk), 1000));
+        assert!(unproven(
+            &q,
+            &seq,
+            &small,
+            std::slice::from_ref(&walk),
+            1000
+        ));
         let j = judge(&q, &seq, &small, &[walk, bitmap], 1000);
         assert_eq!(j.scans[0].usable_index.as_deref(), Some("ix_tc_model_type"));
     }
