@@ -138,6 +138,7 @@ pub async fn run(
         queries,
         metrics,
         summary,
+        baseline: None,
     })
 }
 
@@ -160,6 +161,8 @@ fn empty_result(query: &Query) -> QueryResult {
         explain_execution_ms: None,
         baseline_ms: query.baseline_ms,
         target_ms: query.target_ms,
+        target_improvement_pct: query.target_improvement,
+        baseline: None,
     }
 }
 

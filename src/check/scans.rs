@@ -246,6 +246,7 @@ mod tests {
             metric: None,
             baseline_ms: None,
             target_ms: None,
+            target_improvement: None,
         }
     }
 

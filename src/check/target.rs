@@ -1,7 +1,7 @@
 //! Time targets and the metrics table: one row per query that carries a metric label, a baseline
 //! or a target. Actual is the measured median; met when it is at or under the target.
 
-use crate::report::model::{MetricRow, MetricStatus, Timing};
+use crate::report::model::{Better, MetricRow, MetricStatus, Timing};
 use crate::suite::Query;
 
 /// The query's row in the metrics table, if it has one.
@@ -9,23 +9,45 @@ pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
     if !query.has_metric() {
         return None;
     }
-    let actual_ms = timing.map(|t| t.median_ms);
-    let status = match (query.target_ms, actual_ms) {
-        (Some(target), Some(actual)) => Some(if actual <= target {
-            MetricStatus::Met
-        } else {
-            MetricStatus::Missed
-        }),
-        _ => None,
-    };
+    let actual = timing.map(|t| t.median_ms);
     Some(MetricRow {
         label: query.metric_label().to_string(),
-        query: query.name.clone(),
+        query: Some(query.name.clone()),
+        unit: "ms".into(),
+        better: Better::Lower,
+        baseline: query.baseline_ms,
+        target: query.target_ms,
+        actual,
+        measured_baseline: None,
+        change_pct: percent_change(query.baseline_ms, actual),
+        status: status(Better::Lower, query.target_ms, actual),
+        error: None,
         baseline_ms: query.baseline_ms,
         target_ms: query.target_ms,
-        actual_ms,
-        status,
+        actual_ms: actual,
     })
+}
+
+/// Met when the value is on the better side of the target or equal to it.
+pub fn status(better: Better, target: Option<f64>, actual: Option<f64>) -> Option<MetricStatus> {
+    let (target, actual) = (target?, actual?);
+    let met = match better {
+        Better::Lower => actual <= target,
+        Better::Higher => actual >= target,
+    };
+    Some(if met {
+        MetricStatus::Met
+    } else {
+        MetricStatus::Missed
+    })
+}
+
+/// (after − before) / before in percent; None when either side is missing or before is zero.
+pub fn percent_change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
+    match (before, after) {
+        (Some(b), Some(a)) if b != 0.0 => Some((a - b) / b.abs() * 100.0),
+        _ => None,
+    }
 }
 
 /// A missed target fails the query: the migration promised that time.
@@ -37,4 +59,37 @@ pub fn target_problem(query: &Query, timing: &Timing) -> Option<String> {
             timing.median_ms
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_follows_which_way_is_better() {
+        assert_eq!(
+            status(Better::Lower, Some(20.0), Some(20.0)),
+            Some(MetricStatus::Met)
+        );
+        assert_eq!(
+            status(Better::Lower, Some(20.0), Some(20.1)),
+            Some(MetricStatus::Missed)
+        );
+        assert_eq!(
+            status(Better::Higher, Some(0.99), Some(0.995)),
+            Some(MetricStatus::Met)
+        );
+        assert_eq!(
+            status(Better::Higher, Some(0.99), Some(0.9)),
+            Some(MetricStatus::Missed)
+        );
+        assert_eq!(status(Better::Lower, None, Some(1.0)), None);
+    }
+
+    #[test]
+    fn percent_change_is_negative_when_lower() {
+        assert_eq!(percent_change(Some(100.0), Some(20.0)), Some(-80.0));
+        assert_eq!(percent_change(Some(0.0), Some(1.0)), None);
+        assert_eq!(percent_change(None, Some(1.0)), None);
+    }
 }

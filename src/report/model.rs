@@ -32,6 +32,18 @@ pub struct Report {
     pub queries: Vec<QueryResult>,
     pub metrics: Vec<MetricRow>,
     pub summary: Summary,
+    /// The saved run this one was compared with (`--baseline`), if any.
+    #[serde(default)]
+    pub baseline: Option<BaselineSource>,
+}
+
+/// Where a measured baseline came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BaselineSource {
+    pub file: String,
+    pub pgvet_version: String,
+    pub server_version: Option<String>,
+    pub database: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -146,6 +158,46 @@ pub struct QueryResult {
     pub explain_execution_ms: Option<f64>,
     pub baseline_ms: Option<f64>,
     pub target_ms: Option<f64>,
+    /// The suite's `target_improvement`, in percent faster than the measured baseline.
+    #[serde(default)]
+    pub target_improvement_pct: Option<f64>,
+    /// This query in the saved run given with `--baseline`.
+    #[serde(default)]
+    pub baseline: Option<QueryBaseline>,
+}
+
+/// A query compared with the same query in a saved run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueryBaseline {
+    /// The plan summary then.
+    pub plan: Option<String>,
+    /// The median then.
+    pub median_ms: Option<f64>,
+    /// (now − then) / then × 100: negative is faster.
+    pub change_pct: Option<f64>,
+    /// How much slower than then the median may be before it counts as a regression: the
+    /// noise of the two runs, from their own spread (see the README).
+    pub noise_ms: Option<f64>,
+    pub regression: Option<Regression>,
+}
+
+/// Why a query regressed against its baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Regression {
+    /// It used an index then and seq-scans now.
+    IndexLost,
+    /// It is slower by more than the measurement noise.
+    Slower,
+}
+
+/// Which way a metric is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    #[default]
+    Lower,
+    Higher,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,16 +207,31 @@ pub enum MetricStatus {
     Missed,
 }
 
+/// A row of the metrics table: a query's median time, or a `[[metric]]` measured by its own SQL.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MetricRow {
     pub label: String,
-    pub query: String,
+    /// The query whose median this is; null for a `[[metric]]`.
+    pub query: Option<String>,
+    /// "ms" for query times, else the metric's own unit ("%", "connections", "bytes", …).
+    pub unit: String,
+    pub better: Better,
+    /// The declared baseline, target and the measured value, in `unit`.
+    pub baseline: Option<f64>,
+    pub target: Option<f64>,
+    pub actual: Option<f64>,
+    /// The value in the saved run given with `--baseline`.
+    pub measured_baseline: Option<f64>,
+    /// (actual − baseline) / baseline × 100, against the measured baseline when there is one.
+    pub change_pct: Option<f64>,
+    /// Met when actual is on the better side of target (or equal); null without a target or value.
+    pub status: Option<MetricStatus>,
+    /// The server's message when a `[[metric]]`'s SQL failed.
+    pub error: Option<String>,
+    /// For query times (unit "ms"): the same figures under the names scripts rely on.
     pub baseline_ms: Option<f64>,
     pub target_ms: Option<f64>,
-    /// The measured median, when the query ran.
     pub actual_ms: Option<f64>,
-    /// null when there is no target or no measurement.
-    pub status: Option<MetricStatus>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +242,12 @@ pub struct Summary {
     pub queries_failed: usize,
     pub queries_errored: usize,
     pub metrics_missed: usize,
+    /// Metrics whose SQL failed.
+    #[serde(default)]
+    pub metrics_errored: usize,
+    /// Queries that regressed against the `--baseline` run.
+    #[serde(default)]
+    pub regressions: usize,
 }
 
 impl Summary {
@@ -190,11 +263,21 @@ impl Summary {
                 .iter()
                 .filter(|m| m.status == Some(MetricStatus::Missed))
                 .count(),
+            metrics_errored: metrics.iter().filter(|m| m.error.is_some()).count(),
+            regressions: queries
+                .iter()
+                .filter(|q| q.baseline.as_ref().is_some_and(|b| b.regression.is_some()))
+                .count(),
         }
     }
 
     pub fn status(&self) -> Status {
-        if self.indexes_failed + self.queries_failed + self.queries_errored == 0 {
+        let failed = self.indexes_failed
+            + self.queries_failed
+            + self.queries_errored
+            + self.metrics_missed
+            + self.metrics_errored;
+        if failed == 0 {
             Status::Pass
         } else {
             Status::Fail

@@ -84,6 +84,8 @@ pub struct Query {
     pub metric: Option<String>,
     pub baseline_ms: Option<f64>,
     pub target_ms: Option<f64>,
+    /// At least this much faster (percent) than the measured baseline (`--baseline`).
+    pub target_improvement: Option<f64>,
 }
 
 impl Query {
@@ -94,7 +96,10 @@ impl Query {
 
     /// Whether the query gets a row in the metrics table.
     pub fn has_metric(&self) -> bool {
-        self.metric.is_some() || self.baseline_ms.is_some() || self.target_ms.is_some()
+        self.metric.is_some()
+            || self.baseline_ms.is_some()
+            || self.target_ms.is_some()
+            || self.target_improvement.is_some()
     }
 }
 

@@ -69,6 +69,7 @@ struct RawQuery {
     metric: Option<String>,
     baseline_ms: Option<Spanned<f64>>,
     target_ms: Option<Spanned<f64>>,
+    target_improvement: Option<Spanned<String>>,
 }
 
 fn default_expect() -> Expect {
@@ -287,6 +288,10 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
             ));
         }
     }
+    let target_improvement = raw
+        .target_improvement
+        .map(|t| percent(&t, &name, at))
+        .transpose()?;
     Ok(Query {
         name,
         sql,
@@ -297,7 +302,25 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         metric: raw.metric,
         baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
         target_ms: raw.target_ms.map(Spanned::into_inner),
+        target_improvement,
     })
+}
+
+/// `"50%"`: a percentage from 0 (exclusive) to 100 (exclusive).
+fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteError> {
+    let text = value.get_ref().trim();
+    let number = text
+        .strip_suffix('%')
+        .and_then(|n| n.trim().parse::<f64>().ok());
+    match number {
+        Some(p) if p > 0.0 && p < 100.0 => Ok(p),
+        _ => Err(at(
+            value.span().start,
+            format!(
+                "target_improvement of query \"{name}\" is `{text}`; write a percentage such as \"50%\" (how much faster than the --baseline run)"
+            ),
+        )),
+    }
 }
 
 /// The one statement of a query; a second one is refused with its location.
@@ -505,6 +528,26 @@ mod tests {
     fn expect_takes_index_or_any_only() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\nexpect = \"seq\"\n");
         assert!(e.contains("unknown variant `seq`"), "{e}");
+    }
+
+    #[test]
+    fn target_improvement_is_a_percentage() {
+        let q = |v: &str| {
+            parse_str(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_improvement = \"{v}\"\n"
+            ))
+        };
+        assert_eq!(q("50%").unwrap().queries[0].target_improvement, Some(50.0));
+        assert!(q("50%").unwrap().queries[0].has_metric());
+        for bad in ["50", "150%", "-5%", "half"] {
+            assert!(
+                q(bad)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("write a percentage"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
