@@ -35,6 +35,11 @@ pub enum Command {
     /// Show pgvet's main job on a throwaway server: the CodeTune migration, before and after
     #[command(after_help = EXIT_CODES)]
     Demo(DemoArgs),
+    /// Compare two saved runs (from --save or --format json) without a database
+    #[command(
+        after_help = "Exit codes:\n  0  no regression\n  1  a query regressed (an index lost, or slower beyond the runs' noise)\n  2  bad invocation or report file"
+    )]
+    Compare(CompareArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +68,24 @@ pub struct CheckArgs {
     #[arg(long)]
     pub tcp: bool,
 
+    /// Also write the JSON report to FILE, whatever --format says
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    /// Compare with a saved run (a JSON report): plans and medians then and now, regressions
+    #[arg(long, value_name = "BEFORE.json")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The earlier run's JSON report
+    pub before: PathBuf,
+    /// The later run's JSON report
+    pub after: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
 }

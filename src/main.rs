@@ -38,6 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             match &cli.command {
                 Command::Check(args) => pgvet::command::check::check(args).await,
                 Command::Demo(args) => pgvet::command::demo::demo(args).await,
+                Command::Compare(args) => pgvet::command::compare::compare(args),
             }
         };
         // On Ctrl-C or SIGTERM the work is dropped: a throwaway server stops and is removed.

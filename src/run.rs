@@ -113,12 +113,23 @@ pub async fn run(
         queries.push(result);
     }
 
-    let metrics: Vec<_> = suite
+    let mut metrics: Vec<_> = suite
         .queries
         .iter()
         .zip(&queries)
         .filter_map(|(q, r)| target::metric_row(q, r.timing.as_ref()))
         .collect();
+    for metric in &suite.metrics {
+        progress.step(&format!("metric: {}", metric.label));
+        let value = measure(client, &metric.sql).await;
+        if client.is_closed() {
+            return Err(RunError::ConnectionLost(session::QueryError {
+                message: value.err().unwrap_or_else(|| "connection closed".into()),
+                connection_lost: true,
+            }));
+        }
+        metrics.push(target::suite_metric_row(metric, value));
+    }
     let summary = Summary::of(&indexes, &queries, &metrics);
     Ok(Report {
         format_version: FORMAT_VERSION,
@@ -256,6 +267,14 @@ async fn relation_sizes(
         .zip(keys)
         .filter_map(|(relation, key)| rows.get(&key).map(|r| (relation, *r)))
         .collect())
+}
+
+/// A `[[metric]]`'s value; the same single-statement guard as for queries.
+async fn measure(client: &Client, sql: &str) -> Result<Option<f64>, String> {
+    session::ensure_single_statement(client, sql)
+        .await
+        .map_err(|e| e.message)?;
+    session::scalar(client, sql).await.map_err(|e| e.message)
 }
 
 /// The server's message, with what to change when the suite can fix it.

@@ -2,7 +2,7 @@
 //! or a target. Actual is the measured median; met when it is at or under the target.
 
 use crate::report::model::{Better, MetricRow, MetricStatus, Timing};
-use crate::suite::Query;
+use crate::suite::{Metric, Query};
 
 /// The query's row in the metrics table, if it has one.
 pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
@@ -26,6 +26,30 @@ pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
         target_ms: query.target_ms,
         actual_ms: actual,
     })
+}
+
+/// A `[[metric]]`'s row from its measured value (or the error that prevented it).
+pub fn suite_metric_row(metric: &Metric, value: Result<Option<f64>, String>) -> MetricRow {
+    let (actual, error) = match value {
+        Ok(v) => (v, None),
+        Err(e) => (None, Some(e)),
+    };
+    MetricRow {
+        label: metric.label.clone(),
+        query: None,
+        unit: metric.unit.clone(),
+        better: metric.better,
+        baseline: metric.baseline,
+        target: metric.target,
+        actual,
+        measured_baseline: None,
+        change_pct: percent_change(metric.baseline, actual),
+        status: status(metric.better, metric.target, actual),
+        error,
+        baseline_ms: None,
+        target_ms: None,
+        actual_ms: None,
+    }
 }
 
 /// Met when the value is on the better side of the target or equal to it.

@@ -1,6 +1,7 @@
 //! `pgvet check`: load the suite, connect (or start a throwaway server and apply the setup
 //! files), run every check, write the report, exit 0 or 1.
 
+use crate::check::baseline;
 use crate::cli::CheckArgs;
 use crate::db::connect::{self, Connected};
 use crate::db::conninfo::{ConnSettings, Env};
@@ -9,7 +10,7 @@ use crate::ephemeral::{Options, TempServer};
 use crate::exit;
 use crate::output::Destination;
 use crate::progress;
-use crate::report::{self, Report, model::Status};
+use crate::report::{self, Format, Report, model::Status, saved};
 use crate::run::{self, Progress, RunContext};
 use crate::suite::{self, Suite};
 
@@ -17,8 +18,14 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     args.validate()?;
     let suite = suite::load(args.suite.as_deref())?;
     let destination = Destination::open(args.output.output.as_deref())?;
+    let save = args
+        .save
+        .as_deref()
+        .map(|p| Destination::open(Some(p)))
+        .transpose()?;
+    let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();
-    let report = if args.ephemeral {
+    let mut report = if args.ephemeral {
         check_ephemeral(args, &suite, &progress).await?
     } else {
         let explicit = args
@@ -30,6 +37,12 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         let connected = connect::connect(&settings).await?;
         run_on(&connected, &suite, &progress).await?
     };
+    if let (Some(before), Some(path)) = (&before, &args.baseline) {
+        baseline::apply(&mut report, before, &path.display().to_string());
+    }
+    if let Some(save) = &save {
+        save.write(&report::render(&report, Format::Json))?;
+    }
     destination.write(&report::render(&report, args.output.format))?;
     Ok(status_code(&report))
 }

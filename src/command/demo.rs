@@ -5,12 +5,13 @@
 
 use std::path::Path;
 
+use crate::check;
 use crate::cli::DemoArgs;
 use crate::command::check::{connect_to_server, finish_server, run_on, start_server, status_code};
 use crate::db::setup;
 use crate::ephemeral::Options;
 use crate::progress;
-use crate::report::{self, Format, compare};
+use crate::report::{self, Format};
 use crate::run::Progress;
 use crate::suite;
 
@@ -82,14 +83,13 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     }
     .await;
     finish_server(server, args.keep);
-    let (before, after) = result?;
+    let (before, mut after) = result?;
 
-    let comparison = compare::compare(&before, &after);
+    check::baseline::apply(&mut after, &before, "the run before the migration");
     let text = format!(
-        "BEFORE the migration (expected to fail: no indexes yet)\n\n{}\n\nAFTER the migration\n\n{}\n\n{}",
+        "BEFORE the migration (expected to fail: no indexes yet)\n\n{}\n\nAFTER the migration\n\n{}",
         report::render(&before, Format::Text),
         report::render(&after, Format::Text),
-        report::compare_text::render(&comparison)
     );
     print!("{text}");
     Ok(status_code(&after))

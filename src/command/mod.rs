@@ -2,4 +2,5 @@
 //! returns the exit status.
 
 pub mod check;
+pub mod compare;
 pub mod demo;

@@ -132,6 +132,51 @@ fn begin(writes: bool) -> &'static str {
     }
 }
 
+/// A metric's value: its SQL's one scalar, in a rolled-back READ ONLY transaction. NULL is no
+/// value; anything but one numeric column of one row is an error saying what came back.
+pub async fn scalar(client: &Client, sql: &str) -> Result<Option<f64>, QueryError> {
+    let text = in_rolled_back_transaction_rows(client, sql).await?;
+    let invalid = |what: String| QueryError {
+        message: format!("a metric's SQL must return one number; {what}"),
+        connection_lost: false,
+    };
+    match text.as_slice() {
+        [row] if row.len() == 1 => match &row[0] {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| invalid(format!("it returned `{v}`"))),
+        },
+        [row] => Err(invalid(format!("it returned {} columns", row.len()))),
+        rows => Err(invalid(format!("it returned {} rows", rows.len()))),
+    }
+}
+
+/// The rows of `sql` as text, run READ ONLY and rolled back.
+async fn in_rolled_back_transaction_rows(
+    client: &Client,
+    sql: &str,
+) -> Result<Vec<Vec<Option<String>>>, QueryError> {
+    client.batch_execute(begin(false)).await?;
+    let result = client.simple_query(sql).await;
+    let rolled_back = client.batch_execute("ROLLBACK").await;
+    let messages = result?;
+    rolled_back?;
+    Ok(messages
+        .into_iter()
+        .filter_map(|m| match m {
+            SimpleQueryMessage::Row(row) => Some(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
 /// One timed execution: the time from sending the query to having received its last row, and
 /// the number of rows returned (or affected). Rows are counted and dropped as they stream in.
 pub async fn timed_run(

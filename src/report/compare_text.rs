@@ -1,59 +1,97 @@
-//! The before/after comparison as terminal tables: plan and median per query, and the metrics
-//! table with Baseline measured before the migration.
+//! The before/after section of the terminal output, for a report compared with a saved run
+//! (`--baseline`, `pgvet compare`, the demo): per query the plan and median then and now, the
+//! change and any regression; the metrics table with Baseline measured then.
 
-use super::compare::Comparison;
-use super::model::MetricStatus;
+use super::model::{MetricRow, QueryResult, Regression, Report};
 use super::ms;
-use super::terminal::table;
+use super::terminal::{metric_status, table};
 
-pub fn render(c: &Comparison) -> String {
-    let mut queries = table(&["Query", "Plan before → after", "Before", "After", "Change"]);
-    for q in &c.queries {
-        let plan = match (&q.plan_before, &q.plan_after) {
-            (Some(b), Some(a)) if b == a => a.clone(),
-            (b, a) => format!(
-                "{}\n→ {}",
-                b.as_deref().unwrap_or("—"),
-                a.as_deref().unwrap_or("—")
-            ),
-        };
-        queries.add_row(vec![
-            q.name.clone(),
-            plan,
-            opt_ms(q.median_before_ms),
-            opt_ms(q.median_after_ms),
-            pct(q.change_pct),
-        ]);
+/// The section, or an empty string when the report was not compared with a baseline.
+pub fn render(report: &Report) -> String {
+    let Some(source) = &report.baseline else {
+        return String::new();
+    };
+    let mut queries = table(&[
+        "Query",
+        "Plan then → now",
+        "Then",
+        "Now",
+        "Change",
+        "Regression",
+    ]);
+    for q in &report.queries {
+        queries.add_row(query_row(q));
     }
-    let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
-    for m in &c.metrics {
-        let baseline = match (m.baseline_ms, m.declared_baseline_ms) {
-            (Some(measured), Some(declared)) => {
-                format!("{} (declared {})", ms(measured), ms(declared))
-            }
-            (measured, declared) => opt_ms(measured.or(declared)),
-        };
-        let status = match m.status {
-            Some(MetricStatus::Met) => "met",
-            Some(MetricStatus::Missed) => "missed",
-            None => "—",
-        };
-        metrics.add_row(vec![
-            m.label.clone(),
-            baseline,
-            opt_ms(m.target_ms),
-            opt_ms(m.actual_ms),
-            pct(m.change_pct),
-            status.into(),
-        ]);
-    }
-    let mut out = format!("Before / after\n{queries}\n");
-    if !c.metrics.is_empty() {
+    let mut out = format!("Before / after (baseline: {})\n{queries}\n", source.file);
+    if !report.metrics.is_empty() {
+        let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
+        for m in &report.metrics {
+            metrics.add_row(metric_row(m));
+        }
         out.push_str(&format!(
-            "\nMetrics (Baseline measured before the migration)\n{metrics}\n"
+            "\nMetrics (Baseline measured in {})\n{metrics}\n",
+            source.file
         ));
     }
     out
+}
+
+fn query_row(q: &QueryResult) -> Vec<String> {
+    let Some(b) = &q.baseline else {
+        return vec![
+            q.name.clone(),
+            "(not in the baseline)".into(),
+            "—".into(),
+            opt_ms(median(q)),
+            "—".into(),
+            "".into(),
+        ];
+    };
+    let plan = match (&b.plan, &q.plan) {
+        (Some(then), Some(now)) if then == now => now.clone(),
+        (then, now) => format!(
+            "{}\n→ {}",
+            then.as_deref().unwrap_or("—"),
+            now.as_deref().unwrap_or("—")
+        ),
+    };
+    let regression = match b.regression {
+        Some(Regression::IndexLost) => "index lost",
+        Some(Regression::Slower) => "slower",
+        None => "",
+    };
+    vec![
+        q.name.clone(),
+        plan,
+        opt_ms(b.median_ms),
+        opt_ms(median(q)),
+        pct(b.change_pct),
+        regression.into(),
+    ]
+}
+
+fn metric_row(m: &MetricRow) -> Vec<String> {
+    let value = |v: Option<f64>| super::terminal::metric_value(v, &m.unit);
+    let baseline = match (m.measured_baseline, m.baseline) {
+        (Some(measured), Some(declared)) => format!(
+            "{} (declared {})",
+            value(Some(measured)),
+            value(Some(declared))
+        ),
+        (measured, declared) => value(measured.or(declared)),
+    };
+    vec![
+        m.label.clone(),
+        baseline,
+        value(m.target),
+        value(m.actual),
+        pct(m.change_pct),
+        metric_status(m).into(),
+    ]
+}
+
+fn median(q: &QueryResult) -> Option<f64> {
+    q.timing.as_ref().map(|t| t.median_ms)
 }
 
 fn opt_ms(v: Option<f64>) -> String {

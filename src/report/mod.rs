@@ -1,10 +1,10 @@
 //! The report model and one module per output format. A format is a pure function of the
 //! report: it never runs a query and never decides a verdict.
 
-pub mod compare;
 pub mod compare_text;
 pub mod json;
 pub mod model;
+pub mod saved;
 pub mod terminal;
 
 pub use model::Report;

@@ -23,6 +23,11 @@ pub fn render(report: &Report) -> String {
     if !report.metrics.is_empty() {
         out.push_str(&format!("\nMetrics\n{}\n", metrics(&report.metrics)));
     }
+    let comparison = super::compare_text::render(report);
+    if !comparison.is_empty() {
+        out.push('\n');
+        out.push_str(&comparison);
+    }
     out.push('\n');
     out.push_str(&summary_line(report));
     out.push('\n');
@@ -94,22 +99,58 @@ fn queries(results: &[QueryResult]) -> Table {
 
 fn metrics(rows: &[MetricRow]) -> Table {
     let mut t = table(&["Metric", "Baseline", "Target", "Actual", "Status"]);
-    let cell = |v: Option<f64>| v.map(ms).unwrap_or_else(|| "—".into());
     for m in rows {
-        let status = match m.status {
-            Some(MetricStatus::Met) => "met",
-            Some(MetricStatus::Missed) => "missed",
-            None => "—",
+        let actual = match &m.error {
+            Some(error) => format!("error: {error}"),
+            None => metric_value(m.actual, &m.unit),
         };
         t.add_row(vec![
             m.label.clone(),
-            cell(m.baseline_ms),
-            cell(m.target_ms),
-            cell(m.actual_ms),
-            status.into(),
+            metric_value(m.baseline, &m.unit),
+            metric_value(m.target, &m.unit),
+            actual,
+            metric_status(m).into(),
         ]);
     }
     t
+}
+
+/// "met", "missed", "error" or "—".
+pub(crate) fn metric_status(m: &MetricRow) -> &'static str {
+    match (m.status, &m.error) {
+        (_, Some(_)) => "error",
+        (Some(MetricStatus::Met), _) => "met",
+        (Some(MetricStatus::Missed), _) => "missed",
+        (None, None) => "—",
+    }
+}
+
+/// A metric's value with its unit: query times as [`ms`], others with up to 4 significant
+/// digits ("99.34%", "12 connections", "1.25e+09 bytes"); "—" when absent.
+pub(crate) fn metric_value(value: Option<f64>, unit: &str) -> String {
+    let Some(v) = value else { return "—".into() };
+    if unit == "ms" {
+        return ms(v);
+    }
+    let number = if v != 0.0 && (v.abs() >= 1e6 || v.abs() < 1e-3) {
+        format!("{v:.3e}")
+    } else {
+        let digits = (3 - v.abs().max(1e-9).log10().floor() as i32).clamp(0, 6) as usize;
+        let fixed = format!("{v:.digits$}");
+        if fixed.contains('.') {
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        } else {
+            fixed
+        }
+    };
+    match unit {
+        "" => number,
+        "%" => format!("{number}%"),
+        unit => format!("{number} {unit}"),
+    }
 }
 
 /// "PASS: 8 indexes and 4 queries checked, 2 metrics" or "FAIL: 8 of 8 indexes failed, …".
@@ -144,5 +185,39 @@ pub fn summary_line(report: &Report) -> String {
             s.queries_errored, s.queries_total
         ));
     }
+    if s.regressions > 0 {
+        parts.push(format!(
+            "{} regressions against the baseline",
+            s.regressions
+        ));
+    }
+    let metric_failures = report
+        .metrics
+        .iter()
+        .filter(|m| {
+            m.query.is_none() && (m.error.is_some() || m.status == Some(MetricStatus::Missed))
+        })
+        .count();
+    if metric_failures > 0 {
+        parts.push(format!("{metric_failures} metrics missed or errored"));
+    }
     format!("FAIL: {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::metric_value;
+
+    #[test]
+    fn metric_values_carry_their_unit() {
+        assert_eq!(metric_value(Some(36.3), "ms"), "36.3 ms");
+        assert_eq!(metric_value(Some(99.3456), "%"), "99.35%");
+        assert_eq!(metric_value(Some(12.0), "connections"), "12 connections");
+        assert_eq!(
+            metric_value(Some(1_250_000_000.0), "bytes"),
+            "1.250e9 bytes"
+        );
+        assert_eq!(metric_value(Some(0.5), ""), "0.5");
+        assert_eq!(metric_value(None, "%"), "—");
+    }
 }

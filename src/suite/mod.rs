@@ -25,6 +25,19 @@ pub struct Suite {
     pub settings: Settings,
     pub indexes: Vec<ExpectedIndex>,
     pub queries: Vec<Query>,
+    pub metrics: Vec<Metric>,
+}
+
+/// A metric that is not a query's time: one scalar from its own SQL (connection usage, an index
+/// hit rate, a table's size…), with a unit, a baseline, a target and which way is better.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub label: String,
+    pub sql: String,
+    pub unit: String,
+    pub better: crate::report::model::Better,
+    pub baseline: Option<f64>,
+    pub target: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

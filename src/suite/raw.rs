@@ -8,8 +8,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{
-    Expect, ExpectedIndex, MAX_RUNS, Query, Settings, Suite, SuiteError, parse_duration, read_text,
-    sql,
+    Expect, ExpectedIndex, MAX_RUNS, Metric, Query, Settings, Suite, SuiteError, parse_duration,
+    read_text, sql,
 };
 
 #[derive(Deserialize)]
@@ -21,6 +21,21 @@ struct RawSuite {
     indexes: Vec<Spanned<RawIndex>>,
     #[serde(default, rename = "query")]
     queries: Vec<Spanned<RawQuery>>,
+    #[serde(default, rename = "metric")]
+    metrics: Vec<Spanned<RawMetric>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    label: Spanned<String>,
+    sql: Spanned<String>,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    better: crate::report::model::Better,
+    baseline: Option<f64>,
+    target: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,7 +100,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let at = |offset: usize, message: String| SuiteError::at(path, text, Some(offset), message);
 
     let settings = settings(raw.settings, &at)?;
-    if raw.indexes.is_empty() && raw.queries.is_empty() {
+    if raw.indexes.is_empty() && raw.queries.is_empty() && raw.metrics.is_empty() {
         return Err(SuiteError::at(
             path,
             text,
@@ -122,11 +137,31 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         }
         queries.push(query);
     }
+    let mut labels: HashSet<String> = queries
+        .iter()
+        .filter(|q| q.has_metric())
+        .map(|q| q.metric_label().to_string())
+        .collect();
+    let mut metrics = Vec::new();
+    for entry in raw.metrics {
+        let metric = metric(entry.into_inner(), path, &at)?;
+        if !labels.insert(metric.label.clone()) {
+            return Err(at(
+                0,
+                format!(
+                    "the metric label \"{}\" is used twice; labels name rows of the metrics table",
+                    metric.label
+                ),
+            ));
+        }
+        metrics.push(metric);
+    }
     Ok(Suite {
         path: path.to_path_buf(),
         settings,
         indexes,
         queries,
+        metrics,
     })
 }
 
@@ -273,7 +308,14 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         }
         (None, Some(s)) => (s.into_inner(), suite_path.to_path_buf()),
     };
-    let sql = single_statement(&name, &sql_text, &source, suite_path, offset, at)?;
+    let sql = single_statement(
+        &format!("query \"{name}\""),
+        &sql_text,
+        &source,
+        suite_path,
+        offset,
+        at,
+    )?;
     for (key, value) in [
         ("baseline_ms", &raw.baseline_ms),
         ("target_ms", &raw.target_ms),
@@ -306,6 +348,28 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
     })
 }
 
+fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
+    let offset = raw.label.span().start;
+    let label = non_empty(raw.label.into_inner(), "metric label", offset, at)?;
+    let sql_offset = raw.sql.span().start;
+    let sql = single_statement(
+        &format!("metric \"{label}\""),
+        raw.sql.get_ref(),
+        suite_path,
+        suite_path,
+        sql_offset,
+        at,
+    )?;
+    Ok(Metric {
+        label,
+        sql,
+        unit: raw.unit,
+        better: raw.better,
+        baseline: raw.baseline,
+        target: raw.target,
+    })
+}
+
 /// `"50%"`: a percentage from 0 (exclusive) to 100 (exclusive).
 fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteError> {
     let text = value.get_ref().trim();
@@ -324,8 +388,9 @@ fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteErr
 }
 
 /// The one statement of a query; a second one is refused with its location.
+/// `what` names the entry in messages: `query "name"` or `metric "label"`.
 fn single_statement(
-    name: &str,
+    what: &str,
     text: &str,
     source: &Path,
     suite_path: &Path,
@@ -334,14 +399,11 @@ fn single_statement(
 ) -> Result<String, SuiteError> {
     let mut statements = sql::statements(text).into_iter();
     let Some(first) = statements.next() else {
-        return Err(at(
-            offset,
-            format!("query \"{name}\" holds no SQL statement"),
-        ));
+        return Err(at(offset, format!("{what} holds no SQL statement")));
     };
     if let Some(second) = statements.next() {
         let message = format!(
-            "query \"{name}\" holds more than one statement (a second starts on line {}); pgvet times one statement per query — split it into separate [[query]] entries",
+            "{what} holds more than one statement (a second starts on line {}); pgvet runs one statement per entry — split it into separate entries",
             second.line
         );
         return Err(if source == suite_path {

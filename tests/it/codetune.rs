@@ -104,7 +104,13 @@ async fn after_the_migration_every_check_passes_with_index_scans() {
     let (code, report) = json_check(&db);
     assert_eq!((code, report["status"].as_str()), (0, Some("pass")));
     let metrics = report["metrics"].as_array().unwrap();
-    assert_eq!(metrics.len(), 2);
+    // Two query times, then the checklist's monitoring metrics (connection usage, table size).
+    assert_eq!(metrics.len(), 4);
+    assert_eq!(metrics[2]["label"], "Database connection pool usage");
+    assert_eq!(
+        (metrics[2]["unit"].as_str(), metrics[2]["status"].as_str()),
+        (Some("%"), Some("met"))
+    );
     assert_eq!(metrics[0]["label"], "Avg query time (experiments)");
     assert_eq!(
         (

@@ -1,0 +1,21 @@
+//! `pgvet compare BEFORE.json AFTER.json`: the before/after report of two saved runs, with no
+//! database; exit 1 when a query regressed.
+
+use crate::check::baseline;
+use crate::cli::CompareArgs;
+use crate::exit;
+use crate::output::Destination;
+use crate::report::{self, saved};
+
+pub fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
+    let destination = Destination::open(args.output.output.as_deref())?;
+    let before = saved::load(&args.before)?;
+    let mut after = saved::load(&args.after)?;
+    baseline::apply(&mut after, &before, &args.before.display().to_string());
+    destination.write(&report::render(&after, args.output.format))?;
+    Ok(if after.summary.regressions > 0 {
+        exit::FAIL
+    } else {
+        exit::PASS
+    })
+}

@@ -1,0 +1,248 @@
+//! Saved runs and measured baselines on a real before/after (the codetune migration), the
+//! offline `pgvet compare`, regressions caught and noise not mistaken for one, and `[[metric]]`
+//! entries measured by their own SQL.
+
+use pgvet::report::model::{MetricStatus, Report, Status, Timing};
+use serde_json::Value;
+
+use crate::harness::{SuiteDir, TestDb, pgvet, read_repo, repo, stderr, stdout};
+
+fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_before_after_run_is_saved_compared_and_compared_again_offline() {
+    let db = TestDb::new().await;
+    db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
+    db.exec(&format!(
+        "SET pgvet.codetune_configs = 200;\n{}",
+        read_repo("fixtures/codetune/data.sql")
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let (before, after) = (
+        dir.path().join("before.json"),
+        dir.path().join("after.json"),
+    );
+    let suite = repo("queries/codetune");
+    let suite = suite.to_str().unwrap();
+
+    // Before: text on stdout, the JSON model saved from the same run.
+    let out = db.cli(&[suite, "--save", before.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("FAIL: 8 of 8 indexes failed"));
+    let saved = read_json(&before);
+    assert_eq!(saved["status"], "fail");
+    assert_eq!(saved["queries"].as_array().unwrap().len(), 4);
+
+    db.exec(&read_repo("fixtures/codetune/migration.sql")).await;
+    let out = db.cli(&[
+        suite,
+        "--baseline",
+        before.to_str().unwrap(),
+        "--save",
+        after.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("Before / after (baseline: "), "{text}");
+    assert!(
+        text.contains("→ Index Scan using ix_training_metric_config_id on training_metric"),
+        "{text}"
+    );
+    let report = read_json(&after);
+    assert!(
+        report["baseline"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("before.json")
+    );
+    let first = &report["queries"][0];
+    assert_eq!(first["baseline"]["plan"], "Seq Scan on training_metric");
+    assert!(
+        first["baseline"]["change_pct"].as_f64().unwrap() < 0.0,
+        "{first}"
+    );
+    assert_eq!(first["baseline"]["regression"], Value::Null);
+    let metric = &report["metrics"][0];
+    assert_eq!(metric["measured_baseline"], saved["metrics"][0]["actual"]);
+    assert_eq!(metric["baseline_ms"], 100.0, "the declared baseline stays");
+    let size = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["unit"] == "MiB")
+        .unwrap();
+    assert!(
+        size["actual"].as_f64().unwrap() > size["measured_baseline"].as_f64().unwrap(),
+        "indexes add size: {size}"
+    );
+
+    // Offline: the same comparison from the two files; reversed, every index is lost.
+    let out = pgvet(
+        &["compare", before.to_str().unwrap(), after.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("→ Index Scan using ix_training_metric_config_id"));
+    let out = pgvet(
+        &[
+            "compare",
+            after.to_str().unwrap(),
+            before.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let reversed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        reversed["queries"][0]["baseline"]["regression"],
+        "index_lost"
+    );
+    assert!(
+        reversed["summary"]["regressions"].as_u64().unwrap() >= 3,
+        "{}",
+        reversed["summary"]
+    );
+}
+
+/// A saved report whose first query's timed runs are replaced by `samples`.
+fn with_samples(report: &Report, samples: &[f64]) -> Report {
+    let mut report = report.clone();
+    let timing = report.queries[0].timing.as_mut().unwrap();
+    *timing = Timing::from_samples(samples.to_vec(), timing.warmup, timing.rows);
+    report
+}
+
+fn compare_reports(before: &Report, after: &Report) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let (b, a) = (dir.path().join("b.json"), dir.path().join("a.json"));
+    std::fs::write(&b, serde_json::to_string(before).unwrap()).unwrap();
+    std::fs::write(&a, serde_json::to_string(after).unwrap()).unwrap();
+    let out = pgvet(
+        &[
+            "compare",
+            b.to_str().unwrap(),
+            a.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_real_slowdown_is_a_regression_and_one_noisy_run_is_not() {
+    let db = TestDb::new().await;
+    db.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 100);")
+        .await;
+    let suite = SuiteDir::new(
+        "[[query]]\nname = \"by id\"\nsql = \"SELECT * FROM t WHERE id = 5\"\n",
+        &[],
+    );
+    let report = db.check(&suite).await;
+    assert_eq!(report.status, Status::Pass);
+
+    let steady = with_samples(&report, &[10.0, 10.2, 9.8, 10.1, 9.9]);
+    let one_noisy_run = with_samples(&report, &[10.1, 9.9, 10.0, 45.0, 10.2]);
+    let (code, compared) = compare_reports(&steady, &one_noisy_run);
+    assert_eq!(
+        (code, &compared["queries"][0]["baseline"]["regression"]),
+        (0, &Value::Null),
+        "{compared}"
+    );
+
+    let slower = with_samples(&report, &[14.0, 14.3, 13.9, 14.1, 14.2]);
+    let (code, compared) = compare_reports(&steady, &slower);
+    assert_eq!(code, 1);
+    assert_eq!(compared["queries"][0]["baseline"]["regression"], "slower");
+    assert!(
+        compared["queries"][0]["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("beyond the runs' noise")
+    );
+
+    // The same shift inside a wide spread is noise.
+    let wide = with_samples(&report, &[8.0, 12.0, 10.0, 15.0, 6.0]);
+    let wide_later = with_samples(&report, &[9.0, 13.5, 11.0, 16.0, 7.5]);
+    assert_eq!(compare_reports(&wide, &wide_later).0, 0);
+}
+
+#[tokio::test]
+async fn metrics_are_measured_by_their_own_sql() {
+    let db = TestDb::new().await;
+    let toml = r#"
+[[metric]]
+label = "Connection usage"
+sql = "SELECT 100.0 * count(*) / current_setting('max_connections')::int FROM pg_stat_activity"
+unit = "%"
+target = 90
+
+[[metric]]
+label = "Index hit rate"
+sql = "SELECT 0.5"
+better = "higher"
+target = 0.99
+baseline = 0.9
+
+[[metric]]
+label = "No reads yet"
+sql = "SELECT NULL::float8"
+
+[[metric]]
+label = "Not a number"
+sql = "SELECT 'many'"
+
+[[metric]]
+label = "Broken"
+sql = "SELECT count(*) FROM no_such_table"
+"#;
+    let report = db.check(&SuiteDir::new(toml, &[])).await;
+    let row = |label: &str| report.metrics.iter().find(|m| m.label == label).unwrap();
+    assert_eq!(
+        (
+            row("Connection usage").status,
+            row("Connection usage").unit.as_str()
+        ),
+        (Some(MetricStatus::Met), "%")
+    );
+    assert_eq!(row("Index hit rate").status, Some(MetricStatus::Missed));
+    assert_eq!(
+        row("Index hit rate").change_pct.map(|c| c.round()),
+        Some(-44.0)
+    );
+    assert_eq!(
+        (row("No reads yet").actual, row("No reads yet").status),
+        (None, None)
+    );
+    assert!(
+        row("Not a number")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("returned `many`")
+    );
+    assert!(
+        row("Broken")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("no_such_table")
+    );
+    assert_eq!(
+        (
+            report.summary.metrics_missed,
+            report.summary.metrics_errored
+        ),
+        (1, 2)
+    );
+    assert_eq!(report.status, Status::Fail);
+}
