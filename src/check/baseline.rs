@@ -43,18 +43,19 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
         };
         metric.measured_baseline = then.actual;
         metric.change_pct = percent_change(then.actual, metric.actual);
-        let improvement = metric
+        // Without an absolute target, a relative one decides the row's status.
+        let query = metric
             .query
             .as_ref()
             .and_then(|q| report.queries.iter().find(|r| &r.name == q));
-        if let (None, Some(q)) = (metric.target, improvement) {
-            if let (Some(target), Some(change)) = (q.target_improvement_pct, metric.change_pct) {
-                metric.status = Some(if -change >= target {
-                    MetricStatus::Met
-                } else {
-                    MetricStatus::Missed
-                });
-            }
+        let improvement = query.and_then(|q| q.target_improvement_pct);
+        if let (None, Some(target), Some(change)) = (metric.target, improvement, metric.change_pct)
+        {
+            metric.status = Some(if -change >= target {
+                MetricStatus::Met
+            } else {
+                MetricStatus::Missed
+            });
         }
     }
     report.baseline = Some(BaselineSource {
