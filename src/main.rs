@@ -2,6 +2,7 @@
 //! status (0 pass, 1 a check failed, 2 bad invocation or suite, 3 cannot connect).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use pgvet::cli::{Cli, Command};
@@ -33,7 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let mut interrupts = pgvet::signal::Interrupts::install()?;
+        pgvet::signal::listen()?;
         let work = async {
             match &cli.command {
                 Command::Check(args) => pgvet::command::check::check(args).await,
@@ -41,17 +42,21 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Compare(args) => pgvet::command::compare::compare(args),
             }
         };
-        // On Ctrl-C or SIGTERM the work is dropped: a throwaway server stops and is removed.
+        // On Ctrl-C or SIGTERM a run cancels its statement, reports what it finished and ends
+        // by itself. Work that cannot stop that way (initdb, a long setup file) is given a few
+        // seconds, then dropped: a throwaway server is stopped and removed on drop.
+        tokio::pin!(work);
         tokio::select! {
-            result = work => result,
-            // Cancelled inside this branch, while the work (and its connection) still exists.
-            code = async {
-                let code = interrupts.recv().await;
-                pgvet::signal::cancel_running(std::time::Duration::from_secs(2)).await;
-                code
-            } => {
-                eprintln!("pgvet: interrupted; the running statement was cancelled and rolled back");
-                Ok(code)
+            result = &mut work => result,
+            code = pgvet::signal::wait() => {
+                pgvet::signal::cancel_running(Duration::from_secs(2)).await;
+                match tokio::time::timeout(Duration::from_secs(3), &mut work).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        eprintln!("pgvet: interrupted; the running statement was cancelled and rolled back");
+                        Ok(code)
+                    }
+                }
             }
         }
     })

@@ -11,8 +11,9 @@ use crate::check::{index, scans, target};
 use crate::db::{catalog, session};
 use crate::plan::{self, Explain};
 use crate::report::model::{
-    FORMAT_VERSION, QueryResult, Report, RunSettings, Status, Summary, Timing,
+    AbortReason, Aborted, FORMAT_VERSION, QueryResult, Report, RunSettings, Status, Summary, Timing,
 };
+use crate::signal;
 use crate::suite::{Query, Settings, Suite};
 
 /// What pgvet tells the user while it works (on a terminal: stderr).
@@ -95,21 +96,25 @@ pub async fn run(
         .map(|i| index::judge(i, found.get(&(i.schema.clone(), i.name.clone()))))
         .collect();
 
+    let mut aborted: Option<Aborted> = None;
     let mut queries = Vec::with_capacity(suite.queries.len());
     for (n, query) in suite.queries.iter().enumerate() {
+        if let Some(stop) = aborted.as_ref().or(interruption().as_ref()) {
+            queries.push(not_run(query, stop));
+            continue;
+        }
         progress.step(&format!(
             "query {}/{}: {}",
             n + 1,
             suite.queries.len(),
             query.name
         ));
-        let result = check_query(client, query, settings).await;
-        if client.is_closed() {
-            return Err(RunError::ConnectionLost(session::QueryError {
-                message: result.error.unwrap_or_else(|| "connection closed".into()),
-                connection_lost: true,
-            }));
+        let (mut result, signal) = until_interrupted(check_query(client, query, settings)).await;
+        if let Some(code) = signal {
+            result.status = Status::Error;
+            result.error = Some(format!("cancelled: {}", interrupted_by(code)));
         }
+        aborted = stop_reason(client, signal, result.error.as_deref());
         queries.push(result);
     }
 
@@ -120,16 +125,18 @@ pub async fn run(
         .filter_map(|(q, r)| target::metric_row(q, r.timing.as_ref()))
         .collect();
     for metric in &suite.metrics {
-        progress.step(&format!("metric: {}", metric.label));
-        let value = measure(client, &metric.sql).await;
-        if client.is_closed() {
-            return Err(RunError::ConnectionLost(session::QueryError {
-                message: value.err().unwrap_or_else(|| "connection closed".into()),
-                connection_lost: true,
-            }));
-        }
+        let value = match aborted.as_ref().or(interruption().as_ref()) {
+            Some(stop) => Err(format!("not run: {}", stop.message)),
+            None => {
+                progress.step(&format!("metric: {}", metric.label));
+                let (value, signal) = until_interrupted(measure(client, &metric.sql)).await;
+                aborted = stop_reason(client, signal, value.as_ref().err().map(String::as_str));
+                value
+            }
+        };
         metrics.push(target::suite_metric_row(metric, value));
     }
+    aborted = aborted.or(interruption());
     let summary = Summary::of(&indexes, &queries, &metrics);
     Ok(Report {
         format_version: FORMAT_VERSION,
@@ -150,7 +157,62 @@ pub async fn run(
         metrics,
         summary,
         baseline: None,
+        aborted,
     })
+}
+
+/// Runs `work` to its end; on Ctrl-C or SIGTERM the running statement is cancelled on the
+/// server (so `work` ends soon, rolling back), and the signal's exit status comes back too.
+async fn until_interrupted<T>(work: impl std::future::Future<Output = T>) -> (T, Option<u8>) {
+    tokio::pin!(work);
+    tokio::select! {
+        output = &mut work => (output, None),
+        code = signal::wait() => {
+            signal::cancel_running(Duration::from_secs(2)).await;
+            (work.await, Some(code))
+        }
+    }
+}
+
+fn interrupted_by(code: u8) -> &'static str {
+    if code == 143 {
+        "interrupted by SIGTERM"
+    } else {
+        "interrupted by Ctrl-C"
+    }
+}
+
+/// A signal received before the run reached this point.
+fn interruption() -> Option<Aborted> {
+    signal::interrupted().map(|code| Aborted {
+        reason: AbortReason::Interrupted,
+        message: interrupted_by(code).into(),
+    })
+}
+
+/// Why the run must stop after a check: a signal, or a connection the server closed.
+fn stop_reason(client: &Client, signal: Option<u8>, error: Option<&str>) -> Option<Aborted> {
+    if let Some(code) = signal {
+        return Some(Aborted {
+            reason: AbortReason::Interrupted,
+            message: interrupted_by(code).into(),
+        });
+    }
+    client.is_closed().then(|| Aborted {
+        reason: AbortReason::ConnectionLost,
+        message: format!(
+            "the connection to the server was lost ({})",
+            error.unwrap_or("connection closed")
+        ),
+    })
+}
+
+fn not_run(query: &Query, stop: &Aborted) -> QueryResult {
+    QueryResult {
+        status: Status::Error,
+        error: Some(format!("not run: {}", stop.message)),
+        ..empty_result(query)
+    }
 }
 
 fn millis(d: Duration) -> u64 {

@@ -2,41 +2,57 @@
 //! stopped and a running statement is cancelled on the server), ending with the status a shell
 //! expects after them (130 and 143).
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
 
 use crate::db::connect::Canceller;
 
-/// Signal handlers, installed when this is created.
-pub struct Interrupts {
-    int: Signal,
-    term: Signal,
+/// The signal received so far (its exit status), shared by whoever watches for it.
+static RECEIVED: OnceLock<watch::Sender<Option<u8>>> = OnceLock::new();
+
+fn received() -> &'static watch::Sender<Option<u8>> {
+    RECEIVED.get_or_init(|| watch::channel(None).0)
 }
 
-impl Interrupts {
-    /// Installs the handlers; from now on SIGINT and SIGTERM no longer end the process by
-    /// themselves. Needs a tokio runtime.
-    pub fn install() -> std::io::Result<Interrupts> {
-        Ok(Interrupts {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
-    }
+/// Installs the handlers; from then on SIGINT and SIGTERM no longer end the process by
+/// themselves but are recorded, for [`interrupted`] and [`wait`]. Needs a tokio runtime.
+pub fn listen() -> std::io::Result<()> {
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::spawn(async move {
+        let code = tokio::select! {
+            _ = int.recv() => 130,
+            _ = term.recv() => 143,
+        };
+        received().send_replace(Some(code));
+    });
+    Ok(())
+}
 
-    /// Waits for SIGINT or SIGTERM and returns the exit status to end with.
-    pub async fn recv(&mut self) -> u8 {
-        tokio::select! {
-            _ = self.int.recv() => 130,
-            _ = self.term.recv() => 143,
+/// The exit status of the signal received, if one was.
+pub fn interrupted() -> Option<u8> {
+    *received().borrow()
+}
+
+/// Waits for SIGINT or SIGTERM and returns the exit status to end with (130 or 143).
+pub async fn wait() -> u8 {
+    let mut rx = received().subscribe();
+    loop {
+        if let Some(code) = *rx.borrow_and_update() {
+            return code;
+        }
+        if rx.changed().await.is_err() {
+            return std::future::pending().await;
         }
     }
 }
 
-/// Connections whose running statement Ctrl-C must cancel on the server: the work future is
-/// dropped on a signal, but the server would go on running a statement it was sent.
+/// Connections whose running statement Ctrl-C must cancel on the server, which would otherwise
+/// go on running a statement it was sent.
 static RUNNING: Mutex<Vec<(u64, Canceller)>> = Mutex::new(Vec::new());
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 

@@ -10,7 +10,8 @@ use crate::ephemeral::{Options, TempServer};
 use crate::exit;
 use crate::output::Destination;
 use crate::progress;
-use crate::report::{self, Format, Report, model::Status, saved};
+use crate::report::model::{AbortReason, Status};
+use crate::report::{self, Format, Report, saved};
 use crate::run::{self, Progress, RunContext};
 use crate::suite::{self, Suite};
 
@@ -68,7 +69,19 @@ fn userinfo_redacted(url: &str) -> Option<String> {
     Some(format!("{scheme}://{user}:***@{}", &rest[at + 1..]))
 }
 
+/// The exit status a finished report ends the run with: 0 or 1, or for a run that stopped early
+/// 130/143 (a signal) or 3 (the connection was lost), saying so on stderr.
 pub fn status_code(report: &Report) -> u8 {
+    if let Some(aborted) = &report.aborted {
+        eprintln!(
+            "pgvet: {}; the report above shows what was finished",
+            aborted.message
+        );
+        return match aborted.reason {
+            AbortReason::Interrupted => crate::signal::interrupted().unwrap_or(130),
+            AbortReason::ConnectionLost => exit::CONNECT,
+        };
+    }
     if report.status == Status::Pass {
         exit::PASS
     } else {

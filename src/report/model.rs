@@ -35,6 +35,26 @@ pub struct Report {
     /// The saved run this one was compared with (`--baseline`), if any.
     #[serde(default)]
     pub baseline: Option<BaselineSource>,
+    /// Why the run stopped before its end, if it did: the checks after that point are reported
+    /// with status "error" and an error beginning "not run".
+    #[serde(default)]
+    pub aborted: Option<Aborted>,
+}
+
+/// A run that stopped early.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Aborted {
+    pub reason: AbortReason,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbortReason {
+    /// Ctrl-C (SIGINT) or SIGTERM.
+    Interrupted,
+    /// The server closed the connection (terminated backend, server stopped).
+    ConnectionLost,
 }
 
 /// Where a measured baseline came from.

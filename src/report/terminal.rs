@@ -155,6 +155,17 @@ pub(crate) fn metric_value(value: Option<f64>, unit: &str) -> String {
 
 /// "PASS: 8 indexes and 4 queries checked, 2 metrics" or "FAIL: 8 of 8 indexes failed, …".
 pub fn summary_line(report: &Report) -> String {
+    let line = verdict_line(report);
+    match &report.aborted {
+        Some(aborted) => format!(
+            "{line} (stopped early: {}; later checks not run)",
+            aborted.message
+        ),
+        None => line,
+    }
+}
+
+fn verdict_line(report: &Report) -> String {
     let s = &report.summary;
     if report.status == Status::Pass {
         let mut line = format!(

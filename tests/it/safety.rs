@@ -141,29 +141,78 @@ async fn a_second_statement_hidden_from_the_lexer_is_refused_by_the_server() {
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
 }
 
-#[tokio::test]
-async fn ctrl_c_cancels_the_running_statement_on_the_server() {
-    let db = table_of_ten().await;
-    let suite = SuiteDir::new(
-        "[settings]\nstatement_timeout = \"60s\"\n[[query]]\nname = \"long\"\nsql = \"SELECT pg_sleep(30)\"\nexpect = \"any\"\n",
-        &[],
-    );
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args(["check", "--db", &db.conninfo, suite.path_str()])
-        .env("PGAPPNAME", "pgvet-ctrl-c-test")
-        .stdout(std::process::Stdio::null())
+/// A suite of three queries whose second sleeps for 30 s, with pgvet's session findable by
+/// its application name; returns pgvet's child process (JSON saved to `save`).
+fn start_three_queries(
+    db: &TestDb,
+    suite: &SuiteDir,
+    save: &std::path::Path,
+    app: &str,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args([
+            "check",
+            "--db",
+            &db.conninfo,
+            suite.path_str(),
+            "--save",
+            save.to_str().unwrap(),
+        ])
+        .env("PGAPPNAME", app)
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .unwrap();
-    let running = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()";
+        .unwrap()
+}
+
+fn three_queries() -> SuiteDir {
+    SuiteDir::new(
+        "[settings]\nstatement_timeout = \"60s\"\nruns = 1\nwarmup = 0\n
+[[query]]\nname = \"first\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n
+[[query]]\nname = \"long\"\nsql = \"SELECT pg_sleep(30)\"\nexpect = \"any\"\n
+[[query]]\nname = \"third\"\nsql = \"SELECT 3\"\nexpect = \"any\"\n",
+        &[],
+    )
+}
+
+async fn wait_for_sleep(db: &TestDb, app: &str) {
+    let running = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%'"
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while db.scalar_i64(running).await == 0 {
+    while db.scalar_i64(&running).await == 0 {
         assert!(
             std::time::Instant::now() < deadline,
-            "the query never started"
+            "the long query never started"
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+fn saved_statuses(save: &std::path::Path) -> (serde_json::Value, Vec<(String, String)>) {
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(save).unwrap()).unwrap();
+    let queries = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["status"].as_str().unwrap().to_string(),
+                q["error"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (report, queries)
+}
+
+#[tokio::test]
+async fn ctrl_c_cancels_the_running_statement_reports_and_saves_what_was_finished() {
+    let db = table_of_ten().await;
+    let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
+    let save = dir.path().join("partial.json");
+    let mut child = start_three_queries(&db, &suite, &save, "pgvet-ctrl-c-test");
+    wait_for_sleep(&db, "pgvet-ctrl-c-test").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let sent = std::time::Instant::now();
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -174,17 +223,70 @@ async fn ctrl_c_cancels_the_running_statement_on_the_server() {
         "took {:?}",
         sent.elapsed()
     );
-    // Nothing of pgvet's is left on the server: not the statement, not the session.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    let leftover = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
-        db.name
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert!(
+        stdout.contains("stopped early: interrupted by Ctrl-C"),
+        "{stdout}"
     );
-    while db.scalar_i64(&leftover).await > 0 {
+
+    let (report, queries) = saved_statuses(&save);
+    assert_eq!(report["aborted"]["reason"], "interrupted");
+    assert_eq!(queries[0].0, "pass");
+    assert!(
+        queries[1].1.starts_with("cancelled: interrupted by Ctrl-C"),
+        "{queries:?}"
+    );
+    assert!(queries[2].1.starts_with("not run"), "{queries:?}");
+    // Nothing of pgvet's is left on the server: not the statement, not the session.
+    let leftover =
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvet-ctrl-c-test'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while db.scalar_i64(leftover).await > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "pgvet's session is still on the server"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_connection_lost_mid_run_reports_the_rest_as_not_run_and_exits_3() {
+    let db = table_of_ten().await;
+    let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
+    let save = dir.path().join("partial.json");
+    let mut child = start_three_queries(&db, &suite, &save, "pgvet-lost-test");
+    wait_for_sleep(&db, "pgvet-lost-test").await;
+    db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgvet-lost-test'").await;
+    let started = std::time::Instant::now();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(3));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no hang: {:?}",
+        started.elapsed()
+    );
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("the connection to the server was lost"),
+        "{stderr}"
+    );
+
+    let (report, queries) = saved_statuses(&save);
+    assert_eq!(report["aborted"]["reason"], "connection_lost");
+    assert_eq!(queries[0].0, "pass");
+    assert!(
+        queries[1]
+            .1
+            .contains("terminating connection due to administrator command"),
+        "{queries:?}"
+    );
+    assert!(
+        queries[2]
+            .1
+            .starts_with("not run: the connection to the server was lost"),
+        "{queries:?}"
+    );
 }
