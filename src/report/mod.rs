@@ -5,6 +5,8 @@ pub mod compare;
 pub mod compare_text;
 pub mod json;
 pub mod model;
+#[cfg(test)]
+mod samples;
 pub mod terminal;
 
 pub use model::Report;
