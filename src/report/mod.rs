@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod compare_text;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod model;
 #[cfg(test)]
