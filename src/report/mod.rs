@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod compare_text;
+pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
