@@ -90,6 +90,17 @@ pub struct CompareArgs {
     pub output: OutputArgs,
 }
 
+impl OutputArgs {
+    pub fn format(&self) -> Format {
+        self.format.unwrap_or(Format::Text)
+    }
+
+    /// GitHub annotations go along with the default output when running under GitHub Actions.
+    pub fn annotate_for_github(&self) -> bool {
+        self.format.is_none() && std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+    }
+}
+
 impl CheckArgs {
     /// Flags that only mean something with `--ephemeral` are refused without it (clap's
     /// `requires` counts a flag's `false` default as given).
@@ -114,9 +125,10 @@ impl CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    /// Output format [default: text; under GitHub Actions (GITHUB_ACTIONS=true) text plus
+    /// annotations for the failing checks]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
 
     /// Write the report to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]

@@ -42,6 +42,20 @@ impl Destination {
         Ok(Destination::File(path.to_path_buf()))
     }
 
+    /// Writes the report in the chosen format; under GitHub Actions with the default format,
+    /// annotations follow on stdout (where the runner reads workflow commands).
+    pub fn write_report(
+        &self,
+        report: &crate::report::Report,
+        output: &crate::cli::OutputArgs,
+    ) -> anyhow::Result<()> {
+        self.write(&crate::report::render(report, output.format()))?;
+        if output.annotate_for_github() {
+            Destination::Stdout.write(&crate::report::github::render(report))?;
+        }
+        Ok(())
+    }
+
     pub fn write(&self, text: &str) -> anyhow::Result<()> {
         match self {
             Destination::Stdout => {

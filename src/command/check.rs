@@ -44,7 +44,7 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     if let Some(save) = &save {
         save.write(&report::render(&report, Format::Json))?;
     }
-    destination.write(&report::render(&report, args.output.format))?;
+    destination.write_report(&report, &args.output)?;
     Ok(status_code(&report))
 }
 

@@ -5,14 +5,14 @@ use crate::check::baseline;
 use crate::cli::CompareArgs;
 use crate::exit;
 use crate::output::Destination;
-use crate::report::{self, saved};
+use crate::report::saved;
 
 pub fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     let destination = Destination::open(args.output.output.as_deref())?;
     let before = saved::load(&args.before)?;
     let mut after = saved::load(&args.after)?;
     baseline::apply(&mut after, &before, &args.before.display().to_string());
-    destination.write(&report::render(&after, args.output.format))?;
+    destination.write_report(&after, &args.output)?;
     Ok(if after.summary.regressions > 0 {
         exit::FAIL
     } else {

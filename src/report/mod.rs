@@ -2,8 +2,13 @@
 //! report: it never runs a query and never decides a verdict.
 
 pub mod compare_text;
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
+#[cfg(test)]
+mod samples;
 pub mod saved;
 pub mod terminal;
 
@@ -16,6 +21,12 @@ pub enum Format {
     Text,
     /// The versioned report model (see the README for its fields).
     Json,
+    /// A report to paste into a pull request: summary, metrics table, indexes, plan changes.
+    Markdown,
+    /// JUnit XML: one testcase per index, query and metric, for CI test tabs.
+    Junit,
+    /// GitHub Actions annotations (::error) for each failing check, and a summary notice.
+    Github,
 }
 
 /// Renders the report in the chosen format.
@@ -23,6 +34,9 @@ pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Text => terminal::render(report),
         Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Junit => junit::render(report),
+        Format::Github => github::render(report),
     }
 }
 

@@ -1,0 +1,221 @@
+//! `--format github`: GitHub Actions workflow commands, which the runner turns into annotations
+//! on the run and the pull request. One `::error` per failing index, query and metric, titled
+//! like `pgvet: index ix_x missing` or `pgvet: query "name" failed`, then one
+//! `::notice title=pgvet::…` with the verdict and its counts.
+//!
+//! Choices: no `::warning`s. Notes are passes by design (a small table's seq scan with a usable
+//! index), and whatever deserves attention already fails, regressions included. GitHub shows 10
+//! error annotations per step, so past 10 failures the tenth annotation lists the rest (every
+//! failure also stays in the log). When the suite path is relative (pgvet run from the
+//! repository), annotations carry `file=` so they attach to the suite file. Data is escaped as
+//! the runner expects: `%`, CR and LF as `%25`, `%0D`, `%0A`; properties also `:` and `,`.
+
+use super::markdown::{pct, problem_names, summary_parts, value};
+use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Regression, Report, Status};
+
+/// Error annotations GitHub shows for one step.
+const ERRORS_SHOWN: usize = 10;
+
+/// One annotation: its title and message, before escaping.
+struct Annotation {
+    title: String,
+    message: String,
+}
+
+pub fn render(report: &Report) -> String {
+    let file = annotated_file(&report.suite);
+    let mut out = String::new();
+    for a in shown(failures(report)) {
+        out.push_str(&command("error", &a.title, file, &a.message));
+    }
+    let verdict = match report.status {
+        Status::Pass => "PASS",
+        _ => "FAIL",
+    };
+    let summary = format!("{verdict}: {}", summary_parts(report).join(" · "));
+    out.push_str(&command("notice", "pgvet", None, &summary));
+    out
+}
+
+/// `file=` only for a relative path inside the checkout; an absolute path would not match.
+fn annotated_file(suite: &str) -> Option<&str> {
+    let path = std::path::Path::new(suite);
+    let inside = path.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    (inside && !suite.is_empty()).then_some(suite)
+}
+
+fn failures(report: &Report) -> Vec<Annotation> {
+    let indexes = report.indexes.iter().filter_map(index);
+    let queries = report.queries.iter().filter_map(query);
+    let metrics = report.metrics.iter().filter_map(metric);
+    indexes.chain(queries).chain(metrics).collect()
+}
+
+/// At most `ERRORS_SHOWN`: past that, the last one lists the failures that did not fit.
+fn shown(mut all: Vec<Annotation>) -> Vec<Annotation> {
+    if all.len() <= ERRORS_SHOWN {
+        return all;
+    }
+    let rest = all.split_off(ERRORS_SHOWN - 1);
+    let lines: Vec<String> = rest
+        .iter()
+        .map(|a| {
+            let subject = a.title.trim_start_matches("pgvet: ");
+            format!("{subject}: {}", first_line(&a.message))
+        })
+        .collect();
+    all.push(Annotation {
+        title: format!("pgvet: {} more failures", rest.len()),
+        message: lines.join("\n"),
+    });
+    all
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+fn index(i: &IndexResult) -> Option<Annotation> {
+    if i.status == Status::Pass {
+        return None;
+    }
+    let problems = problem_names(&i.problems);
+    Some(Annotation {
+        title: format!("pgvet: index {} {}", i.name, problems.join(", ")),
+        message: i.message.clone().unwrap_or_else(|| problems.join(", ")),
+    })
+}
+
+fn query(q: &QueryResult) -> Option<Annotation> {
+    let verb = match q.status {
+        Status::Pass => return None,
+        Status::Fail => "failed",
+        Status::Error => "errored",
+    };
+    let regression = match q.baseline.as_ref().and_then(|b| b.regression) {
+        Some(Regression::IndexLost) => " (regression: index lost)",
+        Some(Regression::Slower) => " (regression: slower)",
+        None => "",
+    };
+    let mut lines: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
+    if let Some(plan) = &q.plan {
+        lines.push(format!("Plan: {plan}"));
+    }
+    let then = q.baseline.as_ref().and_then(|b| b.plan.as_ref());
+    if let Some(then) = then.filter(|&then| q.plan.as_ref() != Some(then)) {
+        lines.push(format!("Plan in the baseline: {then}"));
+    }
+    Some(Annotation {
+        title: format!("pgvet: query \"{}\" {verb}{regression}", q.name),
+        message: lines.join("\n"),
+    })
+}
+
+fn metric(m: &MetricRow) -> Option<Annotation> {
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| value(v, &m.unit));
+    if let Some(error) = &m.error {
+        return Some(Annotation {
+            title: format!("pgvet: metric \"{}\" errored", m.label),
+            message: error.clone(),
+        });
+    }
+    if m.status != Some(MetricStatus::Missed) {
+        return None;
+    }
+    let mut message = format!("Actual {}, target {}", shown(m.actual), shown(m.target));
+    let baseline = m.measured_baseline.or(m.baseline);
+    if let (Some(_), Some(change)) = (baseline, m.change_pct) {
+        message.push_str(&format!(", baseline {} ({})", shown(baseline), pct(change)));
+    }
+    Some(Annotation {
+        title: format!("pgvet: metric \"{}\" missed its target", m.label),
+        message,
+    })
+}
+
+/// `::kind title=…[,file=…]::message` and a newline.
+fn command(kind: &str, title: &str, file: Option<&str>, message: &str) -> String {
+    let mut properties = format!("title={}", property(title));
+    if let Some(file) = file {
+        properties.push_str(&format!(",file={}", property(file)));
+    }
+    format!("::{kind} {properties}::{}\n", data(message))
+}
+
+/// A command's message: `%`, CR and LF escaped.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A property value: as data, and `:` and `,` too.
+fn property(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::samples;
+
+    #[test]
+    fn a_failing_run() {
+        let out = render(&samples::before());
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::error ")).count(),
+            10
+        );
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn a_passing_run_compared_with_the_run_before_the_migration() {
+        insta::assert_snapshot!(render(&samples::after_with_baseline()));
+    }
+
+    #[test]
+    fn errors_misses_and_regressions() {
+        insta::assert_snapshot!(render(&samples::broken()));
+    }
+
+    #[test]
+    fn data_and_properties_are_escaped() {
+        assert_eq!(
+            data("100% done\r\nnext: a, b"),
+            "100%25 done%0D%0Anext: a, b"
+        );
+        assert_eq!(property("pgvet: a, b%\n"), "pgvet%3A a%2C b%25%0A");
+        let line = command("error", "t: x", Some("a,b.toml"), "m\n::stop-commands::x");
+        assert_eq!(
+            line,
+            "::error title=t%3A x,file=a%2Cb.toml::m%0A::stop-commands::x\n"
+        );
+    }
+
+    #[test]
+    fn every_line_is_one_command() {
+        let mut report = samples::broken();
+        report.queries[1].name = "multi\nline: name, with % and ::".into();
+        report.queries[1].error = Some("ERROR: boom\r\nDETAIL: more".into());
+        for line in render(&report).lines() {
+            assert!(line.starts_with("::error title=pgvet%3A ") || line.starts_with("::notice"));
+        }
+    }
+
+    #[test]
+    fn only_relative_suite_paths_become_files() {
+        assert_eq!(
+            annotated_file("queries/x/pgvet.toml"),
+            Some("queries/x/pgvet.toml")
+        );
+        assert_eq!(annotated_file("./pgvet.toml"), Some("./pgvet.toml"));
+        assert_eq!(annotated_file("/etc/pgvet.toml"), None);
+        assert_eq!(annotated_file("../other/pgvet.toml"), None);
+    }
+}

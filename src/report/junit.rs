@@ -1,0 +1,259 @@
+//! `--format junit`: JUnit XML for CI test tabs (GitLab, Jenkins, GitHub test reporters). One
+//! `testsuites` named pgvet holding up to three suites: indexes, queries and metrics, with one
+//! testcase per index, per query and per metrics-table row (classname `pgvet.indexes`, …).
+//!
+//! A failed check is a `<failure>`; a query that could not run, or a metric whose SQL failed, is
+//! an `<error>`. The `message` attribute holds the reason on one line and the element's text all
+//! of it. A query's `time` is its median in seconds (quick-junit writes three decimals, so
+//! sub-millisecond queries show 0.000; system-out has the exact figures). Indexes and metrics
+//! have no time. system-out holds the plan summary, the timings and the baseline comparison. A
+//! metric with no value (its query errored) is skipped; one with no target passes. No
+//! timestamps, so the output depends on the report alone.
+
+use std::{slice, time::Duration};
+
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
+use super::markdown::{pct, problem_names, value};
+use super::model::{Better, IndexResult, MetricRow, MetricStatus, QueryResult, Report, Status};
+use super::ms;
+
+pub fn render(report: &Report) -> String {
+    let mut junit = quick_junit::Report::new("pgvet");
+    let suites = [
+        suite(
+            report,
+            "indexes",
+            report.indexes.iter().map(index).collect(),
+        ),
+        suite(
+            report,
+            "queries",
+            report.queries.iter().map(query).collect(),
+        ),
+        suite(report, "metrics", metrics(report)),
+    ];
+    junit.add_test_suites(suites.into_iter().flatten());
+    junit
+        .to_string()
+        .expect("writing XML to a String cannot fail")
+}
+
+/// A suite with the run's context as properties; none when there is nothing to test.
+fn suite(report: &Report, name: &str, cases: Vec<TestCase>) -> Option<TestSuite> {
+    if cases.is_empty() {
+        return None;
+    }
+    let mut suite = TestSuite::new(name);
+    suite.add_properties(properties(report));
+    suite.add_test_cases(cases);
+    Some(suite)
+}
+
+fn properties(report: &Report) -> Vec<Property> {
+    let mut properties = vec![
+        Property::new("pgvet_version", &report.pgvet_version),
+        Property::new("suite", &report.suite),
+        Property::new("database", &report.database),
+    ];
+    if let Some(server) = &report.server_version {
+        properties.push(Property::new("server_version", server));
+    }
+    if let Some(baseline) = &report.baseline {
+        properties.push(Property::new("baseline", &baseline.file));
+    }
+    properties
+}
+
+fn case(name: &str, classname: &str, status: TestCaseStatus) -> TestCase {
+    let mut case = TestCase::new(name, status);
+    case.set_classname(format!("pgvet.{classname}"));
+    case
+}
+
+/// A failure or error: the reasons on one line as the message, one per line as the text.
+fn non_success(kind: NonSuccessKind, reasons: &[String], ty: Option<String>) -> TestCaseStatus {
+    let mut status = TestCaseStatus::non_success(kind);
+    status.set_message(reasons.join("; ").replace(['\r', '\n'], " "));
+    status.set_description(reasons.join("\n"));
+    if let Some(ty) = ty {
+        status.set_type(ty);
+    }
+    status
+}
+
+fn index(i: &IndexResult) -> TestCase {
+    let status = match i.status {
+        Status::Pass => TestCaseStatus::success(),
+        _ => {
+            let ty = problem_names(&i.problems);
+            let reason = i.message.clone().unwrap_or_else(|| ty.join(", "));
+            non_success(NonSuccessKind::Failure, &[reason], Some(ty.join(",")))
+        }
+    };
+    let mut case = case(&i.name, "indexes", status);
+    let mut out = vec![format!("table: {}.{}", i.schema, i.table)];
+    if let Some(definition) = &i.definition {
+        out.push(format!("definition: {definition}"));
+    }
+    if i.absent {
+        out.push("expected absent".into());
+    }
+    case.set_system_out(out.join("\n"));
+    case
+}
+
+fn query(q: &QueryResult) -> TestCase {
+    let status = match q.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Fail => non_success(NonSuccessKind::Failure, &q.problems, regression(q)),
+        Status::Error => {
+            let reasons: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
+            non_success(NonSuccessKind::Error, &reasons, None)
+        }
+    };
+    let mut case = case(&q.name, "queries", status);
+    if let Some(t) = &q.timing {
+        case.set_time(Duration::from_secs_f64(t.median_ms.max(0.0) / 1000.0));
+    }
+    case.set_system_out(query_out(q).join("\n"));
+    case
+}
+
+/// "regression: index_lost" as the failure's type, when that is what failed.
+fn regression(q: &QueryResult) -> Option<String> {
+    let regression = q.baseline.as_ref()?.regression?;
+    let name = serde_json::to_value(regression).ok()?;
+    Some(format!("regression: {}", name.as_str()?))
+}
+
+fn query_out(q: &QueryResult) -> Vec<String> {
+    let mut out = vec![format!("plan: {}", q.plan.as_deref().unwrap_or("—"))];
+    if let Some(t) = &q.timing {
+        out.push(format!(
+            "median {}, p95 {}, {} rows, {} runs",
+            ms(t.median_ms),
+            ms(t.p95_ms),
+            t.rows,
+            t.runs
+        ));
+    }
+    if let Some(b) = &q.baseline {
+        let then = b.median_ms.map_or_else(|| "—".into(), ms);
+        let change = b
+            .change_pct
+            .map(|c| format!(" ({})", pct(c)))
+            .unwrap_or_default();
+        out.push(format!(
+            "baseline: plan {}, median {then}{change}",
+            b.plan.as_deref().unwrap_or("—")
+        ));
+    }
+    out.extend(q.notes.iter().map(|n| format!("note: {n}")));
+    out
+}
+
+fn metrics(report: &Report) -> Vec<TestCase> {
+    report.metrics.iter().map(metric).collect()
+}
+
+fn metric(m: &MetricRow) -> TestCase {
+    let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| value(v, &m.unit));
+    let status = match (&m.error, m.status, m.actual) {
+        (Some(error), _, _) => non_success(NonSuccessKind::Error, slice::from_ref(error), None),
+        (None, Some(MetricStatus::Missed), _) => {
+            let reason = format!(
+                "{} misses the target of {} ({} is better)",
+                shown(m.actual),
+                shown(m.target),
+                better(m)
+            );
+            non_success(NonSuccessKind::Failure, &[reason], Some("missed".into()))
+        }
+        (None, _, None) => {
+            let mut skipped = TestCaseStatus::skipped();
+            skipped.set_message("no value: the metric was not measured");
+            skipped
+        }
+        (None, _, Some(_)) => TestCaseStatus::success(),
+    };
+    let mut case = case(&m.label, "metrics", status);
+    let mut out = vec![
+        format!("baseline: {}", shown(m.baseline)),
+        format!("target: {}", shown(m.target)),
+        format!("actual: {}", shown(m.actual)),
+    ];
+    if let Some(measured) = m.measured_baseline {
+        out.insert(
+            1,
+            format!("measured baseline: {}", value(measured, &m.unit)),
+        );
+    }
+    if let Some(change) = m.change_pct {
+        out.push(format!("change: {}", pct(change)));
+    }
+    if let Some(q) = &m.query {
+        out.push(format!("query: {q}"));
+    }
+    case.set_system_out(out.join("\n"));
+    case
+}
+
+fn better(m: &MetricRow) -> &'static str {
+    match m.better {
+        Better::Lower => "lower",
+        Better::Higher => "higher",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::samples;
+
+    /// Parses the XML back (quick-junit's reader, on quick-xml) and checks the counts.
+    fn parsed(xml: &str) -> quick_junit::Report {
+        quick_junit::Report::deserialize_from_str(xml).expect("well-formed JUnit XML")
+    }
+
+    #[test]
+    fn a_failing_run() {
+        let xml = render(&samples::before());
+        let junit = parsed(&xml);
+        assert_eq!((junit.tests, junit.failures, junit.errors), (14, 12, 0));
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn a_passing_run_compared_with_the_run_before_the_migration() {
+        let xml = render(&samples::after_with_baseline());
+        let junit = parsed(&xml);
+        assert_eq!((junit.tests, junit.failures, junit.errors), (14, 0, 0));
+        let names: Vec<&str> = junit.test_suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["indexes", "queries", "metrics"]);
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn errors_misses_and_regressions() {
+        let xml = render(&samples::broken());
+        let junit = parsed(&xml);
+        assert_eq!((junit.tests, junit.failures, junit.errors), (16, 5, 2));
+        assert_eq!(junit.skipped, 1);
+        insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn markup_in_names_and_messages_is_escaped() {
+        let mut report = samples::broken();
+        report.queries[1].name = "a <b> & \"c\"".into();
+        report.queries[1].error = Some("ERROR: ]]> <!-- \u{1b}[31m\nLINE 1".into());
+        let junit = parsed(&render(&report));
+        let case = &junit.test_suites[1].test_cases[1];
+        assert_eq!(case.name.as_str(), "a <b> & \"c\"");
+        let TestCaseStatus::NonSuccess { message, .. } = &case.status else {
+            panic!("an errored query is an error")
+        };
+        assert_eq!(message.as_deref(), Some("ERROR: ]]> <!--  LINE 1"));
+    }
+}
