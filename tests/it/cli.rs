@@ -158,3 +158,51 @@ fn throwaway_server_flags_without_ephemeral_are_refused() {
         );
     }
 }
+
+#[tokio::test]
+async fn every_format_comes_from_the_same_run_and_github_annotations_come_by_themselves() {
+    let db = TestDb::new().await;
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, v text)").await;
+    let suite = SuiteDir::new(
+        "[[index]]\nname = \"ix_t_v\"\ntable = \"t\"\n\n[[query]]\nname = \"by id\"\nsql = \"SELECT * FROM t WHERE id = 1\"\n",
+        &[],
+    );
+    let markdown = stdout(&db.cli(&[suite.path_str(), "--format", "markdown"]));
+    assert!(
+        markdown.contains("ix_t_v") && markdown.contains("missing"),
+        "{markdown}"
+    );
+
+    let junit = stdout(&db.cli(&[suite.path_str(), "--format", "junit"]));
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    assert!(
+        junit.contains("<testcase") && junit.contains("<failure"),
+        "{junit}"
+    );
+
+    let github = db.cli(&[suite.path_str(), "--format", "github"]);
+    assert_eq!(
+        github.status.code(),
+        Some(1),
+        "the format never changes the exit code"
+    );
+    assert!(
+        stdout(&github).contains("::error title=pgvet%3A index ix_t_v missing::"),
+        "{}",
+        stdout(&github)
+    );
+
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"));
+    command
+        .args(["check", "--db", &db.conninfo, suite.path_str()])
+        .env("GITHUB_ACTIONS", "true");
+    let out = command.output().unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAIL: 1 of 1 indexes failed")
+            && text.contains("::error title=pgvet%3A index ix_t_v missing::"),
+        "{text}"
+    );
+    let out = db.cli(&[suite.path_str(), "--format", "json"]);
+    assert!(!stdout(&out).contains("::error"));
+}
