@@ -35,7 +35,7 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
         let settings = resolve_connection(explicit.as_deref())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
-        let connected = connect::connect(&settings).await?;
+        let connected = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES).await?;
         run_on(&connected, &suite, &progress).await?
     };
     if let (Some(before), Some(path)) = (&before, &args.baseline) {

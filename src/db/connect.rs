@@ -9,6 +9,7 @@ mod session;
 
 use std::fmt;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use tokio_postgres::config::SslMode as WireMode;
 use tokio_postgres::{CancelToken, Client};
@@ -85,6 +86,38 @@ struct Context<'a> {
     settings: &'a ConnSettings,
     plan: TlsPlan,
     passfile: Option<PassFile>,
+}
+
+/// Waits before each retry when the server is not accepting connections yet (it may be
+/// booting): 3.5 s in all, then the error stands.
+pub const STARTUP_RETRIES: [Duration; 3] = [
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+];
+
+/// [`connect`], retried with backoff (`waits`) while the server is not accepting connections
+/// yet: refused, no socket yet, or "the database system is starting up". Other failures
+/// (authentication, certificates, unknown database) are final at once.
+pub async fn connect_retrying(
+    settings: &ConnSettings,
+    waits: &[Duration],
+) -> Result<Connected, ConnectError> {
+    let mut waits = waits.iter();
+    loop {
+        match connect(settings).await {
+            Err(e) if e.may_be_starting() => match waits.next() {
+                Some(wait) => {
+                    tracing::warn!(
+                        "the server is not accepting connections yet; retrying in {wait:?}"
+                    );
+                    tokio::time::sleep(*wait).await;
+                }
+                None => return Err(e),
+            },
+            result => return result,
+        }
+    }
 }
 
 /// Connects as libpq would, trying every server in order until one fits.

@@ -206,3 +206,76 @@ async fn every_format_comes_from_the_same_run_and_github_annotations_come_by_the
     let out = db.cli(&[suite.path_str(), "--format", "json"]);
     assert!(!stdout(&out).contains("::error"));
 }
+
+/// Forwards connections accepted on `listener` to the test server (its socket or TCP address).
+async fn proxy_to(listener: tokio::net::TcpListener, target: pgvet::db::conninfo::HostSpec) {
+    loop {
+        let Ok((mut client, _)) = listener.accept().await else {
+            return;
+        };
+        let target = target.clone();
+        tokio::spawn(async move {
+            match &target.host {
+                pgvet::db::conninfo::Host::Socket(_) => {
+                    let mut server = tokio::net::UnixStream::connect(target.socket_file().unwrap())
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+                pgvet::db::conninfo::Host::Tcp(host) => {
+                    let mut server = tokio::net::TcpStream::connect((host.as_str(), target.port))
+                        .await
+                        .unwrap();
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            }
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_up_yet_is_retried_with_backoff() {
+    let db = TestDb::new().await;
+    let settings = pgvet::db::conninfo::ConnSettings::resolve(
+        Some(&db.conninfo),
+        &pgvet::db::conninfo::Env::empty(),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let suite = trivial_suite();
+    let conninfo = format!(
+        "host=127.0.0.1 port={port} user={} dbname={} sslmode=disable",
+        settings.user, db.name
+    );
+    let mut env = vec![("PGCONNECT_TIMEOUT", "5")];
+    if let Some(password) = settings.password() {
+        env.push(("PGPASSWORD", password));
+    }
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"));
+    command
+        .args(["check", "--db", &conninfo, suite.path_str()])
+        .envs(env)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn().unwrap();
+    // The "server" comes up 0.7 s later: the first attempt is refused, a retry gets through.
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let proxy = tokio::spawn(proxy_to(listener, settings.hosts[0].clone()));
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    proxy.abort();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not accepting connections yet; retrying"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -25,6 +25,20 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
+    /// Whether every failure looks like a server that is not up yet: connection refused, no
+    /// socket file, or the server saying it is starting up.
+    pub fn may_be_starting(&self) -> bool {
+        let booting = |a: &Attempt| match a.kind {
+            FailureKind::Network => {
+                a.reason.contains("Connection refused")
+                    || a.reason.contains("No such file or directory")
+            }
+            FailureKind::Server => a.reason.contains("starting up"),
+            _ => false,
+        };
+        matches!(self, ConnectError::Failed { attempts, .. } if !attempts.is_empty() && attempts.iter().all(booting))
+    }
+
     /// Whether a server certificate was rejected (or could not be checked).
     pub fn is_certificate_error(&self) -> bool {
         match self {
