@@ -11,6 +11,7 @@ pub mod command;
 pub mod db;
 pub mod ephemeral;
 pub mod exit;
+pub mod fill;
 pub mod output;
 pub mod plan;
 pub mod progress;
