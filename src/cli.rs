@@ -40,6 +40,9 @@ pub enum Command {
         after_help = "Exit codes:\n  0  no regression\n  1  a query regressed (an index lost, or slower beyond the runs' noise)\n  2  bad invocation or report file"
     )]
     Compare(CompareArgs),
+    /// Fill a checklist's Baseline / Target / Actual (or Before / After / Improvement) tables
+    /// from a saved run; every other byte of the document stays as it is
+    Fill(FillArgs),
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +91,24 @@ pub struct CompareArgs {
     pub after: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FillArgs {
+    /// The Markdown checklist
+    pub document: PathBuf,
+    /// The run to take Actual values from (a JSON report from --save or --format json)
+    #[arg(long, value_name = "AFTER.json")]
+    pub results: PathBuf,
+    /// The run before, for measured Baseline / Before values and the Improvement
+    #[arg(long, value_name = "BEFORE.json")]
+    pub baseline: Option<PathBuf>,
+    /// Write the filled document to FILE [default: stdout]
+    #[arg(short, long, value_name = "FILE", conflicts_with = "in_place")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the document itself
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 impl OutputArgs {

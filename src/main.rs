@@ -40,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Check(args) => pgvet::command::check::check(args).await,
                 Command::Demo(args) => pgvet::command::demo::demo(args).await,
                 Command::Compare(args) => pgvet::command::compare::compare(args),
+                Command::Fill(args) => pgvet::command::fill::fill(args),
             }
         };
         // On Ctrl-C or SIGTERM a run cancels its statement, reports what it finished and ends

@@ -1,0 +1,81 @@
+//! `pgvet fill DOC.md --results AFTER.json [--baseline BEFORE.json]`: fills the blank cells of
+//! a checklist's metrics tables from saved runs and says, on stderr, which rows it filled and
+//! which it could not. The document is written to stdout, `-o FILE` or back in place.
+
+use std::path::Path;
+
+use anyhow::Context;
+
+use crate::check::baseline;
+use crate::cli::FillArgs;
+use crate::exit::{self, UsageError};
+use crate::fill;
+use crate::output::Destination;
+use crate::report::saved;
+
+pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
+    let document = std::fs::read_to_string(&args.document)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", args.document.display())))?;
+    let target = match (&args.output, args.in_place) {
+        (_, true) => Destination::open(Some(&args.document))?,
+        (path, false) => Destination::open(path.as_deref())?,
+    };
+    let mut results = saved::load(&args.results)?;
+    if let Some(path) = &args.baseline {
+        baseline::apply(
+            &mut results,
+            &saved::load(path)?,
+            &path.display().to_string(),
+        );
+    }
+    let filled = fill::fill(&document, &results.metrics);
+    report_to_stderr(&args.document, &filled);
+    match (&target, args.in_place) {
+        (Destination::File(path), true) => replace(path, &filled.document)?,
+        _ => target.write(&filled.document)?,
+    }
+    Ok(exit::PASS)
+}
+
+fn report_to_stderr(document: &Path, filled: &fill::Filled) {
+    let name = document.display();
+    for row in &filled.rows {
+        let cells: Vec<String> = row
+            .cells
+            .iter()
+            .map(|c| format!("{} = {}", c.column, c.value))
+            .collect();
+        eprintln!(
+            "{name}:{}: filled \"{}\": {}",
+            row.line,
+            row.label,
+            cells.join(", ")
+        );
+    }
+    for unfilled in &filled.unfilled {
+        eprintln!("{name}: not filled: {unfilled}");
+    }
+    for label in &filled.metrics_not_found {
+        eprintln!("{name}: no table row is labelled \"{label}\" (a metric of the run)");
+    }
+    if filled.rows.is_empty() {
+        eprintln!("{name}: nothing filled; the document is unchanged");
+    }
+}
+
+/// Writes next to the file, then renames over it: a failure never leaves half a document.
+fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing next to {}", path.display()))?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(meta.permissions())?;
+    }
+    temp.persist(path)
+        .with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
