@@ -40,6 +40,11 @@ pub enum Command {
         after_help = "Exit codes:\n  0  no regression\n  1  a query regressed (an index lost, or slower beyond the runs' noise)\n  2  bad invocation or report file"
     )]
     Compare(CompareArgs),
+    /// Render a saved run (from --save or --format json) in any format, without a database
+    #[command(
+        after_help = "Exit codes:\n  0  the saved run passed\n  1  it failed\n  2  bad invocation or report file"
+    )]
+    Report(ReportArgs),
     /// Fill a checklist's Baseline / Target / Actual (or Before / After / Improvement) tables
     /// from a saved run; every other byte of the document stays as it is
     Fill(FillArgs),
@@ -89,6 +94,14 @@ pub struct CompareArgs {
     pub before: PathBuf,
     /// The later run's JSON report
     pub after: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The saved run's JSON report
+    pub file: PathBuf,
     #[command(flatten)]
     pub output: OutputArgs,
 }

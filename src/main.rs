@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Demo(args) => pgvet::command::demo::demo(args).await,
                 Command::Compare(args) => pgvet::command::compare::compare(args),
                 Command::Fill(args) => pgvet::command::fill::fill(args),
+                Command::Report(args) => pgvet::command::compare::report(args),
             }
         };
         // On Ctrl-C or SIGTERM a run cancels its statement, reports what it finished and ends

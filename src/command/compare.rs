@@ -1,8 +1,8 @@
-//! `pgvet compare BEFORE.json AFTER.json`: the before/after report of two saved runs, with no
-//! database; exit 1 when a query regressed.
+//! Saved runs without a database: `pgvet compare BEFORE.json AFTER.json` (the before/after
+//! report; exit 1 when a query regressed) and `pgvet report RUN.json` (a run in any format).
 
 use crate::check::baseline;
-use crate::cli::CompareArgs;
+use crate::cli::{CompareArgs, ReportArgs};
 use crate::exit;
 use crate::output::Destination;
 use crate::report::saved;
@@ -18,4 +18,17 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
     } else {
         exit::PASS
     })
+}
+
+pub fn report(args: &ReportArgs) -> anyhow::Result<u8> {
+    let destination = Destination::open(args.output.output.as_deref())?;
+    let report = saved::load(&args.file)?;
+    destination.write_report(&report, &args.output)?;
+    Ok(
+        if report.summary.status() == crate::report::model::Status::Pass {
+            exit::PASS
+        } else {
+            exit::FAIL
+        },
+    )
 }

@@ -246,3 +246,113 @@ sql = "SELECT count(*) FROM no_such_table"
     );
     assert_eq!(report.status, Status::Fail);
 }
+
+#[test]
+fn the_seed_checklist_gets_its_actual_cells_filled_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = dir.path().join("DEPLOYMENT_CHECKLIST.md");
+    let original = read_repo("fixtures/checklists/codetune_deployment.md");
+    std::fs::write(&doc, &original).unwrap();
+    let results = repo("fixtures/reports/after.json");
+    let before = repo("fixtures/reports/before.json");
+    let out = pgvet(
+        &[
+            "fill",
+            doc.to_str().unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+            "--baseline",
+            before.to_str().unwrap(),
+            "--in-place",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let filled = std::fs::read_to_string(&doc).unwrap();
+    let changed: Vec<(&str, &str)> = original
+        .lines()
+        .zip(filled.lines())
+        .filter(|(a, b)| a != b)
+        .collect();
+    assert_eq!(changed.len(), 2, "{changed:?}");
+    assert!(
+        changed[0]
+            .0
+            .starts_with("| Avg query time (experiments) | 100ms | 20ms | ___ |"),
+        "{changed:?}"
+    );
+    assert!(
+        changed[0]
+            .1
+            .starts_with("| Avg query time (experiments) | 100ms | 20ms | ")
+            && !changed[0].1.contains("___")
+    );
+    assert!(
+        changed[1]
+            .1
+            .starts_with("| Avg query time (metrics filter) | 150ms | 40ms | ")
+            && changed[1].1.ends_with("ms |")
+    );
+    assert_eq!(
+        original.len() - original.lines().map(str::len).sum::<usize>(),
+        filled.len() - filled.lines().map(str::len).sum::<usize>(),
+        "line endings kept"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("filled \"Avg query time (experiments)\": Actual = "),
+        "{err}"
+    );
+    assert!(
+        err.contains("Page load time (comparison)"),
+        "the rows it could not fill are named: {err}"
+    );
+
+    // A document with no metrics table comes back byte for byte.
+    let other = read_repo("fixtures/checklists/fastapi_deployment.md");
+    let out = pgvet(
+        &[
+            "fill",
+            repo("fixtures/checklists/fastapi_deployment.md")
+                .to_str()
+                .unwrap(),
+            "--results",
+            results.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), other));
+    assert!(stderr(&out).contains("nothing filled"));
+}
+
+#[test]
+fn a_saved_run_renders_in_any_format_with_its_own_verdict() {
+    let before = repo("fixtures/reports/before.json");
+    let out = pgvet(
+        &["report", before.to_str().unwrap(), "--format", "markdown"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("**pgvet: FAIL**")
+            && stdout(&out).contains("| Metric | Baseline | Target | Actual | Status |")
+    );
+    let after = repo("fixtures/reports/after.json");
+    let out = pgvet(
+        &["report", after.to_str().unwrap(), "--format", "github"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).starts_with("::notice title=pgvet::PASS"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pgvet(&["report", repo("README.md").to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a pgvet JSON report"),
+        "{}",
+        stderr(&out)
+    );
+}
