@@ -139,7 +139,7 @@ fn a_failing_setup_file_exits_2_naming_the_file_line_and_message() {
 }
 
 #[test]
-fn ctrl_c_stops_the_run_and_removes_the_server() {
+fn sigterm_stops_the_run_and_removes_the_server() {
     let tmp = private_tmp();
     let suite = tmp.path().join("suite");
     std::fs::create_dir(&suite).unwrap();
@@ -167,9 +167,9 @@ fn ctrl_c_stops_the_run_and_removes_the_server() {
     }
     std::thread::sleep(Duration::from_secs(2));
     let sent = Instant::now();
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(143));
     assert!(
         sent.elapsed() < Duration::from_secs(5),
         "took {:?}",

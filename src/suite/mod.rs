@@ -260,6 +260,30 @@ mod tests {
     }
 
     #[test]
+    fn binary_and_oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let binary = dir.path().join("bin.toml");
+        std::fs::write(
+            &binary,
+            (0..=255u8).cycle().take(25_600).collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert!(
+            load(Some(&binary))
+                .unwrap_err()
+                .to_string()
+                .contains("not valid UTF-8")
+        );
+        let huge = dir.path().join("huge.toml");
+        std::fs::write(&huge, "# x\n".repeat(3_000_000)).unwrap();
+        let e = load(Some(&huge)).unwrap_err().to_string();
+        assert!(
+            e.contains("pgvet reads suite and query files of at most"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_file_that_is_not_utf8_names_the_position() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pgvet.toml");

@@ -105,7 +105,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
             path,
             text,
             None,
-            "the suite checks nothing: add an [[index]] or a [[query]]",
+            "the suite checks nothing: add an [[index]], a [[query]] or a [[metric]]",
         ));
     }
     let mut seen = HashSet::new();
@@ -520,6 +520,21 @@ mod tests {
             "[settings]\nstatement_timeout = \"soon\"\n[[index]]\nname = \"i\"\ntable = \"t\"\n",
         );
         assert!(e.contains(":2:21: `soon` is not a duration"), "{e}");
+    }
+
+    #[test]
+    fn hostile_suite_files_get_clear_errors() {
+        let deep_array = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let deep_table = format!("a = {}1{}\n", "{b = ".repeat(50_000), "}".repeat(50_000));
+        for text in [deep_array, deep_table] {
+            let e = err(&text);
+            assert!(e.starts_with("suite/pgvet.toml:1:"), "{e}");
+        }
+        assert!(err("").contains("the suite checks nothing"));
+        let e = err(
+            "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"\"\nsql = \"SELECT 2\"\n",
+        );
+        assert!(e.contains("query name is empty"), "{e}");
     }
 
     #[test]

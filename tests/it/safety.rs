@@ -290,3 +290,32 @@ async fn a_connection_lost_mid_run_reports_the_rest_as_not_run_and_exits_3() {
         "{queries:?}"
     );
 }
+
+#[tokio::test]
+async fn a_query_blocked_by_a_lock_fails_at_lock_timeout_instead_of_waiting() {
+    let db = table_of_ten().await;
+    let locker = crate::harness::connect_to(&db.conninfo).await;
+    locker
+        .client
+        .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let toml = "[settings]\nlock_timeout = \"300ms\"\nstatement_timeout = \"20s\"\n
+[[query]]\nname = \"blocked\"\nsql = \"SELECT count(*) FROM t\"\nexpect = \"any\"\n
+[[query]]\nname = \"free\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n";
+    let started = std::time::Instant::now();
+    let report = db.check(&SuiteDir::new(toml, &[])).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "waited {:?}",
+        started.elapsed()
+    );
+    let blocked = &report.queries[0];
+    assert_eq!(blocked.status, Status::Error);
+    assert!(
+        blocked.error.as_deref().unwrap().contains("lock timeout"),
+        "{blocked:?}"
+    );
+    assert_eq!(report.queries[1].status, Status::Pass);
+    locker.client.batch_execute("ROLLBACK").await.unwrap();
+}
