@@ -117,3 +117,47 @@ fn a_wrong_password_exits_3_without_printing_it() {
     assert!(!all.contains("not-the-Pw"), "{all}");
     server.stop().unwrap();
 }
+
+#[test]
+fn a_password_in_the_url_appears_in_no_format_and_no_log() {
+    let server = password_server();
+    let suite = SuiteDir::new(
+        "[[index]]\nname = \"ix_missing\"\ntable = \"t\"\n\n[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let encoded = PASSWORD.replace('\\', "%5C").replace(':', "%3A");
+    let url = format!(
+        "postgresql://alice:{encoded}@127.0.0.1:{}/postgres?sslmode=disable",
+        server.port()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("run.json");
+    for format in ["text", "json", "markdown", "junit", "github"] {
+        let out = pgvet(
+            &[
+                "check",
+                suite.path_str(),
+                "--db",
+                &url,
+                "--format",
+                format,
+                "-vvv",
+                "--save",
+                save.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        let all = format!(
+            "{}{}{}",
+            stdout(&out),
+            stderr(&out),
+            std::fs::read_to_string(&save).unwrap()
+        );
+        assert!(all.contains("alice"), "{format}: the user is shown");
+        for secret in [PASSWORD, &encoded, "ss\\word", "word-7Q"] {
+            assert!(!all.contains(secret), "{format} shows {secret}: {all}");
+        }
+    }
+    server.stop().unwrap();
+}
