@@ -296,15 +296,10 @@ pub(crate) fn value(v: f64, unit: &str) -> String {
 
 /// About three significant figures; whole numbers (below 10¹⁵) as they are.
 fn number(v: f64) -> String {
-    let magnitude = v.abs();
-    if (v.fract() == 0.0 && magnitude < 1e15) || magnitude >= 100.0 {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{v:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{v:.1}")
-    } else if magnitude >= 1.0 {
-        format!("{v:.2}")
     } else {
-        format!("{v:.3}")
+        super::significant(v)
     }
 }
 

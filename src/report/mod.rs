@@ -42,14 +42,20 @@ pub fn render(report: &Report, format: Format) -> String {
 
 /// A duration in milliseconds for people: three significant figures or so.
 pub fn ms(value: f64) -> String {
-    if value >= 100.0 {
-        format!("{value:.0} ms")
-    } else if value >= 10.0 {
-        format!("{value:.1} ms")
-    } else if value >= 1.0 {
-        format!("{value:.2} ms")
+    format!("{} ms", significant(value))
+}
+
+/// About three significant figures (never fewer than the whole part).
+pub fn significant(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 100.0 {
+        format!("{value:.0}")
+    } else if magnitude >= 10.0 {
+        format!("{value:.1}")
+    } else if magnitude >= 1.0 {
+        format!("{value:.2}")
     } else {
-        format!("{value:.3} ms")
+        format!("{value:.3}")
     }
 }
 

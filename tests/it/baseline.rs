@@ -13,13 +13,7 @@ fn read_json(path: &std::path::Path) -> Value {
 
 #[tokio::test]
 async fn a_before_after_run_is_saved_compared_and_compared_again_offline() {
-    let db = TestDb::new().await;
-    db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
-    db.exec(&format!(
-        "SET pgvet.codetune_configs = 200;\n{}",
-        read_repo("fixtures/codetune/data.sql")
-    ))
-    .await;
+    let db = TestDb::codetune(200).await;
     let dir = tempfile::tempdir().unwrap();
     let (before, after) = (
         dir.path().join("before.json"),

@@ -28,16 +28,9 @@ fn json_check(db: &TestDb) -> (i32, Value) {
     (out.status.code().unwrap(), report)
 }
 
+/// 200 configs × 500 metric rows: 100,000 rows, the full scenario's shape at a tenth.
 async fn codetune_with_data() -> TestDb {
-    let db = TestDb::new().await;
-    db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
-    // 200 configs × 500 metric rows: 100,000 rows, the full scenario's shape at a tenth.
-    db.exec(&format!(
-        "SET pgvet.codetune_configs = 200;\n{}",
-        read_repo("fixtures/codetune/data.sql")
-    ))
-    .await;
-    db
+    TestDb::codetune(200).await
 }
 
 #[tokio::test]

@@ -75,6 +75,18 @@ impl TestDb {
         }
     }
 
+    /// The CodeTune schema with `configs` × 500 metric rows (fixtures/codetune), not migrated.
+    pub async fn codetune(configs: u32) -> TestDb {
+        let db = TestDb::new().await;
+        db.exec(&read_repo("fixtures/codetune/schema.sql")).await;
+        db.exec(&format!(
+            "SET pgvet.codetune_configs = {configs};\n{}",
+            read_repo("fixtures/codetune/data.sql")
+        ))
+        .await;
+        db
+    }
+
     pub async fn exec(&self, sql: &str) {
         self.conn
             .client
