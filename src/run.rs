@@ -34,6 +34,8 @@ pub struct RunContext {
     pub server_version: Option<String>,
     /// The connection target with the password redacted.
     pub database: String,
+    /// Whether the connection is encrypted.
+    pub tls: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +146,7 @@ pub async fn run(
         status: summary.status(),
         server_version: context.server_version,
         database: context.database,
+        tls: context.tls,
         suite: suite.path.display().to_string(),
         settings: RunSettings {
             min_rows: settings.min_rows,
@@ -241,6 +244,11 @@ fn empty_result(query: &Query) -> QueryResult {
 
 async fn check_query(client: &Client, query: &Query, settings: &Settings) -> QueryResult {
     let mut result = empty_result(query);
+    if query.target_improvement.is_some() {
+        result
+            .notes
+            .push(crate::check::baseline::NOT_JUDGED_NOTE.to_string());
+    }
     if let Err(error) = check_query_into(client, query, settings, &mut result).await {
         result.status = Status::Error;
         result.error = Some(error);

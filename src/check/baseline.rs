@@ -15,6 +15,10 @@ use crate::report::model::{
     Status, Summary, Timing,
 };
 
+/// The note a query with `target_improvement` gets when there is no baseline to judge it by.
+pub const NOT_JUDGED_NOTE: &str =
+    "target_improvement is judged only against a measured baseline (--baseline)";
+
 /// Fewer timed runs than this on either side: no spread to judge slowness by.
 pub const MIN_RUNS_FOR_NOISE: usize = 3;
 
@@ -37,17 +41,25 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
         }
         query.baseline = Some(baseline);
     }
+    let queries = &report.queries;
     for metric in &mut report.metrics {
-        let Some(then) = before.metrics.iter().find(|b| b.label == metric.label) else {
-            continue;
-        };
-        metric.measured_baseline = then.actual;
-        metric.change_pct = percent_change(then.actual, metric.actual);
-        // Without an absolute target, a relative one decides the row's status.
         let query = metric
             .query
             .as_ref()
-            .and_then(|q| report.queries.iter().find(|r| &r.name == q));
+            .and_then(|q| queries.iter().find(|r| &r.name == q));
+        // The row of the run before, or for a query time its median then (the row may be new).
+        let measured = match before.metrics.iter().find(|b| b.label == metric.label) {
+            Some(then) => then.actual,
+            None => query
+                .and_then(|q| q.baseline.as_ref())
+                .and_then(|b| b.median_ms),
+        };
+        if measured.is_none() {
+            continue;
+        }
+        metric.measured_baseline = measured;
+        metric.change_pct = percent_change(measured, metric.actual);
+        // Without an absolute target, a relative one decides the row's status.
         let improvement = query.and_then(|q| q.target_improvement_pct);
         if let (None, Some(target), Some(change)) = (metric.target, improvement, metric.change_pct)
         {
@@ -57,6 +69,9 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
                 MetricStatus::Missed
             });
         }
+    }
+    for query in &mut report.queries {
+        query.notes.retain(|n| n != NOT_JUDGED_NOTE);
     }
     report.baseline = Some(BaselineSource {
         file: file.to_string(),

@@ -44,7 +44,12 @@ pub fn suite_metric_row(metric: &Metric, value: Result<Option<f64>, String>) -> 
         actual,
         measured_baseline: None,
         change_pct: percent_change(metric.baseline, actual),
-        status: status(metric.better, metric.target, actual),
+        // A failed measurement is an error, counted as such rather than as a missed target.
+        status: if error.is_some() {
+            None
+        } else {
+            status(metric.better, metric.target, actual)
+        },
         error,
         baseline_ms: None,
         target_ms: None,
@@ -52,9 +57,14 @@ pub fn suite_metric_row(metric: &Metric, value: Result<Option<f64>, String>) -> 
     }
 }
 
-/// Met when the value is on the better side of the target or equal to it.
+/// Met when the value is on the better side of the target or equal to it; missed when there is
+/// a target but no value (the query failed, or the metric's SQL returned NULL): the target
+/// cannot be shown to be met.
 pub fn status(better: Better, target: Option<f64>, actual: Option<f64>) -> Option<MetricStatus> {
-    let (target, actual) = (target?, actual?);
+    let target = target?;
+    let Some(actual) = actual else {
+        return Some(MetricStatus::Missed);
+    };
     let met = match better {
         Better::Lower => actual <= target,
         Better::Higher => actual >= target,
@@ -108,6 +118,10 @@ mod tests {
             Some(MetricStatus::Missed)
         );
         assert_eq!(status(Better::Lower, None, Some(1.0)), None);
+        assert_eq!(
+            status(Better::Higher, Some(0.99), None),
+            Some(MetricStatus::Missed)
+        );
     }
 
     #[test]

@@ -48,25 +48,45 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(status_code(&report))
 }
 
-/// The connection settings for `--db` / `DATABASE_URL` and the libpq variables. A URL that
-/// holds a user name or password and does not parse is not echoed back: a mistyped URL (an
-/// unencoded `/` or `?` in the password) would otherwise print fragments of the password.
+/// The connection settings for `--db` / `DATABASE_URL` and the libpq variables. A parse error
+/// that quotes part of a URL's password (an unencoded `/` or `?` in it splits the URL in the
+/// wrong place, and the fragments are then "a port" or "a parameter") is replaced by a message
+/// that shows the URL with its password redacted and says what to fix.
 fn resolve_connection(explicit: Option<&str>) -> anyhow::Result<ConnSettings> {
-    ConnSettings::resolve(explicit, &Env::from_process()).map_err(|e| match explicit.and_then(userinfo_redacted) {
-        Some(redacted) => exit::UsageError(format!(
-            "cannot parse the connection URL {redacted}: special characters in the user name or password (such as / ? # @ : %) must be percent-encoded, e.g. %2F for /"
-        ))
-        .into(),
-        None => e.into(),
+    ConnSettings::resolve(explicit, &Env::from_process()).map_err(|e| {
+        let message = e.to_string();
+        match explicit.and_then(url_password) {
+            Some((password, redacted)) if quotes_part_of(&message, password) => exit::UsageError(format!(
+                "cannot parse the connection URL {redacted}: special characters in the password (such as / ? # @ : %) must be percent-encoded, e.g. %2F for /"
+            ))
+            .into(),
+            _ => e.into(),
+        }
     })
 }
 
-/// `scheme://user:***@rest` for a URL with user information, else None.
-fn userinfo_redacted(url: &str) -> Option<String> {
+/// The password of a `scheme://user:password@…` URL, and the URL with it redacted.
+fn url_password(url: &str) -> Option<(&str, String)> {
     let (scheme, rest) = url.split_once("://")?;
     let at = rest.rfind('@')?;
-    let user = rest[..at].split([':', '/', '?']).next().unwrap_or("");
-    Some(format!("{scheme}://{user}:***@{}", &rest[at + 1..]))
+    let (user, password) = rest[..at].split_once(':')?;
+    Some((
+        password,
+        format!("{scheme}://{user}:***@{}", &rest[at + 1..]),
+    ))
+}
+
+/// Whether a quoted value in `message` holds two or more consecutive characters of `secret`.
+fn quotes_part_of(message: &str, secret: &str) -> bool {
+    let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 2 {
+        return !secret.is_empty() && quoted.iter().any(|q| q.contains(secret));
+    }
+    chars.windows(2).any(|w| {
+        let pair: String = w.iter().collect();
+        quoted.iter().any(|q| q.contains(&pair))
+    })
 }
 
 /// The exit status a finished report ends the run with: 0 or 1, or for a run that stopped early
@@ -99,6 +119,7 @@ pub async fn run_on(
     let context = RunContext {
         server_version: Some(connected.server_version.clone()),
         database: connected.target.clone(),
+        tls: Some(connected.tls),
     };
     Ok(run::run(&connected.client, suite, context, progress).await?)
 }
@@ -168,19 +189,28 @@ async fn check_ephemeral(
 
 #[cfg(test)]
 mod tests {
-    use super::userinfo_redacted;
+    use super::{quotes_part_of, url_password};
 
     #[test]
-    fn a_url_with_user_information_is_shown_without_its_password() {
+    fn a_parse_error_quoting_the_password_is_replaced() {
+        let (password, redacted) = url_password("postgresql://u:se/cret@h/db").unwrap();
         assert_eq!(
-            userinfo_redacted("postgresql://u:se/cret@h/db").as_deref(),
-            Some("postgresql://u:***@h/db")
+            (password, redacted.as_str()),
+            ("se/cret", "postgresql://u:***@h/db")
         );
+        assert!(quotes_part_of(
+            "invalid value \"se\" for connection option \"port\"",
+            password
+        ));
+        // A bad port or option names its own value, not the password's.
+        assert!(!quotes_part_of(
+            "invalid value \"54x2\" for connection option \"port\"",
+            "PW"
+        ));
         assert_eq!(
-            userinfo_redacted("postgres://u:p?w0rd@h/db").as_deref(),
-            Some("postgres://u:***@h/db")
+            url_password("postgresql://postgres@127.0.0.1/db?sslmode=verify-ca"),
+            None
         );
-        assert_eq!(userinfo_redacted("host=/tmp dbname=x"), None);
-        assert_eq!(userinfo_redacted("postgresql://h/db"), None);
+        assert_eq!(url_password("host=/tmp dbname=x"), None);
     }
 }

@@ -9,10 +9,10 @@ use tokio_postgres::error::ErrorPosition;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("setup file {}: {source}", path.display())]
+    #[error("setup file {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("setup file {}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Failed {
@@ -24,9 +24,9 @@ pub enum SetupError {
 
 /// Reads and applies one SQL file.
 pub async fn apply_file(client: &Client, path: &Path) -> Result<(), SetupError> {
-    let sql = std::fs::read_to_string(path).map_err(|source| SetupError::Read {
+    let sql = std::fs::read_to_string(path).map_err(|error| SetupError::Read {
         path: path.into(),
-        source,
+        error,
     })?;
     apply_sql(client, path, &sql).await
 }

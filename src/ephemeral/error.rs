@@ -69,19 +69,17 @@ pub enum EphemeralError {
     BadSetting { name: String, problem: &'static str },
 
     /// A filesystem step (temp dir, config file, ownership) failed.
-    #[error("could not {action}: {source}")]
+    #[error("could not {action}: {error}")]
     Io {
         action: String,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// A program could not be started at all.
-    #[error("could not run {}: {source}", program.display())]
+    #[error("could not run {}: {error}", program.display())]
     Spawn {
         program: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// `initdb` ran and failed.
@@ -105,7 +103,7 @@ impl EphemeralError {
     /// Wraps an I/O error with the action that failed, for [`EphemeralError::Io`].
     pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
         let action = action.into();
-        move |source| EphemeralError::Io { action, source }
+        move |error| EphemeralError::Io { action, error }
     }
 }
 

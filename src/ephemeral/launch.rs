@@ -91,7 +91,7 @@ fn spawn_postmaster(
         .process_group(0);
     run_as.apply(&mut cmd);
     cmd.spawn()
-        .map_err(|source| EphemeralError::Spawn { program, source })
+        .map_err(|error| EphemeralError::Spawn { program, error })
 }
 
 /// A directory as one element of `unix_socket_directories`, double-quoted if needed.

@@ -66,9 +66,9 @@ impl Reaper {
             .stderr(Stdio::null())
             .process_group(0)
             .spawn()
-            .map_err(|source| EphemeralError::Spawn {
+            .map_err(|error| EphemeralError::Spawn {
                 program: "/bin/sh (cleanup helper)".into(),
-                source,
+                error,
             })?;
         let stdin = child.stdin.take();
         Ok(Reaper { child, stdin })

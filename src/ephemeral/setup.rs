@@ -168,7 +168,7 @@ pub(crate) fn initdb(
     run_as.apply(&mut cmd);
     let out = cmd
         .output()
-        .map_err(|source| EphemeralError::Spawn { program, source })?;
+        .map_err(|error| EphemeralError::Spawn { program, error })?;
     if out.status.success() {
         return Ok(());
     }

@@ -26,7 +26,7 @@ pub fn render(report: &Report) -> String {
     if !report.metrics.is_empty() {
         let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
         for m in &report.metrics {
-            metrics.add_row(metric_row(m));
+            metrics.add_row(metric_row(report, m));
         }
         out.push_str(&format!(
             "\nMetrics (Baseline measured in {})\n{metrics}\n",
@@ -70,7 +70,7 @@ fn query_row(q: &QueryResult) -> Vec<String> {
     ]
 }
 
-fn metric_row(m: &MetricRow) -> Vec<String> {
+fn metric_row(report: &Report, m: &MetricRow) -> Vec<String> {
     let value = |v: Option<f64>| super::terminal::metric_value(v, &m.unit);
     let baseline = match (m.measured_baseline, m.baseline) {
         (Some(measured), Some(declared)) => format!(
@@ -78,12 +78,14 @@ fn metric_row(m: &MetricRow) -> Vec<String> {
             value(Some(measured)),
             value(Some(declared))
         ),
-        (measured, declared) => value(measured.or(declared)),
+        (Some(measured), None) => value(Some(measured)),
+        (None, Some(declared)) => format!("{} (declared)", value(Some(declared))),
+        (None, None) => value(None),
     };
     vec![
         m.label.clone(),
         baseline,
-        value(m.target),
+        super::terminal::target_cell(report, m),
         value(m.actual),
         pct(m.change_pct),
         metric_status(m).into(),

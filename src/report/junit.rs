@@ -161,13 +161,19 @@ fn metric(m: &MetricRow) -> TestCase {
     let shown = |v: Option<f64>| v.map_or_else(|| "—".into(), |v| value(v, &m.unit));
     let status = match (&m.error, m.status, m.actual) {
         (Some(error), _, _) => non_success(NonSuccessKind::Error, slice::from_ref(error), None),
-        (None, Some(MetricStatus::Missed), _) => {
-            let reason = format!(
-                "{} misses the target of {} ({} is better)",
-                shown(m.actual),
-                shown(m.target),
-                better(m)
-            );
+        (None, Some(MetricStatus::Missed), actual) => {
+            let reason = match actual {
+                Some(_) => format!(
+                    "{} misses the target of {} ({} is better)",
+                    shown(m.actual),
+                    shown(m.target),
+                    better(m)
+                ),
+                None => format!(
+                    "no value to meet the target of {}: it was not measured",
+                    shown(m.target)
+                ),
+            };
             non_success(NonSuccessKind::Failure, &[reason], Some("missed".into()))
         }
         (None, _, None) => {
@@ -238,8 +244,9 @@ mod tests {
     fn errors_misses_and_regressions() {
         let xml = render(&samples::broken());
         let junit = parsed(&xml);
-        assert_eq!((junit.tests, junit.failures, junit.errors), (16, 5, 2));
-        assert_eq!(junit.skipped, 1);
+        // The errored query's time row has a target and no value: a failure, not a skip.
+        assert_eq!((junit.tests, junit.failures, junit.errors), (16, 6, 2));
+        assert_eq!(junit.skipped, 0);
         insta::assert_snapshot!(xml);
     }
 

@@ -114,12 +114,7 @@ fn metrics(report: &Report) -> String {
     let mut out = String::from("| Metric | Baseline | Target | Actual | Status |\n");
     out.push_str("|---|--:|--:|--:|---|\n");
     for m in &report.metrics {
-        let improvement = m
-            .query
-            .as_ref()
-            .and_then(|q| report.queries.iter().find(|r| &r.name == q))
-            .and_then(|q| q.target_improvement_pct);
-        let target = match (m.target, improvement) {
+        let target = match (m.target, super::relative_target(report, m)) {
             (Some(t), _) => value(t, &m.unit),
             (None, Some(pct)) => format!("{}% faster", number(pct)),
             (None, None) => "—".into(),

@@ -40,6 +40,20 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// The relative target of a query-time row (`target_improvement`, percent faster than the
+/// measured baseline), when it has no absolute one.
+pub fn relative_target(report: &Report, metric: &model::MetricRow) -> Option<f64> {
+    if metric.target.is_some() {
+        return None;
+    }
+    let query = metric.query.as_ref()?;
+    report
+        .queries
+        .iter()
+        .find(|q| &q.name == query)?
+        .target_improvement_pct
+}
+
 /// A duration in milliseconds for people: three significant figures or so.
 pub fn ms(value: f64) -> String {
     format!("{} ms", significant(value))

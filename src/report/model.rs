@@ -26,6 +26,9 @@ pub struct Report {
     pub server_version: Option<String>,
     /// Where pgvet connected, password redacted.
     pub database: String,
+    /// Whether the connection was encrypted (TLS), as negotiated; null when not known.
+    #[serde(default)]
+    pub tls: Option<bool>,
     pub suite: String,
     pub settings: RunSettings,
     pub indexes: Vec<IndexResult>,

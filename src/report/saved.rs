@@ -8,10 +8,10 @@ use super::model::FORMAT_VERSION;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
-    #[error("cannot read the saved run {}: {source}", path.display())]
+    #[error("cannot read the saved run {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{}:{line}:{column}: not a pgvet JSON report: {message} (write one with `pgvet check --save FILE` or `--format json`)", path.display())]
     Invalid {
@@ -26,9 +26,9 @@ pub enum SavedRunError {
 
 /// Reads a JSON report written by `--save` or `--format json`.
 pub fn load(path: &Path) -> Result<Report, SavedRunError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SavedRunError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| SavedRunError::Read {
         path: path.into(),
-        source,
+        error,
     })?;
     let report: Report = serde_json::from_str(&text).map_err(|e| SavedRunError::Invalid {
         path: path.into(),

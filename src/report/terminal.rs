@@ -8,11 +8,16 @@ use super::{Report, ms};
 
 pub fn render(report: &Report) -> String {
     let mut out = format!(
-        "pgvet {} · {} · PostgreSQL {} · {}\n",
+        "pgvet {} · {} · PostgreSQL {} · {}{}\n",
         report.pgvet_version,
         report.suite,
         report.server_version.as_deref().unwrap_or("?"),
-        report.database
+        report.database,
+        match report.tls {
+            Some(true) => " · TLS",
+            Some(false) => " · not encrypted",
+            None => "",
+        }
     );
     if !report.indexes.is_empty() {
         out.push_str(&format!("\nIndexes\n{}\n", indexes(&report.indexes)));
@@ -20,8 +25,9 @@ pub fn render(report: &Report) -> String {
     if !report.queries.is_empty() {
         out.push_str(&format!("\nQueries\n{}\n", queries(&report.queries)));
     }
-    if !report.metrics.is_empty() {
-        out.push_str(&format!("\nMetrics\n{}\n", metrics(&report.metrics)));
+    // Compared with a baseline, the comparison's metrics table (with Change) replaces this one.
+    if !report.metrics.is_empty() && report.baseline.is_none() {
+        out.push_str(&format!("\nMetrics\n{}\n", metrics(report)));
     }
     let comparison = super::compare_text::render(report);
     if !comparison.is_empty() {
@@ -97,9 +103,9 @@ fn queries(results: &[QueryResult]) -> Table {
     t
 }
 
-fn metrics(rows: &[MetricRow]) -> Table {
+fn metrics(report: &Report) -> Table {
     let mut t = table(&["Metric", "Baseline", "Target", "Actual", "Status"]);
-    for m in rows {
+    for m in &report.metrics {
         let actual = match &m.error {
             Some(error) => format!("error: {error}"),
             None => metric_value(m.actual, &m.unit),
@@ -107,12 +113,29 @@ fn metrics(rows: &[MetricRow]) -> Table {
         t.add_row(vec![
             m.label.clone(),
             metric_value(m.baseline, &m.unit),
-            metric_value(m.target, &m.unit),
+            target_cell(report, m),
             actual,
             metric_status(m).into(),
         ]);
     }
     t
+}
+
+/// "1 regression", "2 regressions".
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// The target with its unit, or a relative one ("≥ 50% faster").
+pub(crate) fn target_cell(report: &Report, m: &MetricRow) -> String {
+    match super::relative_target(report, m) {
+        Some(pct) => format!("≥ {pct}% faster"),
+        None => metric_value(m.target, &m.unit),
+    }
 }
 
 /// "met", "missed", "error" or "—".
@@ -198,8 +221,8 @@ fn verdict_line(report: &Report) -> String {
     }
     if s.regressions > 0 {
         parts.push(format!(
-            "{} regressions against the baseline",
-            s.regressions
+            "{} against the baseline",
+            counted(s.regressions, "regression")
         ));
     }
     let metric_failures = report
@@ -210,7 +233,10 @@ fn verdict_line(report: &Report) -> String {
         })
         .count();
     if metric_failures > 0 {
-        parts.push(format!("{metric_failures} metrics missed or errored"));
+        parts.push(format!(
+            "{} missed or errored",
+            counted(metric_failures, "metric")
+        ));
     }
     format!("FAIL: {}", parts.join(", "))
 }

@@ -126,10 +126,10 @@ pub enum SuiteError {
         column: usize,
         message: String,
     },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{message}")]
     NotFound { message: String },
@@ -208,9 +208,9 @@ pub fn load(path: Option<&Path>) -> Result<Suite, SuiteError> {
 
 /// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
 pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
-    let read_err = |source| SuiteError::Read {
+    let read_err = |error| SuiteError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let size = std::fs::metadata(path).map_err(read_err)?.len();
     if size > MAX_FILE_BYTES {

@@ -298,9 +298,9 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
                 .unwrap_or(Path::new("."))
                 .join(file.get_ref());
             let text = read_text(&path).map_err(|e| match e {
-                SuiteError::Read { source, .. } => at(
+                SuiteError::Read { error, .. } => at(
                     file.span().start,
-                    format!("query file {}: {source}", path.display()),
+                    format!("query file {}: {error}", path.display()),
                 ),
                 other => other,
             })?;

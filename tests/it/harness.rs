@@ -105,6 +105,7 @@ impl TestDb {
         let context = RunContext {
             server_version: Some(self.conn.server_version.clone()),
             database: self.name.clone(),
+            tls: Some(self.conn.tls),
         };
         run::run(&self.conn.client, &suite, context, &Quiet)
             .await
