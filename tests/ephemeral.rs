@@ -252,3 +252,51 @@ fn the_demo_shows_the_migration_before_and_after_and_leaves_nothing() {
     }
     assert_nothing_left(tmp.path());
 }
+
+#[test]
+fn keep_leaves_a_working_server_that_runs_unprivileged_and_says_how_to_stop_it() {
+    let tmp = private_tmp();
+    let suite = repo("queries/codetune");
+    let out = pgvet(
+        &["check", "--ephemeral", "--keep", "--tcp", &suite],
+        tmp.path(),
+    )
+    .output()
+    .unwrap();
+    let (_, stderr) = text(&out);
+    let conninfo = stderr
+        .split("psql \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the connection string is printed");
+    assert!(conninfo.contains("host=127.0.0.1 port="), "{stderr}");
+    let stop = stderr
+        .split("stop it with: ")
+        .nth(1)
+        .expect("how to stop it is printed")
+        .trim()
+        .to_string();
+    let pid: i32 = stop
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(';')
+        .parse()
+        .unwrap();
+
+    // The server answers, and as root it runs as an unprivileged user.
+    let psql = Command::new("psql")
+        .args([conninfo, "-Atc", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&psql.stdout).trim(), "1");
+    let owner = std::fs::metadata(format!("/proc/{pid}"))
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap();
+    if unsafe { libc::geteuid() } == 0 {
+        assert_ne!(owner, 0, "the server must not run as root");
+    }
+    let status = Command::new("sh").args(["-c", &stop]).status().unwrap();
+    assert!(status.success());
+    assert_nothing_left(tmp.path());
+}

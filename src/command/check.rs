@@ -154,7 +154,9 @@ pub fn finish_server(server: TempServer, keep: bool) {
     let (pid, dir) = (server.pid(), server.temp_dir().display().to_string());
     let conninfo = server.keep();
     eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
-    eprintln!("pgvet: stop it with: kill -INT {pid}; rm -rf {dir}");
+    eprintln!(
+        "pgvet: stop it with: kill -INT {pid}; while kill -0 {pid} 2>/dev/null; do sleep 0.1; done; rm -rf {dir}"
+    );
 }
 
 async fn check_ephemeral(
