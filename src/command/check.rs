@@ -154,8 +154,9 @@ pub fn finish_server(server: TempServer, keep: bool) {
     let (pid, dir) = (server.pid(), server.temp_dir().display().to_string());
     let conninfo = server.keep();
     eprintln!("pgvet: the throwaway server keeps running; connect with: psql \"{conninfo}\"");
+    // A bounded wait: where nothing reaps orphans, a stopped server lingers as a zombie.
     eprintln!(
-        "pgvet: stop it with: kill -INT {pid}; while kill -0 {pid} 2>/dev/null; do sleep 0.1; done; rm -rf {dir}"
+        "pgvet: stop it with: kill -INT {pid}; for i in $(seq 50); do kill -0 {pid} 2>/dev/null || break; sleep 0.1; done; rm -rf {dir}"
     );
 }
 
