@@ -1,7 +1,7 @@
 //! The default output: tables for a terminal (indexes; queries with a plan summary; the metrics
 //! table Metric | Baseline | Target | Actual | Status) and a one-line summary.
 
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
 use super::{Report, ms};
@@ -40,10 +40,13 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// A table in pgvet's style. On a terminal it wraps to the terminal's width; written to a pipe
+/// or a file it keeps every line whole.
 pub(crate) fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.to_vec());
     table
 }
