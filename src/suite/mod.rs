@@ -206,6 +206,12 @@ pub fn load(path: Option<&Path>) -> Result<Suite, SuiteError> {
     raw::parse(&file, &text)
 }
 
+/// Parses and validates suite text as if read from `path` (query files are looked up next
+/// to it). For tests and fuzzing; `load` is the entry point for a suite on disk.
+pub fn parse_str(path: &Path, text: &str) -> Result<Suite, SuiteError> {
+    raw::parse(path, text)
+}
+
 /// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
 pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
     let read_err = |source| SuiteError::Read {
