@@ -45,7 +45,11 @@ fn metrics() -> &'static [MetricRow] {
                 [Some(150.0), Some(40.0), Some(3.704), Some(180.0)],
             ),
             metric("Error rate", "%", [Some(0.1), Some(0.1), Some(0.05), None]),
-            metric("Avg function length", "lines", [Some(80.0), None, None, None]),
+            metric(
+                "Avg function length",
+                "lines",
+                [Some(80.0), None, None, None],
+            ),
         ]
     })
 }

@@ -30,6 +30,10 @@ fuzz_target!(|data: &[u8]| {
     for statement in sql::statements(&text) {
         assert!(!statement.text.is_empty());
         assert_eq!(statement.text, statement.text.trim_matches(space));
-        assert!((1..=lines).contains(&statement.line), "line {}", statement.line);
+        assert!(
+            (1..=lines).contains(&statement.line),
+            "line {}",
+            statement.line
+        );
     }
 });
