@@ -6,6 +6,7 @@ mod duration;
 mod raw;
 pub mod sql;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -206,24 +207,42 @@ pub fn load(path: Option<&Path>) -> Result<Suite, SuiteError> {
     raw::parse(&file, &text)
 }
 
+/// Parses and validates suite text as if read from `path` (query files are looked up next
+/// to it). For tests and fuzzing; `load` is the entry point for a suite on disk.
+pub fn parse_str(path: &Path, text: &str) -> Result<Suite, SuiteError> {
+    raw::parse(path, text)
+}
+
 /// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
 pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
     let read_err = |error| SuiteError::Read {
         path: path.to_path_buf(),
         error,
     };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(SuiteError::at(
+    let too_big = |size: String| {
+        SuiteError::at(
             path,
             "",
             None,
             format!(
                 "file is {size} bytes; pgvet reads suite and query files of at most {MAX_FILE_BYTES} bytes"
             ),
-        ));
+        )
+    };
+    let file = std::fs::File::open(path).map_err(read_err)?;
+    let size = file.metadata().map_err(read_err)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_big(size.to_string()));
     }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+    // The size above is 0 for a device or a pipe (`file = "/dev/zero"`), so the read is
+    // bounded too: one byte over the limit says the file is too big.
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(format!("more than {MAX_FILE_BYTES}")));
+    }
     String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -281,6 +300,22 @@ mod tests {
             e.contains("pgvet reads suite and query files of at most"),
             "{e}"
         );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn an_endless_device_is_refused_not_read_into_memory() {
+        // /dev/zero reports a size of 0 and never ends: reading it whole ran out of memory.
+        let e = read_text(Path::new("/dev/zero")).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "/dev/zero: file is more than 8388608 bytes; pgvet reads suite and query files of at most 8388608 bytes"
+        );
+        let suite = "[[query]]\nname = \"q\"\nfile = \"/dev/zero\"\n";
+        let e = parse_str(Path::new("suite/pgvet.toml"), suite)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("/dev/zero: file is more than"), "{e}");
     }
 
     #[test]

@@ -558,6 +558,15 @@ mod tests {
     }
 
     #[test]
+    fn a_trailing_vertical_tab_is_white_space_not_a_statement() {
+        // Found by fuzzing (suite_parser): "\v" after the `;` made a second, empty statement.
+        let suite = parse_str("[[query]]\nname = \"q\"\nsql = \"SELECT 1;\\u000b\"\n").unwrap();
+        assert_eq!(suite.queries[0].sql, "SELECT 1");
+        let e = err("[[query]]\nname = \"q\"\nsql = \"\\u000b\"\n");
+        assert!(e.contains("query \"q\" holds no SQL statement"), "{e}");
+    }
+
+    #[test]
     fn a_missing_query_file_is_reported_at_the_file_key() {
         let e = err("[[query]]\nname = \"q\"\nfile = \"nope.sql\"\n");
         assert!(

@@ -36,7 +36,7 @@ pub fn statements(sql: &str) -> Vec<Statement> {
             i += 1;
             continue;
         }
-        if !c.is_ascii_whitespace() && first_code.is_none() {
+        if !is_space(c) && first_code.is_none() {
             first_code = Some(i);
         }
         i = match c {
@@ -53,10 +53,19 @@ pub fn statements(sql: &str) -> Vec<Statement> {
 fn push_statement(sql: &str, end: usize, code: Option<usize>, out: &mut Vec<Statement>) {
     if let Some(code) = code {
         out.push(Statement {
-            text: sql[code..end].trim().to_string(),
+            text: sql[code..end]
+                .trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8))
+                .to_string(),
             line: sql[..code].matches('\n').count() + 1,
         });
     }
+}
+
+/// White space as PostgreSQL's lexer knows it: space, tab, newline, carriage return, form feed
+/// and vertical tab. Not `str::trim`'s Unicode white space: a statement made only of a vertical
+/// tab or a no-break space must be judged the same way when it is found and when it is trimmed.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x0b')
 }
 
 fn line_comment_end(bytes: &[u8], i: usize) -> usize {
@@ -199,6 +208,19 @@ mod tests {
     #[test]
     fn blank_and_comment_only_input_has_no_statement() {
         assert!(statements("  -- nothing\n/* here */ ;  ; ").is_empty());
+    }
+
+    #[test]
+    fn vertical_tabs_and_unicode_spaces_make_no_empty_statement() {
+        // Found by fuzzing (suite_parser): "\v" was a statement whose text trimmed to "", so
+        // `SELECT 1;\v` held "two statements" and a lone "\v" passed as an empty query.
+        assert!(statements("\x0b").is_empty());
+        assert_eq!(texts("\x0b;\x0b;\n;s"), ["s"]);
+        assert_eq!(texts("SELECT 1;\x0b"), ["SELECT 1"]);
+        assert_eq!(texts("\x0bSELECT 1\x0b\x0c"), ["SELECT 1"]);
+        // PostgreSQL reads a no-break space as part of an identifier, not as white space.
+        assert_eq!(texts("SELECT 1;\u{a0}"), ["SELECT 1", "\u{a0}"]);
+        assert_eq!(texts("SELECT 1\u{a0};"), ["SELECT 1\u{a0}"]);
     }
 
     #[test]
