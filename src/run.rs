@@ -272,7 +272,7 @@ async fn check_query_into(
         .await
         .map_err(|e| with_hint(query, e))?;
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
-    result.plan = Some(plan::summary(&explain.scans));
+    result.plan = Some(explain.summary());
     result.explain_execution_ms = explain.execution_ms;
 
     let sizes = relation_sizes(client, query, &explain, settings).await?;

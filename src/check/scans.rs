@@ -185,7 +185,7 @@ fn narrowing_index(replanned: &[Vec<Scan>], seq_scan: &Scan) -> Option<String> {
                 && s.schema == seq_scan.schema
                 && s.alias == seq_scan.alias
         })
-        .find(|s| !s.is_seq_scan() && !s.indexes.is_empty() && (s.index_cond || !s.filtered))
+        .find(|s| !s.is_seq_scan() && s.uses_index() && (s.index_cond || !s.filtered))
         .map(|s| s.indexes.join(", "))
 }
 
