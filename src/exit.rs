@@ -6,7 +6,6 @@ use crate::db::conninfo::ConnInfoError;
 use crate::db::setup::SetupError;
 use crate::ephemeral::EphemeralError;
 use crate::report::saved::SavedRunError;
-use crate::run::RunError;
 use crate::suite::SuiteError;
 
 /// Every check passed.
@@ -36,12 +35,6 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         }
         if cause.is::<ConnectError>() {
             return CONNECT;
-        }
-        if let Some(e) = cause.downcast_ref::<RunError>() {
-            return match e {
-                RunError::ConnectionLost(_) => CONNECT,
-                RunError::Query { .. } => FAIL,
-            };
         }
         if cause.is::<EphemeralError>() {
             return USAGE;

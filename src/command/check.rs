@@ -36,7 +36,8 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         let settings = resolve_connection(explicit.as_deref())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
         let connected = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES).await?;
-        run_on(&connected, &suite, &progress).await?
+        warn_about_session(&connected);
+        run_on(&connected, &suite, &progress).await
     };
     if let (Some(before), Some(path)) = (&before, &args.baseline) {
         baseline::apply(&mut report, before, &path.display().to_string());
@@ -100,6 +101,7 @@ pub fn status_code(report: &Report) -> u8 {
         return match aborted.reason {
             AbortReason::Interrupted => crate::signal::interrupted().unwrap_or(130),
             AbortReason::ConnectionLost => exit::CONNECT,
+            AbortReason::Failed => exit::FAIL,
         };
     }
     if report.status == Status::Pass {
@@ -110,18 +112,26 @@ pub fn status_code(report: &Report) -> u8 {
 }
 
 /// Runs the suite on an open connection.
-pub async fn run_on(
-    connected: &Connected,
-    suite: &Suite,
-    progress: &dyn Progress,
-) -> anyhow::Result<Report> {
+pub async fn run_on(connected: &Connected, suite: &Suite, progress: &dyn Progress) -> Report {
     let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
-    let context = RunContext {
-        server_version: Some(connected.server_version.clone()),
-        database: connected.target.clone(),
-        tls: Some(connected.tls),
-    };
-    Ok(run::run(&connected.client, suite, context, progress).await?)
+    run::run(connected, suite, RunContext::of(connected), progress).await
+}
+
+/// What the user should know about the role and session pgvet runs in (on a server of the
+/// user's own, not a throwaway one): said once, on stderr.
+fn warn_about_session(connected: &Connected) {
+    if connected.superuser {
+        eprintln!(
+            "pgvet: warning: connected as superuser \"{}\"; pgvet needs far less: a role with pg_read_all_data and pg_monitor (PostgreSQL 14+), or SELECT on the suite's tables, is safer",
+            connected.user
+        );
+    }
+    if !connected.before_catalog.is_empty() {
+        eprintln!(
+            "pgvet: warning: the session's search_path puts {} before pg_catalog: functions and operators there take the place of built-in ones in the suite's own SQL (pgvet's own statements use pg_catalog only)",
+            connected.before_catalog.join(", ")
+        );
+    }
 }
 
 /// Connects to a throwaway server: its own conninfo only, no PG* variables of the user's.
@@ -183,7 +193,7 @@ async fn check_ephemeral(
             progress.step(&format!("applying {}", file.display()));
             setup::apply_file(&connected.client, file).await?;
         }
-        run_on(&connected, suite, progress).await
+        anyhow::Ok(run_on(&connected, suite, progress).await)
     }
     .await;
     finish_server(server, args.keep);

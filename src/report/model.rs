@@ -29,6 +29,9 @@ pub struct Report {
     /// Whether the connection was encrypted (TLS), as negotiated; null when not known.
     #[serde(default)]
     pub tls: Option<bool>,
+    /// Whether pgvet's role was a superuser (pgvet needs far less: see the README).
+    #[serde(default)]
+    pub superuser: Option<bool>,
     pub suite: String,
     pub settings: RunSettings,
     pub indexes: Vec<IndexResult>,
@@ -56,8 +59,11 @@ pub struct Aborted {
 pub enum AbortReason {
     /// Ctrl-C (SIGINT) or SIGTERM.
     Interrupted,
-    /// The server closed the connection (terminated backend, server stopped).
+    /// The server closed the connection (terminated backend, server stopped), or stopped
+    /// answering and pgvet closed it.
     ConnectionLost,
+    /// The session could not be prepared for the run (its timeouts could not be set).
+    Failed,
 }
 
 /// Where a measured baseline came from.

@@ -360,6 +360,20 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
         sql_offset,
         at,
     )?;
+    let keyword = sql::first_keyword(&sql);
+    if !sql::QUERY_KEYWORDS.contains(&keyword.as_str()) {
+        return Err(at(
+            sql_offset,
+            format!(
+                "metric \"{label}\" must be a query that returns one number (SELECT, WITH, VALUES or TABLE), not {}; pgvet measures metrics READ ONLY and never runs other statements",
+                if keyword.is_empty() {
+                    "this".to_string()
+                } else {
+                    format!("a {keyword} statement")
+                }
+            ),
+        ));
+    }
     Ok(Metric {
         label,
         sql,
@@ -602,6 +616,32 @@ mod tests {
         let e =
             err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
         assert!(e.contains("listed twice"), "{e}");
+    }
+
+    #[test]
+    fn a_metric_must_be_a_query() {
+        for sql in [
+            "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'",
+            "COPY t TO '/tmp/x'",
+            "PREPARE TRANSACTION 'g'",
+            "DELETE FROM t",
+            "SET work_mem = '1GB'",
+        ] {
+            let e = err(&format!("[[metric]]\nlabel = \"m\"\nsql = \"{sql}\"\n"));
+            assert!(
+                e.starts_with("suite/pgvet.toml:3:7: metric \"m\" must be a query"),
+                "{e}"
+            );
+        }
+        for sql in [
+            "SELECT 1",
+            "(VALUES (1))",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "TABLE t",
+        ] {
+            let text = format!("[[metric]]\nlabel = \"m\"\nsql = \"{sql}\"\n");
+            assert!(parse_str(&text).is_ok(), "{sql}");
+        }
     }
 
     #[test]

@@ -103,13 +103,10 @@ impl TestDb {
     pub async fn check(&self, suite: &SuiteDir) -> Report {
         let suite = pgvet::suite::load(Some(suite.path())).expect("the test suite is valid");
         let context = RunContext {
-            server_version: Some(self.conn.server_version.clone()),
             database: self.name.clone(),
-            tls: Some(self.conn.tls),
+            ..RunContext::of(&self.conn)
         };
-        run::run(&self.conn.client, &suite, context, &Quiet)
-            .await
-            .expect("the run completes")
+        run::run(&self.conn, &suite, context, &Quiet).await
     }
 
     /// Runs the pgvet binary with `--db` for this database.
