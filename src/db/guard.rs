@@ -9,6 +9,7 @@
 //! as a lost connection instead of hanging.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
@@ -29,6 +30,8 @@ pub struct Db<'a> {
     client: &'a Client,
     connection: &'a AbortHandle,
     deadline: Option<Duration>,
+    /// Set when a reply said the session is over (FATAL) or the deadline passed.
+    lost: AtomicBool,
 }
 
 impl<'a> Db<'a> {
@@ -39,6 +42,7 @@ impl<'a> Db<'a> {
             client: &connected.client,
             connection: &connected.connection,
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
+            lost: AtomicBool::new(false),
         }
     }
 
@@ -48,11 +52,12 @@ impl<'a> Db<'a> {
 
     /// Whether the connection is gone (closed by the server, or dropped by pgvet).
     pub fn is_closed(&self) -> bool {
-        self.client.is_closed() || self.connection.is_finished()
+        self.lost.load(Ordering::SeqCst) || self.client.is_closed() || self.connection.is_finished()
     }
 
     /// Drops the connection: whatever is awaiting a reply on it fails at once.
     pub fn drop_connection(&self) {
+        self.lost.store(true, Ordering::SeqCst);
         self.connection.abort();
     }
 
@@ -63,10 +68,10 @@ impl<'a> Db<'a> {
         reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, QueryError> {
         let Some(limit) = self.deadline else {
-            return reply.await.map_err(Into::into);
+            return reply.await.map_err(|e| self.failed(e));
         };
         match tokio::time::timeout(limit, reply).await {
-            Ok(result) => result.map_err(Into::into),
+            Ok(result) => result.map_err(|e| self.failed(e)),
             Err(_) => {
                 self.drop_connection();
                 Err(QueryError {
@@ -79,6 +84,16 @@ impl<'a> Db<'a> {
                 })
             }
         }
+    }
+
+    /// The error, remembering when it means the session is over (the server sends FATAL, e.g.
+    /// for a terminated backend, just before it closes the connection).
+    fn failed(&self, error: tokio_postgres::Error) -> QueryError {
+        let error = QueryError::from(error);
+        if error.connection_lost {
+            self.lost.store(true, Ordering::SeqCst);
+        }
+        error
     }
 
     /// Sends SQL text (one or more statements, simple protocol), within the deadline.

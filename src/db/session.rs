@@ -41,9 +41,12 @@ impl From<tokio_postgres::Error> for QueryError {
             }
             None => e.to_string(),
         };
+        let fatal = e
+            .as_db_error()
+            .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
         QueryError {
             message,
-            connection_lost: e.is_closed(),
+            connection_lost: e.is_closed() || fatal,
         }
     }
 }

@@ -85,7 +85,11 @@ fn non_success(kind: NonSuccessKind, reasons: &[String], ty: Option<String>) -> 
 fn index(i: &IndexResult) -> TestCase {
     let status = match i.status {
         Status::Pass => TestCaseStatus::success(),
-        _ => {
+        Status::Error => {
+            let reason = i.message.clone().unwrap_or_default();
+            non_success(NonSuccessKind::Error, &[reason], None)
+        }
+        Status::Fail => {
             let ty = problem_names(&i.problems);
             let reason = i.message.clone().unwrap_or_else(|| ty.join(", "));
             non_success(NonSuccessKind::Failure, &[reason], Some(ty.join(",")))

@@ -44,7 +44,13 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
     let mut parts = Vec::new();
     let (indexes, failed) = (s.indexes_total, s.indexes_failed);
     if indexes > 0 {
-        parts.push(tally(failed, 0, indexes, "index", "indexes"));
+        parts.push(tally(
+            failed,
+            s.indexes_errored,
+            indexes,
+            "index",
+            "indexes",
+        ));
     }
     if s.queries_total > 0 {
         let (failed, errored) = (s.queries_failed, s.queries_errored);
@@ -189,7 +195,8 @@ fn indexes(report: &Report) -> String {
             .collect();
         parts.push(format!("Passed: {}\n", names.join(", ")));
     }
-    let heading = tally(failed.len(), 0, total, "index", "indexes");
+    let errored = failed.iter().filter(|i| i.status == Status::Error).count();
+    let heading = tally(failed.len() - errored, errored, total, "index", "indexes");
     format!("### Indexes: {heading}\n\n{}", parts.join("\n"))
 }
 

@@ -267,6 +267,9 @@ pub struct MetricRow {
 pub struct Summary {
     pub indexes_total: usize,
     pub indexes_failed: usize,
+    /// Index checks that could not be made (the catalog query failed, or never ran).
+    #[serde(default)]
+    pub indexes_errored: usize,
     pub queries_total: usize,
     pub queries_failed: usize,
     pub queries_errored: usize,
@@ -284,7 +287,8 @@ impl Summary {
         let count = |status| queries.iter().filter(|q| q.status == status).count();
         Summary {
             indexes_total: indexes.len(),
-            indexes_failed: indexes.iter().filter(|i| i.status != Status::Pass).count(),
+            indexes_failed: indexes.iter().filter(|i| i.status == Status::Fail).count(),
+            indexes_errored: indexes.iter().filter(|i| i.status == Status::Error).count(),
             queries_total: queries.len(),
             queries_failed: count(Status::Fail),
             queries_errored: count(Status::Error),
@@ -302,6 +306,7 @@ impl Summary {
 
     pub fn status(&self) -> Status {
         let failed = self.indexes_failed
+            + self.indexes_errored
             + self.queries_failed
             + self.queries_errored
             + self.metrics_missed

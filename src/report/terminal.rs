@@ -67,6 +67,7 @@ fn indexes(results: &[IndexResult]) -> Table {
                 "{}: {m}",
                 serde_json::to_value(p).unwrap().as_str().unwrap_or("")
             ),
+            (None, Some(m)) => m.clone(),
             _ if r.absent => "absent, as expected".to_string(),
             _ => String::new(),
         };
@@ -208,6 +209,12 @@ fn verdict_line(report: &Report) -> String {
         parts.push(format!(
             "{} of {} indexes failed",
             s.indexes_failed, s.indexes_total
+        ));
+    }
+    if s.indexes_errored > 0 {
+        parts.push(format!(
+            "{} of {} indexes could not be checked",
+            s.indexes_errored, s.indexes_total
         ));
     }
     if s.queries_failed > 0 {

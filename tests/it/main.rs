@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod codetune;
 mod harness;
+mod hostile;
 mod indexes;
 mod pgpass;
 mod plans;
