@@ -415,7 +415,12 @@ async fn ctrl_c_between_many_fast_runs_stops_at_once_and_keeps_the_runs_done() {
             .spawn()
             .unwrap();
         // Some moment within the timed runs of the first query or the second.
-        tokio::time::sleep(std::time::Duration::from_millis(700 + 600 * round)).await;
+        let jitter = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos() as u64
+            % 400;
+        tokio::time::sleep(std::time::Duration::from_millis(600 + 600 * round + jitter)).await;
         let sent = std::time::Instant::now();
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         // Read while waiting: the JSON with tens of thousands of samples outgrows a pipe.
