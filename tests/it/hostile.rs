@@ -399,7 +399,7 @@ async fn ctrl_c_between_many_fast_runs_stops_at_once_and_keeps_the_runs_done() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..3 {
         let save = dir.path().join(format!("{round}.json"));
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
             .args([
                 "check",
                 "--db",
