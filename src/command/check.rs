@@ -165,11 +165,12 @@ async fn check_ephemeral(
     suite: &Suite,
     progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
-    if let Some(missing) = args.setup.iter().find(|f| !f.is_file()) {
-        return Err(
-            exit::UsageError(format!("--setup {}: no such file", missing.display())).into(),
-        );
-    }
+    // Read before the server starts: a bad setup file fails at once.
+    let scripts: Vec<String> = args
+        .setup
+        .iter()
+        .map(|f| setup::read_file(f))
+        .collect::<Result<_, _>>()?;
     let server = start_server(
         progress,
         Options {
@@ -179,9 +180,9 @@ async fn check_ephemeral(
     )?;
     let result = async {
         let connected = connect_to_server(&server).await?;
-        for file in &args.setup {
+        for (file, sql) in args.setup.iter().zip(&scripts) {
             progress.step(&format!("applying {}", file.display()));
-            setup::apply_file(&connected.client, file).await?;
+            setup::apply_sql(&connected.client, file, sql).await?;
         }
         run_on(&connected, suite, progress).await
     }

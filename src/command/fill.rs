@@ -8,14 +8,14 @@ use anyhow::Context;
 
 use crate::check::baseline;
 use crate::cli::FillArgs;
-use crate::exit::{self, UsageError};
+use crate::exit;
 use crate::fill;
+use crate::input;
 use crate::output::Destination;
 use crate::report::saved;
 
 pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
-    let document = std::fs::read_to_string(&args.document)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", args.document.display())))?;
+    let document = input::read_text(&args.document, &input::CHECKLIST)?;
     let target = match (&args.output, args.in_place) {
         (_, true) => Destination::open(Some(&args.document))?,
         (path, false) => Destination::open(path.as_deref())?,

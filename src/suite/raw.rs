@@ -297,12 +297,13 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(file.get_ref());
-            let text = read_text(&path).map_err(|e| match e {
-                SuiteError::Read { error, .. } => at(
+            let text = read_text(&path).map_err(|e| match e.problem {
+                // A position inside the query file is more use than the `file =` key.
+                crate::input::Problem::NotUtf8 { .. } => SuiteError::Input(e),
+                problem => at(
                     file.span().start,
-                    format!("query file {}: {error}", path.display()),
+                    format!("query file {}: {problem}", path.display()),
                 ),
-                other => other,
             })?;
             (text, path)
         }
