@@ -7,6 +7,7 @@ mod cli;
 mod codetune;
 mod harness;
 mod indexes;
+mod inputs;
 mod pgpass;
 mod plans;
 mod safety;
