@@ -226,9 +226,9 @@ fn duration(value: &Spanned<RawDuration>, at: &At) -> Result<std::time::Duration
 /// PostgreSQL's timeouts are whole milliseconds up to 2^31 - 1; 0 turns them off.
 fn server_timeout(d: std::time::Duration) -> Result<std::time::Duration, String> {
     const MAX_MS: u128 = i32::MAX as u128;
-    match d.as_micros() {
+    match d.as_nanos() {
         0 => Ok(d),
-        us if us < 1000 => Err("a timeout under 1ms would mean no limit at all; write at least \"1ms\", or 0 for no limit".into()),
+        ns if ns < 1_000_000 => Err("a timeout under 1ms would mean no limit at all (PostgreSQL counts whole milliseconds); write at least \"1ms\", or 0 for no limit".into()),
         _ if d.as_millis() > MAX_MS => Err(format!("PostgreSQL's timeouts stop at {MAX_MS} ms (about 24 days); write a shorter one, or 0 for no limit")),
         _ => Ok(d),
     }
@@ -505,6 +505,17 @@ mod tests {
                 .contains("stop at 2147483647 ms")
         );
         assert!(suite("0.5").unwrap_err().to_string().contains("under 1ms"));
+        // 0.4 µs rounded to 0 µs, which passed as "no limit".
+        for tiny in ["0.0004ms", "0.0004", "0.000001s", "0.9ms"] {
+            let e = suite(tiny).unwrap_err().to_string();
+            assert!(e.contains("under 1ms would mean no limit"), "{tiny}: {e}");
+        }
+        assert!(
+            suite("0.0004ms")
+                .unwrap_err()
+                .to_string()
+                .contains(":2:21: a timeout under 1ms")
+        );
         assert_eq!(
             suite("0").unwrap().settings.statement_timeout.as_millis(),
             0
