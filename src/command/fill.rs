@@ -63,8 +63,11 @@ fn report_to_stderr(document: &Path, filled: &fill::Filled) {
     }
 }
 
-/// Writes next to the file, then renames over it: a failure never leaves half a document.
-fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Writes next to the file, then renames over it: a failure never leaves half a document. A
+/// symbolic link is followed, so the file it points to is replaced and the link stays a link.
+fn replace(link: &Path, text: &str) -> anyhow::Result<()> {
+    let path = &std::fs::canonicalize(link)
+        .with_context(|| format!("finding the file {} names", link.display()))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

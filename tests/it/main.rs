@@ -8,6 +8,7 @@ mod codetune;
 mod harness;
 mod indexes;
 mod inputs;
+mod outputs;
 mod pgpass;
 mod plans;
 mod safety;
