@@ -8,10 +8,10 @@ use crate::db::conninfo::{ConnSettings, Env};
 use crate::db::setup;
 use crate::ephemeral::{Options, TempServer};
 use crate::exit;
-use crate::output::Destination;
+use crate::output::{self, Destination};
 use crate::progress;
 use crate::report::model::{AbortReason, Status};
-use crate::report::{self, Format, Report, saved};
+use crate::report::{Report, saved};
 use crate::run::{self, Progress, RunContext};
 use crate::suite::{self, Suite};
 
@@ -41,11 +41,8 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     if let (Some(before), Some(path)) = (&before, &args.baseline) {
         baseline::apply(&mut report, before, &path.display().to_string());
     }
-    if let Some(save) = &save {
-        save.write(&report::render(&report, Format::Json))?;
-    }
-    destination.write_report(&report, &args.output)?;
-    Ok(status_code(&report))
+    let written = output::deliver(&report, &args.output, &destination, save.as_ref());
+    Ok(output::status_after_writing(status_code(&report), written))
 }
 
 /// The connection settings for `--db` / `DATABASE_URL` and the libpq variables. A parse error

@@ -1,7 +1,7 @@
 //! Where results go, through the binary: a checklist filled in place through a symbolic link,
 //! and a `--save` or `--output` file that cannot be written.
 
-use crate::harness::{pgvet, read_repo, repo, stderr};
+use crate::harness::{SuiteDir, TestDb, pgvet, read_repo, repo, stderr, stdout};
 
 #[test]
 fn fill_in_place_writes_through_a_symlink_to_its_target() {
@@ -39,4 +39,61 @@ fn fill_in_place_writes_through_a_symlink_to_its_target() {
     );
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 2, "no temporary file is left beside the link");
+}
+
+#[tokio::test]
+async fn a_save_file_that_cannot_be_written_still_shows_the_report_and_names_the_file() {
+    let db = TestDb::new().await;
+    let passing = SuiteDir::new(
+        "[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let out = db.cli(&[passing.path_str(), "--save", "/dev/full"]);
+    let (text, err) = (stdout(&out), stderr(&out));
+    assert!(
+        text.contains("PASS: 0 indexes and 1 queries checked"),
+        "{text}"
+    );
+    assert!(
+        err.contains("the run was not saved (--save): writing /dev/full: No space left on device"),
+        "{err}"
+    );
+    // The run passed, but the file the pipeline relies on is missing: exit 2.
+    assert_eq!(out.status.code(), Some(2), "{err}");
+
+    let failing = SuiteDir::new("[[index]]\nname = \"ix_nowhere\"\ntable = \"t\"\n", &[]);
+    let out = db.cli(&[failing.path_str(), "--save", "/dev/full"]);
+    assert!(stdout(&out).contains("FAIL: 1 of 1 indexes failed"));
+    assert!(stderr(&out).contains("/dev/full"));
+    assert_eq!(out.status.code(), Some(1), "a failed run keeps its status");
+
+    let out = db.cli(&[passing.path_str(), "--format", "json", "-o", "/dev/full"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the report was not written (--output): writing /dev/full")
+            && err.contains("it follows on stdout"),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "pass");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_saved_run_rendered_to_a_full_disk_is_shown_on_stdout() {
+    let after = repo("fixtures/reports/after.json");
+    let out = pgvet(
+        &[
+            "report",
+            after.to_str().unwrap(),
+            "--format",
+            "markdown",
+            "-o",
+            "/dev/full",
+        ],
+        &[],
+    );
+    assert!(stdout(&out).contains("**pgvet: PASS**"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("writing /dev/full"));
+    assert_eq!(out.status.code(), Some(2));
 }
