@@ -92,7 +92,7 @@ pub fn status_code(report: &Report) -> u8 {
     if let Some(aborted) = &report.aborted {
         eprintln!(
             "pgvet: {}; the report above shows what was finished",
-            aborted.message
+            crate::report::terminal::printable_line(&aborted.message)
         );
         return match aborted.reason {
             AbortReason::Interrupted => crate::signal::interrupted().unwrap_or(130),

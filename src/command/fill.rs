@@ -13,6 +13,7 @@ use crate::fill;
 use crate::input;
 use crate::output::Destination;
 use crate::report::saved;
+use crate::report::terminal::printable_line;
 
 pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
     let document = input::read_text(&args.document, &input::CHECKLIST)?;
@@ -39,27 +40,31 @@ pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
 
 fn report_to_stderr(document: &Path, filled: &fill::Filled) {
     let name = document.display();
+    // Labels come from the document and the run: no control character reaches the terminal.
+    let say = |line: String| eprintln!("{}", printable_line(&line));
     for row in &filled.rows {
         let cells: Vec<String> = row
             .cells
             .iter()
             .map(|c| format!("{} = {}", c.column, c.value))
             .collect();
-        eprintln!(
+        say(format!(
             "{name}:{}: filled \"{}\": {}",
             row.line,
             row.label,
             cells.join(", ")
-        );
+        ));
     }
     for unfilled in &filled.unfilled {
-        eprintln!("{name}: not filled: {unfilled}");
+        say(format!("{name}: not filled: {unfilled}"));
     }
     for label in &filled.metrics_not_found {
-        eprintln!("{name}: no table row is labelled \"{label}\" (a metric of the run)");
+        say(format!(
+            "{name}: no table row is labelled \"{label}\" (a metric of the run)"
+        ));
     }
     if filled.rows.is_empty() {
-        eprintln!("{name}: nothing filled; the document is unchanged");
+        say(format!("{name}: nothing filled; the document is unchanged"));
     }
 }
 

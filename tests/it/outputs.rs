@@ -1,5 +1,5 @@
 //! Where results go, through the binary: a checklist filled in place through a symbolic link,
-//! and a `--save` or `--output` file that cannot be written.
+//! a `--save` or `--output` file that cannot be written, and what reaches a terminal.
 
 use crate::harness::{SuiteDir, TestDb, pgvet, read_repo, repo, stderr, stdout};
 
@@ -96,4 +96,30 @@ fn a_saved_run_rendered_to_a_full_disk_is_shown_on_stdout() {
     assert!(stdout(&out).contains("**pgvet: PASS**"), "{}", stdout(&out));
     assert!(stderr(&out).contains("writing /dev/full"));
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn control_characters_from_the_suite_and_the_server_are_escaped_in_text_output() {
+    let db = TestDb::new().await;
+    // The query's name and the server's message (it quotes the relation) carry ESC, CR and CSI.
+    let suite = SuiteDir::new(
+        "[[query]]\nname = \"red \\u001b[31mname\\r\"\nsql = \"SELECT * FROM \\\"t\\u001b[2J\\u009bx\\\"\"\n",
+        &[],
+    );
+    let out = db.cli(&[suite.path_str()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("red \\u{1b}[31mname\\r"), "{text}");
+    assert!(
+        text.contains("relation \"t\\u{1b}[2J\\u{9b}x\" does not exist"),
+        "{text}"
+    );
+    // The JSON keeps the text as it is (escaped the JSON way).
+    let out = db.cli(&[suite.path_str(), "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["queries"][0]["name"], "red \u{1b}[31mname\r");
 }
