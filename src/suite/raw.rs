@@ -1,7 +1,9 @@
 //! The suite file as written (serde structures with positions) and its conversion into a
 //! validated [`Suite`]. Only this file knows the TOML layout.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -81,7 +83,7 @@ struct RawQuery {
     allow_seq_scan: Vec<String>,
     #[serde(default)]
     writes: bool,
-    metric: Option<String>,
+    metric: Option<Spanned<String>>,
     baseline_ms: Option<Spanned<f64>>,
     target_ms: Option<Spanned<f64>>,
     target_improvement: Option<Spanned<String>>,
@@ -108,52 +110,49 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
             "the suite checks nothing: add an [[index]], a [[query]] or a [[metric]]",
         ));
     }
-    let mut seen = HashSet::new();
+    let mut seen = Unique::new(text);
     let mut indexes = Vec::new();
     for entry in raw.indexes {
+        let offset = entry.get_ref().name.span().start;
         let index = index(entry.into_inner(), &settings, &at)?;
         let key = (index.schema.clone(), index.name.clone());
-        if !seen.insert(key) {
-            return Err(at(
-                0,
-                format!("index {}.{} is listed twice", index.schema, index.name),
-            ));
+        if let Some(first) = seen.duplicate(key, offset) {
+            let message = format!(
+                "index {}.{} is listed twice (first on line {first}); list each index once",
+                index.schema, index.name
+            );
+            return Err(at(offset, message));
         }
         indexes.push(index);
     }
-    let mut names = HashSet::new();
+    let (mut names, mut labels) = (Unique::new(text), Unique::new(text));
     let mut queries = Vec::new();
     for entry in raw.queries {
-        let start = entry.span().start;
+        let offset = entry.get_ref().name.span().start;
+        let label_offset = entry
+            .get_ref()
+            .metric
+            .as_ref()
+            .map_or(offset, |m| m.span().start);
         let query = query(entry.into_inner(), path, &at)?;
-        if !names.insert(query.name.clone()) {
-            return Err(at(
-                start,
-                format!(
-                    "a query named \"{}\" is already listed; names must be unique",
-                    query.name
-                ),
-            ));
+        if let Some(first) = names.duplicate(query.name.clone(), offset) {
+            let message = format!(
+                "a query named \"{}\" is already listed (on line {first}); names must be unique",
+                query.name
+            );
+            return Err(at(offset, message));
+        }
+        if query.has_metric() {
+            let label = query.metric_label().to_string();
+            labels.check(label, label_offset, &at)?;
         }
         queries.push(query);
     }
-    let mut labels: HashSet<String> = queries
-        .iter()
-        .filter(|q| q.has_metric())
-        .map(|q| q.metric_label().to_string())
-        .collect();
     let mut metrics = Vec::new();
     for entry in raw.metrics {
+        let offset = entry.get_ref().label.span().start;
         let metric = metric(entry.into_inner(), path, &at)?;
-        if !labels.insert(metric.label.clone()) {
-            return Err(at(
-                0,
-                format!(
-                    "the metric label \"{}\" is used twice; labels name rows of the metrics table",
-                    metric.label
-                ),
-            ));
-        }
+        labels.check(metric.label.clone(), offset, &at)?;
         metrics.push(metric);
     }
     Ok(Suite {
@@ -166,6 +165,48 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
 }
 
 type At<'a> = dyn Fn(usize, String) -> SuiteError + 'a;
+
+/// Names already used, with where each was first written: a duplicate's error points at the
+/// duplicate and says on which line the first one is.
+struct Unique<'t, K> {
+    first: HashMap<K, usize>,
+    text: &'t str,
+}
+
+impl<'t, K: Eq + Hash> Unique<'t, K> {
+    fn new(text: &'t str) -> Self {
+        Unique {
+            first: HashMap::new(),
+            text,
+        }
+    }
+
+    /// None for a new key; for a duplicate, the line of the first one.
+    fn duplicate(&mut self, key: K, offset: usize) -> Option<usize> {
+        match self.first.entry(key) {
+            Entry::Occupied(first) => Some(super::line_column(self.text, *first.get()).0),
+            Entry::Vacant(slot) => {
+                slot.insert(offset);
+                None
+            }
+        }
+    }
+}
+
+impl Unique<'_, String> {
+    /// A metrics-table label used once only: two rows with one label would be ambiguous.
+    fn check(&mut self, label: String, offset: usize, at: &At) -> Result<(), SuiteError> {
+        match self.duplicate(label.clone(), offset) {
+            None => Ok(()),
+            Some(first) => Err(at(
+                offset,
+                format!(
+                    "the metric label \"{label}\" is already used (on line {first}); labels name rows of the metrics table, so each must be unique"
+                ),
+            )),
+        }
+    }
+}
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
     let mut settings = Settings::default();
@@ -342,7 +383,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         expect: raw.expect,
         allow_seq_scan: raw.allow_seq_scan,
         writes: raw.writes,
-        metric: raw.metric,
+        metric: raw.metric.map(Spanned::into_inner),
         baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
         target_ms: raw.target_ms.map(Spanned::into_inner),
         target_improvement,
@@ -606,14 +647,60 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_names_are_refused() {
+    fn a_duplicate_is_refused_at_its_own_line_naming_the_first() {
         let e = err(
             "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 2\"\n",
         );
-        assert!(e.contains("already listed"), "{e}");
-        let e =
-            err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
-        assert!(e.contains("listed twice"), "{e}");
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:5:8: a query named \"q\" is already listed (on line 2)"
+            ),
+            "{e}"
+        );
+        let e = err(
+            "[[index]]\nname = \"i\"\ntable = \"t\"\n\n[[index]]\ntable = \"u\"\n  name = \"i\"\n",
+        );
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:7:10: index public.i is listed twice (first on line 2)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_metric_label_is_used_once() {
+        let metric = |label: &str| format!("[[metric]]\nlabel = \"{label}\"\nsql = \"SELECT 1\"\n");
+        // Two [[metric]] entries with one label were refused at 1:1; two queries with one
+        // `metric` label were accepted.
+        let e = err(&format!("{}{}", metric("pool"), metric("pool")));
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:5:9: the metric label \"pool\" is already used (on line 2)"
+            ),
+            "{e}"
+        );
+        let query = |name: &str, extra: &str| {
+            format!("[[query]]\nname = \"{name}\"\nsql = \"SELECT 1\"\n{extra}")
+        };
+        let e = err(&format!(
+            "{}{}",
+            query("a", "metric = \"Avg\"\n"),
+            query("b", "metric = \"Avg\"\n")
+        ));
+        assert!(
+            e.starts_with("suite/pgvet.toml:8:10: the metric label \"Avg\""),
+            "{e}"
+        );
+        let e = err(&format!("{}{}", query("a", "target_ms = 5\n"), metric("a")));
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:6:9: the metric label \"a\" is already used (on line 2)"
+            ),
+            "{e}"
+        );
+        // A query without a metrics-table row leaves its name free as a label.
+        assert!(parse_str(&format!("{}{}", query("a", ""), metric("a"))).is_ok());
     }
 
     #[test]
