@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::harness::{SuiteDir, pgvet_command, repo, stderr};
+use crate::harness::{SuiteDir, TestDb, pgvet, pgvet_command, repo, stderr, stdout};
 
 /// A named pipe nobody writes to: opening it for reading would wait forever.
 fn fifo(dir: &Path, name: &str) -> PathBuf {
@@ -168,4 +168,49 @@ fn a_hand_edited_saved_run_is_refused_in_every_format_not_a_panic() {
         &["report", path.to_str().unwrap()],
         "report format_version 2 is newer than this pgvet reads (1); upgrade pgvet",
     );
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_at_the_start_of_query_and_setup_files_is_ignored() {
+    let db = TestDb::new().await;
+    // Written by an editor that saves "UTF-8 with BOM": the server took it for part of SELECT.
+    let suite = SuiteDir::new(
+        "\u{feff}[[query]]\nname = \"q\"\nfile = \"q.sql\"\nexpect = \"any\"\n",
+        &[("q.sql", "\u{feff}SELECT 1;\n")],
+    );
+    let out = db.cli(&[suite.path_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::write(
+        suite.path().join("schema.sql"),
+        "\u{feff}CREATE TABLE bom_t (id int);\nINSERT INTO bom_t VALUES (1);\n",
+    )
+    .unwrap();
+    let sql = pgvet::db::setup::read_file(&suite.path().join("schema.sql")).unwrap();
+    pgvet::db::setup::apply_sql(&db.conn.client, Path::new("schema.sql"), &sql)
+        .await
+        .unwrap();
+    assert_eq!(db.scalar_i64("SELECT count(*) FROM bom_t").await, 1);
+}
+
+#[test]
+fn a_malformed_connection_string_never_quotes_its_password() {
+    let suite = SuiteDir::new("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n", &[]);
+    for db in [
+        "host=/nonexistent password=hX7q Zr9k",
+        "postgresql://u:hX7q/Zr9k@127.0.0.1/db",
+        "postgresql://127.0.0.1/db?password=hX7q&Zr9k",
+    ] {
+        for (args, env) in [
+            (vec!["check", suite.path_str(), "--db", db], vec![]),
+            (vec!["check", suite.path_str()], vec![("DATABASE_URL", db)]),
+        ] {
+            let out = pgvet(&args, &env);
+            let all = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(out.status.code(), Some(2), "{db}: {all}");
+            assert!(
+                !all.contains("hX7q") && !all.contains("Zr9k"),
+                "{db}: {all}"
+            );
+        }
+    }
 }
