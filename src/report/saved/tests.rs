@@ -8,6 +8,9 @@ use crate::report::{Format, render, samples};
 
 const AFTER: &str = include_str!("../../../fixtures/reports/after.json");
 
+/// A hand edit of a saved run, and what the error must say.
+type Case = (&'static str, fn(&mut Value));
+
 /// The saved run after the migration, edited by `edit`, written to a file and loaded.
 fn load_edited(edit: impl FnOnce(&mut Value)) -> Result<Report, String> {
     let mut value: Value = serde_json::from_str(AFTER).unwrap();
@@ -81,7 +84,7 @@ fn a_huge_median_is_refused_naming_the_query_and_field() {
 
 #[test]
 fn impossible_values_are_refused_with_their_field() {
-    let cases: [(&str, fn(&mut Value)); 6] = [
+    let cases: [Case; 6] = [
         ("timing.median_ms is -5 ms", |r| {
             r["queries"][0]["timing"]["median_ms"] = json!(-5.0)
         }),
@@ -114,7 +117,7 @@ fn impossible_values_are_refused_with_their_field() {
 
 #[test]
 fn damaged_json_is_refused_with_its_position() {
-    let cases: [(&str, fn(&mut Value)); 3] = [
+    let cases: [Case; 3] = [
         ("missing field `summary`", |r| {
             r.as_object_mut().unwrap().remove("summary");
         }),
@@ -133,13 +136,12 @@ fn damaged_json_is_refused_with_its_position() {
         );
     }
     // JSON has no NaN or infinity; a number too large for a float is out of range.
+    let median = regex::Regex::new(r#""median_ms": [0-9.e-]+"#).unwrap();
     for (text, expected) in [
         ("\"median_ms\": NaN", "expected value"),
         ("\"median_ms\": 1e400", "number out of range"),
     ] {
-        let edited = regex::Regex::new(r#""median_ms": [0-9.e-]+"#)
-            .unwrap()
-            .replace(AFTER, text);
+        let edited = median.replace(AFTER, text);
         let err = load_text(&edited).unwrap_err();
         assert!(err.contains(expected) && err.contains("run.json:"), "{err}");
     }
