@@ -5,6 +5,7 @@
 mod duration;
 mod raw;
 pub mod sql;
+mod unique;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

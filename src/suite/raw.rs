@@ -1,14 +1,12 @@
 //! The suite file as written (serde structures with positions) and its conversion into a
 //! validated [`Suite`]. Only this file knows the TOML layout.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::Hash;
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::unique::{At, Unique};
 use super::{
     Expect, ExpectedIndex, MAX_RUNS, Metric, Query, Settings, Suite, SuiteError, parse_duration,
     read_text, sql,
@@ -144,7 +142,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         }
         if query.has_metric() {
             let label = query.metric_label().to_string();
-            labels.check(label, label_offset, &at)?;
+            labels.metric_label(label, label_offset, &at)?;
         }
         queries.push(query);
     }
@@ -152,7 +150,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     for entry in raw.metrics {
         let offset = entry.get_ref().label.span().start;
         let metric = metric(entry.into_inner(), path, &at)?;
-        labels.check(metric.label.clone(), offset, &at)?;
+        labels.metric_label(metric.label.clone(), offset, &at)?;
         metrics.push(metric);
     }
     Ok(Suite {
@@ -162,50 +160,6 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         queries,
         metrics,
     })
-}
-
-type At<'a> = dyn Fn(usize, String) -> SuiteError + 'a;
-
-/// Names already used, with where each was first written: a duplicate's error points at the
-/// duplicate and says on which line the first one is.
-struct Unique<'t, K> {
-    first: HashMap<K, usize>,
-    text: &'t str,
-}
-
-impl<'t, K: Eq + Hash> Unique<'t, K> {
-    fn new(text: &'t str) -> Self {
-        Unique {
-            first: HashMap::new(),
-            text,
-        }
-    }
-
-    /// None for a new key; for a duplicate, the line of the first one.
-    fn duplicate(&mut self, key: K, offset: usize) -> Option<usize> {
-        match self.first.entry(key) {
-            Entry::Occupied(first) => Some(super::line_column(self.text, *first.get()).0),
-            Entry::Vacant(slot) => {
-                slot.insert(offset);
-                None
-            }
-        }
-    }
-}
-
-impl Unique<'_, String> {
-    /// A metrics-table label used once only: two rows with one label would be ambiguous.
-    fn check(&mut self, label: String, offset: usize, at: &At) -> Result<(), SuiteError> {
-        match self.duplicate(label.clone(), offset) {
-            None => Ok(()),
-            Some(first) => Err(at(
-                offset,
-                format!(
-                    "the metric label \"{label}\" is already used (on line {first}); labels name rows of the metrics table, so each must be unique"
-                ),
-            )),
-        }
-    }
 }
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
