@@ -5,6 +5,7 @@
 //! [`status_after_writing`]).
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -33,8 +34,10 @@ impl Destination {
             ))
         };
         if path.exists() {
+            // Non-blocking: a named pipe nobody reads fails at once (ENXIO) instead of waiting.
             std::fs::OpenOptions::new()
                 .append(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
                 .open(path)
                 .map_err(unwritable)?;
         } else {

@@ -1,7 +1,7 @@
 //! Where results go, through the binary: a checklist filled in place through a symbolic link,
 //! a `--save` or `--output` file that cannot be written, and what reaches a terminal.
 
-use crate::harness::{SuiteDir, TestDb, pgvet, read_repo, repo, stderr, stdout};
+use crate::harness::{SuiteDir, TestDb, pgvet, pgvet_command, read_repo, repo, stderr, stdout};
 
 #[test]
 fn fill_in_place_writes_through_a_symlink_to_its_target() {
@@ -122,4 +122,41 @@ async fn control_characters_from_the_suite_and_the_server_are_escaped_in_text_ou
     let out = db.cli(&[suite.path_str(), "--format", "json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["queries"][0]["name"], "red \u{1b}[31mname\r");
+}
+
+#[test]
+fn an_output_pipe_that_nobody_reads_is_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("report.pipe");
+    let c_path = std::ffi::CString::new(pipe.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo has no other preconditions.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let after = repo("fixtures/reports/after.json");
+    let mut child = pgvet_command(
+        &[
+            "report",
+            after.to_str().unwrap(),
+            "-o",
+            pipe.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            panic!("pgvet waited for a reader of its --output pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("No such device or address"),
+        "{}",
+        stderr(&out)
+    );
 }
