@@ -5,6 +5,7 @@ use crate::db::connect::ConnectError;
 use crate::db::conninfo::ConnInfoError;
 use crate::db::setup::SetupError;
 use crate::ephemeral::EphemeralError;
+use crate::input::InputError;
 use crate::report::saved::SavedRunError;
 use crate::suite::SuiteError;
 
@@ -30,6 +31,7 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
             || cause.is::<SetupError>()
             || cause.is::<ConnInfoError>()
             || cause.is::<SavedRunError>()
+            || cause.is::<InputError>()
         {
             return USAGE;
         }

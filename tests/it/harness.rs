@@ -163,6 +163,11 @@ impl SuiteDir {
 
 /// Runs the pgvet binary with a clean libpq environment plus `env`.
 pub fn pgvet(args: &[&str], env: &[(&str, &str)]) -> Output {
+    pgvet_command(args, env).output().expect("pgvet runs")
+}
+
+/// The pgvet binary with a clean libpq environment plus `env`, not started yet.
+pub fn pgvet_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pgvet"));
     command
         .args(args)
@@ -174,7 +179,7 @@ pub fn pgvet(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     command.envs(env.iter().copied());
-    command.output().expect("pgvet runs")
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

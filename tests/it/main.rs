@@ -8,6 +8,8 @@ mod codetune;
 mod harness;
 mod hostile;
 mod indexes;
+mod inputs;
+mod outputs;
 mod pgpass;
 mod plans;
 mod safety;
