@@ -22,7 +22,8 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PGVET = os.path.join(ROOT, "target", "release", "pgvet")
 UNCHANGED_EVERYWHERE = {"point lookup"}
-SWEEP = [(t, f) for t in (25, 40, 50, 75, 100) for f in (0.1, 0.2)]
+# (0, 0): no minimum change, the rule before slower_threshold and slower_floor_ms.
+SWEEP = [(0, 0.0)] + [(t, f) for t in (25, 40, 50, 75, 100) for f in (0.1, 0.2)]
 
 
 def load(directory, suite):

@@ -193,30 +193,38 @@ fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, Suit
         settings.lock_timeout = duration(&v, at)?;
     }
     if let Some(v) = raw.slower_threshold {
-        settings.slower_threshold_pct = match parse_percent(v.get_ref()) {
-            Some(p) if (0.0..=1000.0).contains(&p) => p,
-            _ => {
-                return Err(at(
-                    v.span().start,
-                    format!(
-                        "slower_threshold is `{}`; write a percentage from \"0%\" to \"1000%\", such as \"40%\" (how much the median must grow for a query to count as slower)",
-                        v.get_ref().trim()
-                    ),
-                ));
-            }
-        };
+        settings.slower_threshold_pct = slower_threshold(&v, at)?;
     }
     if let Some(v) = raw.slower_floor_ms {
-        let ms = *v.get_ref();
-        if !(ms.is_finite() && ms >= 0.0) {
-            return Err(at(
-                v.span().start,
-                format!("slower_floor_ms = {ms} must be a number of milliseconds, 0 or more"),
-            ));
-        }
-        settings.slower_floor_ms = ms;
+        settings.slower_floor_ms = slower_floor(&v, at)?;
     }
     Ok(settings)
+}
+
+/// `slower_threshold = "40%"`: from 0% to 1000%.
+fn slower_threshold(value: &Spanned<String>, at: &At) -> Result<f64, SuiteError> {
+    match parse_percent(value.get_ref()) {
+        Some(p) if (0.0..=1000.0).contains(&p) => Ok(p),
+        _ => Err(at(
+            value.span().start,
+            format!(
+                "slower_threshold is `{}`; write a percentage from \"0%\" to \"1000%\", such as \"40%\" (how much the median must grow for a query to count as slower)",
+                value.get_ref().trim()
+            ),
+        )),
+    }
+}
+
+/// `slower_floor_ms = 0.2`: milliseconds, 0 or more.
+fn slower_floor(value: &Spanned<f64>, at: &At) -> Result<f64, SuiteError> {
+    let ms = *value.get_ref();
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(at(
+            value.span().start,
+            format!("slower_floor_ms = {ms} must be a number of milliseconds, 0 or more"),
+        ));
+    }
+    Ok(ms)
 }
 
 fn bounded(
