@@ -4,4 +4,5 @@
 pub mod baseline;
 pub mod index;
 pub mod scans;
+pub mod slower;
 pub mod target;
