@@ -3,5 +3,10 @@
 
 pub mod baseline;
 pub mod index;
+pub mod leading;
+#[cfg(test)]
+mod leading_fixtures;
 pub mod scans;
+#[cfg(test)]
+mod scans_tests;
 pub mod target;

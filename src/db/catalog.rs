@@ -60,6 +60,54 @@ pub async fn find_indexes(
     Ok(found)
 }
 
+/// An index's key columns and kind, for the leading-column rule (`check::leading`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexKeys {
+    /// The access method: "btree", "gist", "gin", "brin", "hash", ...
+    pub method: String,
+    /// Key columns in order, as `pg_get_indexdef(index, n, false)` prints them: an expression
+    /// fully parenthesised, the way EXPLAIN prints it.
+    pub columns: Vec<String>,
+    /// The index has a WHERE predicate (a partial index).
+    pub partial: bool,
+}
+
+const INDEX_KEYS: &str = "
+SELECT w.schema_name, w.index_name, a.amname::pg_catalog.text,
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, false)
+             FROM pg_catalog.generate_series(1, i.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
+       i.indpred IS NOT NULL
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
+JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
+JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+JOIN pg_catalog.pg_am a ON a.oid = c.relam";
+
+/// The key columns of every (schema, index name) a plan reads, in one statement for all.
+/// Names absent from the map are not indexes in that schema (any more).
+pub async fn index_keys(
+    db: &Db<'_>,
+    indexes: &[(String, String)],
+) -> Result<HashMap<(String, String), IndexKeys>, QueryError> {
+    if indexes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = indexes.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = indexes.iter().map(|r| r.1.as_str()).collect();
+    let mut keys = HashMap::with_capacity(indexes.len());
+    for row in db.own_query(INDEX_KEYS, &[&schemas, &names]).await? {
+        keys.insert(
+            (row.try_get(0)?, row.try_get(1)?),
+            IndexKeys {
+                method: row.try_get(2)?,
+                columns: row.try_get(3)?,
+                partial: row.try_get(4)?,
+            },
+        );
+    }
+    Ok(keys)
+}
+
 const RELATION_ROWS: &str = "
 SELECT w.schema_name, w.relation, c.reltuples::pg_catalog.float8
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, relation)
