@@ -8,6 +8,7 @@ mod codetune;
 mod harness;
 mod hostile;
 mod indexes;
+mod leading;
 mod pgpass;
 mod plans;
 mod safety;
