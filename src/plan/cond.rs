@@ -28,10 +28,41 @@ pub fn constrained_keys(cond: &str) -> Vec<&str> {
 
 /// Whether an operand from a plan and an index key column (as `pg_get_indexdef(index, n,
 /// false)` prints it) are the same key: compared without white space, without qualifiers
-/// (`t.col` and `col`; `public.f(x)` and `f(x)`) and without enclosing parentheses.
+/// (`t.col` and `col`; `public.f(x)` and `f(x)`) and without enclosing parentheses. A cast
+/// around the operand may go (`(t.model_type)::text` for a `varchar` column): the planner
+/// matches an index key through a binary-compatible cast, and no other cast can stand on the
+/// left of an index condition on that key.
 pub fn same_key(operand: &str, key: &str) -> bool {
-    let (a, b) = (normalize(operand), normalize(key));
-    !a.is_empty() && a == b
+    let key = normalize(key);
+    let mut operand = operand;
+    loop {
+        let a = normalize(operand);
+        if !a.is_empty() && a == key {
+            return true;
+        }
+        match uncast(operand) {
+            Some(inner) => operand = inner,
+            None => return false,
+        }
+    }
+}
+
+/// `x` for `(x)::type`: the operand inside a cast EXPLAIN prints around it.
+fn uncast(operand: &str) -> Option<&str> {
+    let operand = operand.trim();
+    if !operand.starts_with('(') {
+        return None;
+    }
+    let mut scanner = Scanner::new(operand);
+    scanner.step();
+    while !scanner.done() && scanner.depth > 0 {
+        scanner.step();
+    }
+    let close = scanner.pos.checked_sub(1)?;
+    if scanner.depth > 0 || !operand.as_bytes()[scanner.pos..].starts_with(b"::") {
+        return None;
+    }
+    operand.get(1..close)
 }
 
 /// Byte-level scanner state: inside a quoted literal or identifier, and nesting depth.
@@ -281,6 +312,11 @@ mod tests {
         assert!(same_key("(t.a + t.b)", "((a + b))"));
         assert!(same_key("public.f(t.x)", "f(x)"));
         assert!(same_key("t.x", "x"));
+        // A varchar column compared with text: the index key is the column itself.
+        assert!(same_key("(tc.model_type)::text", "model_type"));
+        assert!(same_key("((t.a)::text)::character varying", "a"));
+        assert!(!same_key("(tc.model_type)::text", "dataset_name"));
+        assert!(!same_key("(a)", "b") && !same_key("(a)::", "b") && !same_key("(", ")"));
         assert!(!same_key("t.carrier", "warehouse_id"));
         assert!(!same_key("t.carrier_id", "carrier"));
         assert!(!same_key("lower((s.email)::text)", "email"));
