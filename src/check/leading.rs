@@ -16,6 +16,10 @@
 //! - Every Bitmap Index Scan of a bitmap scan (under BitmapAnd / BitmapOr) is judged: one that
 //!   reads its whole index makes the scan a full index scan.
 //! - An index the catalog no longer knows is judged by its condition alone.
+//! - On a near-empty table every index costs the same, and the planner may break the tie with
+//!   a composite index whose later column the condition constrains, though another index
+//!   leads with that column. For the small-table proof that other index counts
+//!   ([`tie_alternatives`]); on a large relation the planner's choice stands.
 
 use std::collections::HashMap;
 
@@ -26,7 +30,7 @@ use crate::plan::{IndexRead, Scan};
 /// An index as a plan names it: (its table's schema as EXPLAIN VERBOSE prints it, index name).
 pub type IndexName = (Option<String>, String);
 
-/// The catalog's key columns of the indexes the plans read.
+/// The catalog's key columns of the indexes the plans read and of the others on their tables.
 pub type IndexKeyMap = HashMap<IndexName, IndexKeys>;
 
 /// An index read whole by a scan, and why, in words for a problem message.
@@ -67,6 +71,54 @@ pub fn narrows(scan: &Scan, keys: &IndexKeyMap) -> bool {
     !scan.index_reads.is_empty() && full_index_read(scan, keys).is_none()
 }
 
+/// The other indexes on the table that would narrow a scan the planner made a full index
+/// scan only to break a cost tie (on a near-empty table every index costs the same): for each
+/// index read whole, an index that leads with a column the read's own condition constrains,
+/// with the operator class and collation that column has in the index read, so the planner
+/// can use that very condition on it. `None` when the scan has no full read, or one has no
+/// such alternative (a walk without a condition never has one).
+pub fn tie_alternatives(scan: &Scan, keys: &IndexKeyMap) -> Option<Vec<String>> {
+    let mut alternatives = Vec::new();
+    for read in &scan.index_reads {
+        let index = keys.get(&(scan.schema.clone(), read.index.clone()));
+        if why_whole(scan, read, index).is_none() {
+            continue;
+        }
+        alternatives.push(alternative(&scan.schema, read, index?, keys)?);
+    }
+    (!alternatives.is_empty()).then_some(alternatives)
+}
+
+fn alternative(
+    schema: &Option<String>,
+    read: &IndexRead,
+    index: &IndexKeys,
+    keys: &IndexKeyMap,
+) -> Option<String> {
+    let cond = read.cond.as_deref()?;
+    let mut found: Vec<&str> = Vec::new();
+    for key in constrained_keys(cond) {
+        let Some(at) = index.columns.iter().position(|c| same_key(key, c)) else {
+            continue;
+        };
+        let same_column = |other: &IndexKeys| {
+            other
+                .columns
+                .first()
+                .is_some_and(|c| same_key(c, &index.columns[at]))
+                && other.opclasses.first() == index.opclasses.get(at)
+                && other.collations.first() == index.collations.get(at)
+        };
+        found.extend(keys.iter().filter_map(|((s, name), other)| {
+            let sibling = s == schema && other.table == index.table && name != &read.index;
+            (sibling && other.usable && !other.partial && other.method == index.method)
+                .then_some(name.as_str())
+                .filter(|_| same_column(other))
+        }));
+    }
+    found.into_iter().min().map(str::to_string)
+}
+
 /// Why one index read covers the whole index; `None` when it narrows.
 fn why_whole(scan: &Scan, read: &IndexRead, index: Option<&IndexKeys>) -> Option<String> {
     let Some(cond) = &read.cond else {
@@ -94,16 +146,27 @@ fn why_whole(scan: &Scan, read: &IndexRead, index: Option<&IndexKeys>) -> Option
     Some(reason)
 }
 
+/// An index of `table` as the catalog would describe it, every key column with operator class
+/// and collation 0, for tests.
+#[cfg(test)]
+pub(crate) fn test_keys(table: &str, method: &str, columns: &[&str], partial: bool) -> IndexKeys {
+    IndexKeys {
+        table: table.into(),
+        method: method.into(),
+        columns: columns.iter().map(|c| c.to_string()).collect(),
+        opclasses: vec![0; columns.len()],
+        collations: vec![0; columns.len()],
+        partial,
+        usable: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn keys(method: &str, columns: &[&str], partial: bool) -> IndexKeys {
-        IndexKeys {
-            method: method.into(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
-            partial,
-        }
+        test_keys("shipments", method, columns, partial)
     }
 
     fn map(entries: &[(&str, IndexKeys)]) -> IndexKeyMap {
@@ -295,5 +358,52 @@ mod tests {
                 .ends_with("(a skip scan: 21 index searches, one per leading value)"),
             "{full:?}"
         );
+    }
+
+    #[test]
+    fn a_cost_tie_broken_by_a_composite_index_has_an_alternative() {
+        let mut keys = composite();
+        keys.insert(
+            (Some("public".into()), "ix_carrier".into()),
+            test_keys("shipments", "btree", &["carrier"], false),
+        );
+        let tie = scan(
+            "Index Scan",
+            vec![read("ix_wcs", Some("(s.carrier = 'ups'::text)"))],
+        );
+        assert_eq!(
+            tie_alternatives(&tie, &keys),
+            Some(vec!["ix_carrier".into()])
+        );
+        let narrowing = scan(
+            "Index Scan",
+            vec![read("ix_wcs", Some("(s.warehouse_id = 1)"))],
+        );
+        assert_eq!(
+            tie_alternatives(&narrowing, &keys),
+            None,
+            "nothing to break"
+        );
+        let walk = scan("Index Scan", vec![read("ix_wcs", None)]);
+        assert_eq!(tie_alternatives(&walk, &keys), None);
+        let other_column = scan(
+            "Index Scan",
+            vec![read("ix_wcs", Some("(s.shipped_at > now())"))],
+        );
+        assert_eq!(tie_alternatives(&other_column, &keys), None);
+        // Another operator class or collation, a partial or invalid index, another table: none.
+        let name = (Some("public".to_string()), "ix_carrier".to_string());
+        let unlike: [fn(&mut IndexKeys); 5] = [
+            |k| k.opclasses[0] = 10_043,
+            |k| k.collations[0] = 950,
+            |k| k.partial = true,
+            |k| k.usable = false,
+            |k| k.table = "returns".into(),
+        ];
+        for change in unlike {
+            let mut keys = keys.clone();
+            change(keys.get_mut(&name).unwrap());
+            assert_eq!(tie_alternatives(&tie, &keys), None, "{:?}", keys[&name]);
+        }
     }
 }

@@ -4,22 +4,20 @@
 
 use std::collections::HashMap;
 
-use super::leading::{IndexKeyMap, full_index_read, narrows};
-use crate::db::catalog::IndexKeys;
+use super::leading::{IndexKeyMap, full_index_read, narrows, test_keys};
 use crate::plan::{Explain, Scan};
 
 const VERSIONS: [u32; 6] = [13, 14, 15, 16, 17, 18];
 
 /// The indexes of `fixtures/plans/leading/schema.sql`, as `catalog::index_keys` returns them.
 fn schema_keys() -> IndexKeyMap {
-    let btree = |columns: &[&str], partial: bool| IndexKeys {
-        method: "btree".into(),
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        partial,
-    };
+    let btree = |columns: &[&str], partial: bool| test_keys("shipment", "btree", columns, partial);
     HashMap::from([
         ("shipment_pkey", btree(&["id"], false)),
-        ("warehouse_pkey", btree(&["id"], false)),
+        (
+            "warehouse_pkey",
+            test_keys("warehouse", "btree", &["id"], false),
+        ),
         (
             "ix_shipment_wcs",
             btree(&["warehouse_id", "carrier", "shipped_at"], false),

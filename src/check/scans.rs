@@ -209,8 +209,9 @@ fn allowed(query: &Query, scan: &Scan) -> bool {
 }
 
 /// The index a replanned query reads the same relation (same alias) through, if it narrows
-/// the rows by the leading-column rule ([`leading::narrows`]). A full index scan that only
-/// trades a seq scan for a walk of the whole index proves nothing.
+/// the rows by the leading-column rule ([`leading::narrows`]), or the index that would, had
+/// the planner not broken a cost tie with a full index scan ([`leading::tie_alternatives`]).
+/// A full index scan that only trades a seq scan for a walk of the whole index proves nothing.
 fn narrowing_index(replanned: &[Vec<Scan>], judged: &Scan, keys: &IndexKeyMap) -> Option<String> {
     replanned
         .iter()
@@ -218,8 +219,11 @@ fn narrowing_index(replanned: &[Vec<Scan>], judged: &Scan, keys: &IndexKeyMap) -
         .filter(|s| {
             s.relation == judged.relation && s.schema == judged.schema && s.alias == judged.alias
         })
-        .find(|s| !s.is_seq_scan() && leading::narrows(s, keys))
-        .map(|s| s.indexes.join(", "))
+        .filter(|s| !s.is_seq_scan())
+        .find_map(|s| match leading::narrows(s, keys) {
+            true => Some(s.indexes.join(", ")),
+            false => leading::tie_alternatives(s, keys).map(|names| names.join(", ")),
+        })
 }
 
 fn where_in_plan(scan: &Scan) -> String {

@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::leading::IndexKeyMap;
+use super::leading::{IndexKeyMap, test_keys};
 use super::scans::*;
-use crate::db::catalog::IndexKeys;
 use crate::plan::{IndexRead, Scan};
 use crate::report::model::ScanVerdict;
 use crate::suite::{Expect, Query};
@@ -64,11 +63,7 @@ fn index_scan(node_type: &str, relation: &str, alias: &str, index: &str, cond: &
 
 /// ix_m_ec on m (epoch, config_id); ix_m_ts on m (ts).
 fn keys() -> IndexKeyMap {
-    let btree = |columns: &[&str]| IndexKeys {
-        method: "btree".into(),
-        columns: columns.iter().map(|c| c.to_string()).collect(),
-        partial: false,
-    };
+    let btree = |columns: &[&str]| test_keys("m", "btree", columns, false);
     [
         ("ix_m_ec", btree(&["epoch", "config_id"])),
         ("ix_m_ts", btree(&["ts"])),
@@ -246,6 +241,46 @@ fn a_full_index_scan_of_a_small_table_needs_the_same_proof() {
     );
     let narrowing = index_scan("Index Scan", "m", "m", "ix_m_ec", "(m.epoch = 3)");
     assert!(!needs_replan(&q, std::slice::from_ref(&narrowing), facts));
+}
+
+#[test]
+fn a_cost_tie_on_a_small_table_counts_the_index_that_leads_with_the_column() {
+    let q = query(Expect::Index, &[]);
+    let seq = [scan("Seq Scan", "m", "m", 0.0)];
+    let small = sizes(&[("m", 0.0)]);
+    let tie = vec![index_scan(
+        "Bitmap Heap Scan",
+        "m",
+        "m",
+        "ix_m_ec",
+        "(m.config_id = 7)",
+    )];
+    let mut keys = keys();
+    let j = judge(
+        &q,
+        &seq,
+        Facts::new(&small, &keys, 1000),
+        std::slice::from_ref(&tie),
+    );
+    assert_eq!(j.scans[0].verdict, ScanVerdict::NoUsableIndex);
+    keys.insert(
+        (Some("public".into()), "ix_m_config".into()),
+        test_keys("m", "btree", &["config_id"], false),
+    );
+    let j = judge(&q, &seq, Facts::new(&small, &keys, 1000), &[tie]);
+    assert_eq!(j.scans[0].verdict, ScanVerdict::IndexUsable);
+    assert_eq!(j.scans[0].usable_index.as_deref(), Some("ix_m_config"));
+    // On a large relation the planner's choice stands.
+    let big = sizes(&[("m", 50_000.0)]);
+    let full = [index_scan(
+        "Bitmap Heap Scan",
+        "m",
+        "m",
+        "ix_m_ec",
+        "(m.config_id = 7)",
+    )];
+    let j = judge(&q, &full, Facts::new(&big, &keys, 1000), &[]);
+    assert_eq!(j.scans[0].verdict, ScanVerdict::FullIndexScan);
 }
 
 #[test]

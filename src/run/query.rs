@@ -168,10 +168,15 @@ async fn add_index_keys<'a>(
     let found = catalog::index_keys(db, &qualified)
         .await
         .map_err(|e| e.message)?;
-    for (name, qualified) in wanted.into_iter().zip(qualified) {
-        if let Some(found) = found.get(&qualified) {
+    // Named as the plan names them (a plan without VERBOSE prints no schema)...
+    for (name, qualified) in wanted.into_iter().zip(&qualified) {
+        if let Some(found) = found.get(qualified) {
             keys.insert(name, found.clone());
         }
+    }
+    // ...and every index on their tables, as VERBOSE plans name them.
+    for ((schema, name), found) in found {
+        keys.entry((Some(schema), name)).or_insert(found);
     }
     Ok(())
 }
