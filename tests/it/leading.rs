@@ -247,3 +247,28 @@ async fn an_order_under_a_limit_and_a_join_parameter_narrow_but_a_full_walk_does
     assert_eq!(q.status, Status::Pass, "{q:?}");
     assert_eq!(shipment_verdict(q), ScanVerdict::Ok, "{q:?}");
 }
+
+#[tokio::test]
+async fn an_index_leading_with_the_column_passes_even_when_a_cost_tie_hides_it() {
+    // On an empty analyzed table every index costs the same, and PostgreSQL 14 to 18 break the
+    // tie with the index created last: here the composite one, for `carrier = 'ups'`, though
+    // ix_shipment_carrier leads with carrier (13 estimates 10 pages and picks the latter).
+    let db = shipments(0).await;
+    db.exec(
+        "CREATE INDEX ix_shipment_carrier ON shipment (carrier);
+         DROP INDEX ix_shipment_wcs;
+         CREATE INDEX ix_shipment_wcs ON shipment (warehouse_id, carrier, shipped_at);
+         ANALYZE shipment;",
+    )
+    .await;
+    let sql = "SELECT * FROM shipment WHERE carrier = 'ups'";
+    let report = db.check(&suite(&[("by carrier", sql)], "")).await;
+    let q = query(&report, "by carrier");
+    assert_eq!(q.status, Status::Pass, "{q:?}");
+    assert_eq!(q.scans[0].verdict, ScanVerdict::IndexUsable, "{q:?}");
+    assert_eq!(
+        q.scans[0].usable_index.as_deref(),
+        Some("ix_shipment_carrier"),
+        "{q:?}"
+    );
+}
