@@ -265,9 +265,14 @@ async fn an_index_leading_with_the_column_passes_even_when_a_cost_tie_hides_it()
     let report = db.check(&suite(&[("by carrier", sql)], "")).await;
     let q = query(&report, "by carrier");
     assert_eq!(q.status, Status::Pass, "{q:?}");
-    assert_eq!(q.scans[0].verdict, ScanVerdict::IndexUsable, "{q:?}");
+    // 14 to 18 seq-scan the empty table and prove the index in the re-plan; 13 uses it at once.
+    let scan = &q.scans[0];
+    assert!(
+        matches!(scan.verdict, ScanVerdict::IndexUsable | ScanVerdict::Ok),
+        "{q:?}"
+    );
     assert_eq!(
-        q.scans[0].usable_index.as_deref(),
+        scan.usable_index.as_deref().or(scan.index.as_deref()),
         Some("ix_shipment_carrier"),
         "{q:?}"
     );
