@@ -1,4 +1,5 @@
-//! Arbitrary text -> `pgvet::plan::Explain::parse`, then everything that reads the result.
+//! Arbitrary text -> `pgvet::plan::Explain::parse`, then everything that reads the result
+//! (the leading-column rule's reading of each "Index Cond" included).
 //! Also checks the non-recursive JSON reader against serde_json: a document serde_json accepts
 //! must not be a syntax error, and a document pgvet reads must be one serde_json accepts
 //! (where serde_json's own nesting limit does not stop it, and pgvet read the whole text: a
@@ -6,6 +7,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use pgvet::plan::cond::{constrained_keys, same_key};
 use pgvet::plan::{Explain, PlanError};
 
 fuzz_target!(|data: &[u8]| {
@@ -16,6 +18,12 @@ fuzz_target!(|data: &[u8]| {
             let _ = explain.summary();
             for scan in &explain.scans {
                 let _ = (scan.describe(), scan.is_seq_scan(), scan.uses_index());
+                for cond in scan.index_reads.iter().filter_map(|r| r.cond.as_deref()) {
+                    for key in constrained_keys(cond) {
+                        assert!(cond.contains(key.trim()), "{key:?} not in {cond:?}");
+                        let _ = same_key(key, cond);
+                    }
+                }
             }
             let _ = serde_json::to_string(explain);
         }

@@ -3,6 +3,11 @@
 
 pub mod baseline;
 pub mod index;
+pub mod leading;
+#[cfg(test)]
+mod leading_fixtures;
 pub mod scans;
+#[cfg(test)]
+mod scans_tests;
 pub mod slower;
 pub mod target;

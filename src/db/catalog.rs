@@ -60,6 +60,73 @@ pub async fn find_indexes(
     Ok(found)
 }
 
+/// An index's key columns and kind, for the leading-column rule (`check::leading`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexKeys {
+    /// The table the index is on (in the index's own schema).
+    pub table: String,
+    /// The access method: "btree", "gist", "gin", "brin", "hash", ...
+    pub method: String,
+    /// Key columns in order, as `pg_get_indexdef(index, n, false)` prints them: an expression
+    /// fully parenthesised, the way EXPLAIN prints it.
+    pub columns: Vec<String>,
+    /// Operator class and collation of each key column (`pg_index.indclass`, `indcollation`).
+    pub opclasses: Vec<u32>,
+    pub collations: Vec<u32>,
+    /// The index has a WHERE predicate (a partial index).
+    pub partial: bool,
+    /// Valid and ready: the planner may use it.
+    pub usable: bool,
+}
+
+/// Every index on the tables of the named ones (the named ones included): the plan names the
+/// index it chose, the rule also weighs the others on that table.
+const INDEX_KEYS: &str = "
+SELECT n.nspname::pg_catalog.text, x.relname::pg_catalog.text, t.relname::pg_catalog.text,
+       a.amname::pg_catalog.text,
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(s.indexrelid, k, false)
+             FROM pg_catalog.generate_series(1, s.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
+       s.indclass::pg_catalog.oid[], s.indcollation::pg_catalog.oid[],
+       s.indpred IS NOT NULL, s.indisvalid AND s.indisready
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
+JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
+JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
+JOIN pg_catalog.pg_index s ON s.indrelid = i.indrelid
+JOIN pg_catalog.pg_class x ON x.oid = s.indexrelid
+JOIN pg_catalog.pg_class t ON t.oid = s.indrelid
+JOIN pg_catalog.pg_am a ON a.oid = x.relam";
+
+/// The key columns of every (schema, index name) a plan reads, and of the other indexes on
+/// their tables, in one statement for all. Names absent from the map are not indexes in that
+/// schema (any more).
+pub async fn index_keys(
+    db: &Db<'_>,
+    indexes: &[(String, String)],
+) -> Result<HashMap<(String, String), IndexKeys>, QueryError> {
+    if indexes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = indexes.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = indexes.iter().map(|r| r.1.as_str()).collect();
+    let mut keys = HashMap::with_capacity(indexes.len());
+    for row in db.own_query(INDEX_KEYS, &[&schemas, &names]).await? {
+        keys.insert(
+            (row.try_get(0)?, row.try_get(1)?),
+            IndexKeys {
+                table: row.try_get(2)?,
+                method: row.try_get(3)?,
+                columns: row.try_get(4)?,
+                opclasses: row.try_get(5)?,
+                collations: row.try_get(6)?,
+                partial: row.try_get(7)?,
+                usable: row.try_get(8)?,
+            },
+        );
+    }
+    Ok(keys)
+}
+
 const RELATION_ROWS: &str = "
 SELECT w.schema_name, w.relation, c.reltuples::pg_catalog.float8
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, relation)

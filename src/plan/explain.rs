@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::scan::IndexRead;
 use super::tree::{PlanNode, read_plan_tree};
 use super::{PlanError, Scan, summary};
 
@@ -51,6 +52,39 @@ struct Inherited {
     subplan_node: Option<usize>,
     /// Position in the scan list of the Bitmap Heap Scan that this bitmap node feeds.
     bitmap_heap_scan: Option<usize>,
+    /// The node's rows reach a Limit in order, so its outer input may stop early.
+    feeds_limit: bool,
+}
+
+/// Nodes that pass their outer input's rows on as they come (or in order), so a Limit above
+/// them stops that input early. A Sort, an Aggregate or a Hash reads all of its input first.
+const STREAMING: [&str; 12] = [
+    "Result",
+    "Subquery Scan",
+    "Append",
+    "Merge Append",
+    "Gather",
+    "Gather Merge",
+    "Incremental Sort",
+    "Unique",
+    "LockRows",
+    "Nested Loop",
+    "Merge Join",
+    "Hash Join",
+];
+
+/// Whether a node (of `node_type`, below a parent that feeds a Limit or not) has rows that
+/// reach a Limit early, and whether it passes that on to its own outer input.
+fn limited(node_type: &str, node: &PlanNode, parent_feeds_limit: bool) -> (bool, bool) {
+    // The outer input, an Append member or a subquery streams to its parent; an inner side
+    // is rescanned per outer row, and an InitPlan or SubPlan runs on its own.
+    let streams_to_parent = matches!(
+        node.parent_relationship.as_deref(),
+        Some("Outer" | "Member" | "Subquery")
+    );
+    let under_limit = parent_feeds_limit && streams_to_parent;
+    let feeds = node_type == "Limit" || (under_limit && STREAMING.contains(&node_type));
+    (under_limit, feeds)
 }
 
 /// Collects the scans of pre-order `nodes`, whose parents always come before them.
@@ -75,6 +109,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
             "BitmapAnd" | "BitmapOr" => from_parent.bitmap_heap_scan,
             _ => None,
         };
+        let (under_limit, feeds_limit) = limited(node_type, node, from_parent.feeds_limit);
         match (node_type, from_parent.bitmap_heap_scan) {
             ("Bitmap Index Scan", Some(heap)) => add_index(&mut scans[heap], node),
             (_, _) if node_type.ends_with("Scan") => {
@@ -82,13 +117,17 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
                     bitmap_heap_scan = Some(scans.len());
                 }
                 let context = subplan_node.and_then(|at| nodes[at].subplan_name.clone());
-                scans.push(scan_of(node_type, node, context));
+                scans.push(Scan {
+                    under_limit,
+                    ..scan_of(node_type, node, context)
+                });
             }
             _ => {}
         }
         inherited.push(Inherited {
             subplan_node,
             bitmap_heap_scan,
+            feeds_limit,
         });
     }
     Ok(scans)
@@ -96,11 +135,21 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
 
 fn add_index(scan: &mut Scan, bitmap_index_scan: &PlanNode) {
     scan.index_cond |= bitmap_index_scan.index_cond.is_some();
+    scan.index_reads.extend(index_read(bitmap_index_scan));
     if let Some(index) = &bitmap_index_scan.index_name
         && !scan.indexes.contains(index)
     {
         scan.indexes.push(index.clone());
     }
+}
+
+/// The index a node reads and its condition, when it reads one.
+fn index_read(node: &PlanNode) -> Option<IndexRead> {
+    Some(IndexRead {
+        index: node.index_name.clone()?,
+        cond: node.index_cond.clone(),
+        searches: node.index_searches,
+    })
 }
 
 fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
@@ -110,6 +159,7 @@ fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
         schema: node.schema.clone(),
         alias: node.alias.clone(),
         indexes: node.index_name.iter().cloned().collect(),
+        index_reads: index_read(node).into_iter().collect(),
         parallel: node.parallel_aware.unwrap_or(false),
         backward: node.scan_direction.as_deref() == Some("Backward"),
         rows_estimated: node.plan_rows,
@@ -118,6 +168,7 @@ fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
         rows_read: rows_read(node),
         index_cond: node.index_cond.is_some(),
         filtered: node.filter.is_some(),
+        under_limit: false,
         context,
     }
 }

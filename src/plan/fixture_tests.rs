@@ -3,12 +3,13 @@
 
 use super::{Explain, Scan, summary};
 
-/// The fixture's scans, with the condition flags cleared: most tests compare everything else
-/// (`conditions_are_recorded` checks the flags).
+/// The fixture's scans, with the conditions cleared: most tests compare everything else
+/// (`conditions_are_recorded` and `index_reads_keep_each_condition` check them).
 fn fixture(name: &str) -> Explain {
     let mut explain = fixture_as_read(name);
     for scan in &mut explain.scans {
         (scan.index_cond, scan.filtered) = (false, false);
+        scan.index_reads.clear();
     }
     explain
 }
@@ -45,6 +46,7 @@ fn planned(node_type: &str, relation: &str, alias: &str, plan_rows: f64) -> Scan
         schema: Some("public".to_string()),
         alias: Some(alias.to_string()),
         indexes: Vec::new(),
+        index_reads: Vec::new(),
         parallel: false,
         backward: false,
         rows_estimated: Some(plan_rows),
@@ -53,6 +55,7 @@ fn planned(node_type: &str, relation: &str, alias: &str, plan_rows: f64) -> Scan
         rows_read: None,
         index_cond: false,
         filtered: false,
+        under_limit: false,
         context: None,
     }
 }
@@ -72,6 +75,41 @@ fn conditions_are_recorded() {
     // A seq scan with a WHERE clause filters; a backward index scan for ORDER BY has no condition.
     assert_eq!(flags("seq_scan.json"), [(false, true)]);
     assert_eq!(flags("index_scan_backward.json"), [(false, false)]);
+}
+
+#[test]
+fn index_reads_keep_each_condition() {
+    let reads = |name: &str| -> Vec<(String, Option<String>)> {
+        fixture_as_read(name).scans[0]
+            .index_reads
+            .iter()
+            .map(|r| (r.index.clone(), r.cond.clone()))
+            .collect()
+    };
+    let read = |index: &str, cond: Option<&str>| (index.to_string(), cond.map(str::to_string));
+    // BitmapAnd(BitmapOr(config_id = 7, config_id = 9), epoch = 3): every Bitmap Index Scan.
+    assert_eq!(
+        reads("bitmap_and_or.json"),
+        [
+            read(
+                "ix_training_metric_config_id",
+                Some("(training_metric.config_id = 7)")
+            ),
+            read(
+                "ix_training_metric_config_id",
+                Some("(training_metric.config_id = 9)")
+            ),
+            read(
+                "ix_training_metric_epoch",
+                Some("(training_metric.epoch = 3)")
+            ),
+        ]
+    );
+    assert_eq!(
+        reads("index_scan_backward.json"),
+        [read("ix_training_metric_timestamp", None)]
+    );
+    assert!(reads("seq_scan.json").is_empty());
 }
 
 fn indexes(names: &[&str]) -> Vec<String> {
@@ -129,6 +167,7 @@ fn index_scan_backward_under_limit() {
     let want = Scan {
         indexes: indexes(&["ix_training_metric_timestamp"]),
         backward: true,
+        under_limit: true,
         ..analyzed("Index Scan", METRIC, METRIC, [200000.0, 10.0, 1.0, 10.0])
     };
     assert_eq!(explain.scans, [want]);

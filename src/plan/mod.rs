@@ -7,6 +7,7 @@
 //! every scan in tree order ([`explain`], [`scan`]). Plans of any depth or width are handled
 //! without growing the call stack.
 
+pub mod cond;
 mod explain;
 mod json;
 mod scan;
@@ -16,7 +17,7 @@ mod tree;
 mod fixture_tests;
 
 pub use explain::Explain;
-pub use scan::{Scan, summary};
+pub use scan::{IndexRead, Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -21,6 +21,9 @@ pub struct Scan {
     /// Indexes used, without repeats: "Index Name", or for a Bitmap Heap Scan those of the
     /// Bitmap Index Scans below it (several under BitmapAnd / BitmapOr).
     pub indexes: Vec<String>,
+    /// Each read of an index with its own condition: one for an Index (Only) Scan, one per
+    /// Bitmap Index Scan below a Bitmap Heap Scan (repeats kept: each is judged).
+    pub index_reads: Vec<IndexRead>,
     /// "Parallel Aware": the scan is split between parallel workers.
     pub parallel: bool,
     /// "Scan Direction" is "Backward" (an index read in reverse, e.g. ORDER BY ... DESC).
@@ -38,9 +41,24 @@ pub struct Scan {
     pub index_cond: bool,
     /// Rows are read and then discarded by a "Filter".
     pub filtered: bool,
+    /// The scan feeds a Limit through nodes that pass its rows on in order ("Outer" children
+    /// of joins, Append members, Gather Merge, Incremental Sort...), so it may stop early.
+    pub under_limit: bool,
     /// The nearest enclosing "Subplan Name" ("InitPlan 1 (returns $0)", "SubPlan 2",
     /// "CTE recent"), counting the scan's own; `None` in the main query.
     pub context: Option<String>,
+}
+
+/// One index as a scan reads it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexRead {
+    /// "Index Name" (unqualified: an index lives in its table's schema).
+    pub index: String,
+    /// "Index Cond", as EXPLAIN prints it; `None` when the whole index is read.
+    pub cond: Option<String>,
+    /// "Index Searches" (PostgreSQL 18+): descents of the index; more than one for `= ANY`
+    /// lists and skip scans. `None` on older servers and without ANALYZE.
+    pub searches: Option<f64>,
 }
 
 impl Scan {
@@ -120,6 +138,7 @@ mod tests {
             schema: Some("public".to_string()),
             alias: relation.map(str::to_string),
             indexes: indexes.iter().map(|i| i.to_string()).collect(),
+            index_reads: Vec::new(),
             parallel: false,
             backward: false,
             rows_estimated: Some(10.0),
@@ -128,6 +147,7 @@ mod tests {
             rows_read: None,
             index_cond: false,
             filtered: false,
+            under_limit: false,
             context: None,
         }
     }

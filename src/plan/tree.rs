@@ -23,11 +23,15 @@ pub(super) struct PlanNode {
     pub index_name: Option<String>,
     pub subplan_name: Option<String>,
     pub scan_direction: Option<String>,
+    /// "Parent Relationship": "Outer", "Inner", "Member", "Subquery", "InitPlan", "SubPlan".
+    pub parent_relationship: Option<String>,
     pub parallel_aware: Option<bool>,
     pub plan_rows: Option<f64>,
     pub actual_rows: Option<f64>,
     pub actual_loops: Option<f64>,
     pub rows_removed_by_filter: Option<f64>,
+    /// "Index Searches" (PostgreSQL 18+).
+    pub index_searches: Option<f64>,
     /// "Index Cond": the index narrows the rows, rather than only ordering them.
     pub index_cond: Option<String>,
     /// "Filter": rows are read and then thrown away.
@@ -151,6 +155,7 @@ impl PlanNode {
             "Index Name" => &mut self.index_name,
             "Subplan Name" => &mut self.subplan_name,
             "Scan Direction" => &mut self.scan_direction,
+            "Parent Relationship" => &mut self.parent_relationship,
             "Index Cond" => &mut self.index_cond,
             "Filter" => &mut self.filter,
             _ => return None,
@@ -163,6 +168,7 @@ impl PlanNode {
             "Actual Rows" => &mut self.actual_rows,
             "Actual Loops" => &mut self.actual_loops,
             "Rows Removed by Filter" => &mut self.rows_removed_by_filter,
+            "Index Searches" => &mut self.index_searches,
             _ => return None,
         })
     }

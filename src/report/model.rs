@@ -133,15 +133,21 @@ pub struct IndexResult {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanVerdict {
-    /// Not a sequential scan.
+    /// Not a sequential scan, nor a full index scan.
     Ok,
-    /// A sequential scan the suite allows (`allow_seq_scan`) or does not judge (`expect = "any"`).
+    /// A sequential (or full index) scan the suite allows (`allow_seq_scan`) or does not judge
+    /// (`expect = "any"`).
     Allowed,
     /// A sequential scan on a relation of at least `min_rows` rows.
     SeqScanOnLargeTable,
-    /// A sequential scan on a small relation; planning without seq scans used an index.
+    /// An index scan on a relation of at least `min_rows` rows that reads its whole index: its
+    /// condition does not constrain the index's leading column (see `check::leading`).
+    FullIndexScan,
+    /// A sequential (or full index) scan on a small relation; planning without seq scans
+    /// narrowed the rows through an index.
     IndexUsable,
-    /// A sequential scan on a small relation that has no index the query can use.
+    /// A sequential (or full index) scan on a small relation that has no index the query can
+    /// narrow its rows by.
     NoUsableIndex,
 }
 

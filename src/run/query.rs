@@ -1,9 +1,11 @@
-//! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (re-planned
-//! without seq scans when a small relation is seq-scanned), then the timed runs. A failure
+//! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (the key
+//! columns of the indexes it reads, looked up once per plan; re-planned without seq scans when
+//! a small relation is read whole), then the timed runs. A failure
 //! fails this query only; a signal between two timed runs keeps the runs already done.
 
 use std::collections::HashMap;
 
+use crate::check::leading::{self, IndexKeyMap};
 use crate::check::{scans, target};
 use crate::db::catalog;
 use crate::db::guard::Db;
@@ -79,17 +81,7 @@ async fn check_query_into(
     result.plan = Some(explain.summary());
     result.explain_execution_ms = explain.execution_ms;
 
-    let sizes = relation_sizes(db, query, &explain, settings).await?;
-    let mut replanned = Vec::new();
-    if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
-        tracing::info!(query = %query.name, "seq scan on a small relation: planning again with enable_seqscan = off");
-        replanned.push(plan_without_seq_scans(db, query, false).await?);
-        if scans::unproven(query, &explain.scans, &sizes, &replanned, settings.min_rows) {
-            tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
-            replanned.push(plan_without_seq_scans(db, query, true).await?);
-        }
-    }
-    let judgement = scans::judge(query, &explain.scans, &sizes, &replanned, settings.min_rows);
+    let judgement = judge_plan(db, query, &explain, settings).await?;
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
@@ -106,6 +98,47 @@ async fn check_query_into(
     Ok(())
 }
 
+/// The plan check: the key columns of the indexes each plan reads (one lookup per plan, only
+/// for indexes not seen yet), the sizes of the relations read whole, and the plans made
+/// without seq scans when a small relation is read whole.
+async fn judge_plan(
+    db: &Db<'_>,
+    query: &Query,
+    explain: &Explain,
+    settings: &Settings,
+) -> Result<scans::PlanJudgement, String> {
+    let mut keys = IndexKeyMap::new();
+    add_index_keys(db, &mut keys, &explain.scans, settings).await?;
+    let sizes = relation_sizes(db, query, explain, &keys, settings).await?;
+    let min_rows = settings.min_rows;
+    let mut replanned = Vec::new();
+    if scans::needs_replan(
+        query,
+        &explain.scans,
+        scans::Facts::new(&sizes, &keys, min_rows),
+    ) {
+        tracing::info!(query = %query.name, "small relation read whole: planning again with enable_seqscan = off");
+        replanned.push(plan_without_seq_scans(db, query, false).await?);
+        add_index_keys(db, &mut keys, replanned.iter().flatten(), settings).await?;
+        if scans::unproven(
+            query,
+            &explain.scans,
+            scans::Facts::new(&sizes, &keys, min_rows),
+            &replanned,
+        ) {
+            tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
+            replanned.push(plan_without_seq_scans(db, query, true).await?);
+            add_index_keys(db, &mut keys, replanned.iter().flatten(), settings).await?;
+        }
+    }
+    Ok(scans::judge(
+        query,
+        &explain.scans,
+        scans::Facts::new(&sizes, &keys, min_rows),
+        &replanned,
+    ))
+}
+
 async fn plan_without_seq_scans(
     db: &Db<'_>,
     query: &Query,
@@ -119,15 +152,39 @@ async fn plan_without_seq_scans(
         .scans)
 }
 
-/// Row counts of the relations whose seq scans the check judges (`catalog::relation_rows`).
-async fn relation_sizes(
+/// Looks up, in one statement, the key columns of the indexes `scans` read that `keys` does
+/// not hold yet (`catalog::index_keys`), for the leading-column rule.
+async fn add_index_keys<'a>(
     db: &Db<'_>,
-    query: &Query,
-    explain: &Explain,
+    keys: &mut IndexKeyMap,
+    scans: impl IntoIterator<Item = &'a plan::Scan>,
     settings: &Settings,
-) -> Result<HashMap<scans::Relation, f64>, String> {
-    let relations = scans::judged_relations(query, &explain.scans);
-    let keys: Vec<(String, String)> = relations
+) -> Result<(), String> {
+    let wanted: Vec<_> = leading::indexes_read(scans)
+        .into_iter()
+        .filter(|name| !keys.contains_key(name))
+        .collect();
+    let qualified = in_schemas(&wanted, settings);
+    let found = catalog::index_keys(db, &qualified)
+        .await
+        .map_err(|e| e.message)?;
+    // Named as the plan names them (a plan without VERBOSE prints no schema)...
+    for (name, qualified) in wanted.into_iter().zip(&qualified) {
+        if let Some(found) = found.get(qualified) {
+            keys.insert(name, found.clone());
+        }
+    }
+    // ...and every index on their tables, as VERBOSE plans name them.
+    for ((schema, name), found) in found {
+        keys.entry((Some(schema), name)).or_insert(found);
+    }
+    Ok(())
+}
+
+/// (schema, name) pairs as the plan names them, with the suite's schema where EXPLAIN
+/// printed none.
+fn in_schemas(names: &[(Option<String>, String)], settings: &Settings) -> Vec<(String, String)> {
+    names
         .iter()
         .map(|(schema, name)| {
             (
@@ -135,7 +192,19 @@ async fn relation_sizes(
                 name.clone(),
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Row counts of the relations whose whole reads the check judges (`catalog::relation_rows`).
+async fn relation_sizes(
+    db: &Db<'_>,
+    query: &Query,
+    explain: &Explain,
+    index_keys: &IndexKeyMap,
+    settings: &Settings,
+) -> Result<HashMap<scans::Relation, f64>, String> {
+    let relations = scans::judged_relations(query, &explain.scans, index_keys);
+    let keys = in_schemas(&relations, settings);
     let rows = catalog::relation_rows(db, &keys, settings.min_rows)
         .await
         .map_err(|e| e.message)?;

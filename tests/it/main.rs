@@ -9,6 +9,7 @@ mod harness;
 mod hostile;
 mod indexes;
 mod inputs;
+mod leading;
 mod outputs;
 mod pgpass;
 mod plans;
