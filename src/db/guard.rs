@@ -108,12 +108,23 @@ impl<'a> Db<'a> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, QueryError> {
-        self.batch(PINNED).await?;
+        self.open(PINNED).await?;
         let rows = self.wait(self.client.query(sql, params)).await;
         let rolled_back = self.rollback().await;
         let rows = rows?;
         rolled_back?;
         Ok(rows)
+    }
+
+    /// Opens a transaction with `begin` (BEGIN and the SETs that go with it). Should a part after
+    /// BEGIN fail (a cancel request landing there), what it opened is rolled back at once, so no
+    /// later statement runs in a failed transaction, or outside the READ ONLY one it asked for.
+    pub async fn open(&self, begin: &str) -> Result<(), QueryError> {
+        let opened = self.batch(begin).await;
+        if opened.is_err() {
+            let _ = self.rollback().await;
+        }
+        opened
     }
 
     /// Ends the open transaction (or does nothing outside one), within the deadline.

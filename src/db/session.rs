@@ -81,6 +81,11 @@ pub async fn reset(
     configure(db, statement_timeout, lock_timeout).await
 }
 
+/// `pg_catalog` first in the transaction's `search_path`, the session's own path after it (a
+/// schema listed twice counts once). Only qualified functions, no operator.
+const CATALOG_FIRST: &str = "SELECT pg_catalog.set_config('search_path', \
+     pg_catalog.rtrim(pg_catalog.concat('pg_catalog, ', pg_catalog.current_setting('search_path')), ', '), true)";
+
 /// What the server says of a statement it was asked to prepare (nothing is executed).
 pub struct Prepared {
     /// How many columns it returns (0 for a statement that returns no rows).
@@ -89,10 +94,16 @@ pub struct Prepared {
 
 /// Asks the server to parse the query as one prepared statement, which it refuses for more than
 /// one command. The suite's own check could be fooled by quoting rules that depend on server
-/// settings; this one cannot, so nothing runs until it passes. Nothing is executed; the client's
-/// own type look-ups for the statement's types happen inside a READ ONLY transaction.
+/// settings; this one cannot, so nothing runs until it passes. Nothing is executed.
+///
+/// For a column of a type it does not know (an enum, a domain, a composite, an extension's
+/// type), the driver looks the type up in the catalog with SQL of its own that uses unqualified
+/// operators. So the statement is prepared with `pg_catalog` put first in the session's
+/// `search_path` (the suite's tables still resolve as they will when it runs): an operator
+/// planted in a schema that the session's path puts before `pg_catalog` is never picked there.
 pub async fn ensure_single_statement(db: &Db<'_>, sql: &str) -> Result<Prepared, QueryError> {
-    db.batch(begin(false)).await?;
+    db.open(&format!("{}; {CATALOG_FIRST}", begin(false)))
+        .await?;
     let prepared = db.wait(db.client().prepare(sql)).await;
     let rolled_back = db.rollback().await;
     let statement = match prepared {
@@ -189,7 +200,7 @@ async fn rows_rolled_back(
     begin: &str,
     sql: &str,
 ) -> Result<Vec<Vec<Option<String>>>, QueryError> {
-    db.batch(begin).await?;
+    db.open(begin).await?;
     let result = db.wait(db.client().simple_query(sql)).await;
     let rolled_back = db.rollback().await;
     let messages = result?;
@@ -214,7 +225,7 @@ pub async fn timed_run(
     sql: &str,
     writes: bool,
 ) -> Result<(Duration, u64), QueryError> {
-    db.batch(begin(writes)).await?;
+    db.open(begin(writes)).await?;
     let start = Instant::now();
     let result = db
         .wait(async {
