@@ -87,6 +87,7 @@ async fn a_server_that_stops_answering_ends_the_run_as_a_lost_connection_with_th
     command
         .args(["check", "--db", &db, dir.path().to_str().unwrap()])
         .args(["--save", save.to_str().unwrap()])
+        .env("PGAPPNAME", "pgvet-stalled")
         .env_remove("DATABASE_URL");
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
@@ -124,4 +125,28 @@ async fn a_server_that_stops_answering_ends_the_run_as_a_lost_connection_with_th
             .starts_with("not run: the connection to the server was lost"),
         "{errors:?}"
     );
+
+    // The server's side of the stalled session was left inside a transaction (a snapshot, and
+    // for a query with `writes = true` its row locks): the server ends it itself, at
+    // idle_in_transaction_session_timeout, while the proxy still holds the connection open.
+    let settings = pgvet::db::conninfo::ConnSettings::resolve(
+        Some(&server.conninfo()),
+        &pgvet::db::conninfo::Env::empty(),
+    )
+    .unwrap();
+    let direct = pgvet::db::connect::connect(&settings).await.unwrap();
+    let left = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvet-stalled'";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = direct.client.query_one(left, &[]).await.unwrap().get(0);
+        if n == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pgvet's session is still on the server {:?} after the stall",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use tokio_postgres::SimpleQueryMessage;
 
-use super::guard::Db;
+use super::guard::{Db, GRACE};
 
 /// A statement the server refused or could not finish: its message, as a DBA would read it.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,9 @@ impl From<tokio_postgres::Error> for QueryError {
 }
 
 /// Session settings for the whole run: they bound every statement and change nothing stored.
+/// `idle_in_transaction_session_timeout` (the client's own deadline, see [`GRACE`]) makes the
+/// server end pgvet's session itself should pgvet vanish inside a transaction (a network that
+/// stalls between a query and its rollback): no snapshot or row lock of pgvet's outlives it.
 pub async fn configure(
     db: &Db<'_>,
     statement_timeout: Duration,
@@ -61,10 +64,16 @@ pub async fn configure(
 }
 
 fn timeouts(statement_timeout: Duration, lock_timeout: Duration) -> String {
+    let idle = if statement_timeout.is_zero() {
+        Duration::ZERO
+    } else {
+        statement_timeout + GRACE
+    };
     format!(
-        "SET statement_timeout = {}; SET lock_timeout = {}",
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
         statement_timeout.as_millis(),
-        lock_timeout.as_millis()
+        lock_timeout.as_millis(),
+        idle.as_millis()
     )
 }
 
