@@ -10,15 +10,19 @@ use std::time::{Duration, Instant};
 use pgvet::ephemeral::{Options, TempServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 
 /// Once a client sends these bytes, the proxy forwards nothing more, either way, and keeps
 /// both connections open.
 const MARKER: &[u8] = b"pgvet_stall_here";
 
-/// Listens on 127.0.0.1 and forwards to `port` until [`MARKER`] passes; returns its port.
-async fn stalling_proxy(port: u16) -> u16 {
+/// Listens on 127.0.0.1 and forwards to `port` until `marker` passes on a connection; returns
+/// its port, and what is notified when a connection stalls.
+async fn stalling_proxy(port: u16, marker: &'static [u8]) -> (u16, Arc<Notify>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let local = listener.local_addr().unwrap().port();
+    let notify = Arc::new(Notify::new());
+    let stalls = notify.clone();
     tokio::spawn(async move {
         // Bounded: the test opens one connection (and a cancel request at most).
         for _ in 0..4 {
@@ -29,18 +33,19 @@ async fn stalling_proxy(port: u16) -> u16 {
             let stalled = Arc::new(AtomicBool::new(false));
             let (client_read, client_write) = client.into_split();
             let (server_read, server_write) = server.into_split();
-            tokio::spawn(forward(client_read, server_write, stalled.clone(), true));
-            tokio::spawn(forward(server_read, client_write, stalled, false));
+            let watch = Some((marker, stalls.clone()));
+            tokio::spawn(forward(client_read, server_write, stalled.clone(), watch));
+            tokio::spawn(forward(server_read, client_write, stalled, None));
         }
     });
-    local
+    (local, notify)
 }
 
 async fn forward(
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
     stalled: Arc<AtomicBool>,
-    watch: bool,
+    watch: Option<(&'static [u8], Arc<Notify>)>,
 ) {
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -48,8 +53,11 @@ async fn forward(
             Ok(0) | Err(_) => return,
             Ok(n) => n,
         };
-        if watch && buffer[..n].windows(MARKER.len()).any(|w| w == MARKER) {
+        if let Some((marker, notify)) = &watch
+            && buffer[..n].windows(marker.len()).any(|w| w == *marker)
+        {
             stalled.store(true, Ordering::SeqCst);
+            notify.notify_one();
         }
         if stalled.load(Ordering::SeqCst) {
             // Both halves stay open: the peer's bytes are acknowledged by TCP but never
@@ -70,7 +78,7 @@ async fn a_server_that_stops_answering_ends_the_run_as_a_lost_connection_with_th
         ..Options::default()
     })
     .unwrap_or_else(|e| panic!("test server: {e}"));
-    let port = stalling_proxy(server.port()).await;
+    let (port, _) = stalling_proxy(server.port(), MARKER).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("pgvet.toml"),
@@ -149,4 +157,60 @@ async fn a_server_that_stops_answering_ends_the_run_as_a_lost_connection_with_th
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_the_session_is_reset_keeps_the_verdict_of_the_finished_query() {
+    let server = TempServer::start(Options {
+        tcp: true,
+        ..Options::default()
+    })
+    .unwrap_or_else(|e| panic!("test server: {e}"));
+    // The clean-up after the first query never gets an answer.
+    let (port, stalled) = stalling_proxy(server.port(), b"pg_advisory_unlock_all").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pgvet.toml"),
+        "[settings]\nruns = 3\nwarmup = 0\n
+[[query]]\nname = \"first\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n
+[[query]]\nname = \"second\"\nsql = \"SELECT 2\"\nexpect = \"any\"\n",
+    )
+    .unwrap();
+    let save = dir.path().join("run.json");
+    let db = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["check", "--db", &db, dir.path().to_str().unwrap()])
+        .args(["--save", save.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(60), stalled.notified())
+        .await
+        .expect("pgvet reached the reset after its first query");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    let report: pgvet::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    let first = &report.queries[0];
+    assert_eq!(
+        first.status,
+        pgvet::report::model::Status::Pass,
+        "{first:?}"
+    );
+    assert_eq!(first.timing.as_ref().map(|t| t.runs), Some(3));
+    assert!(
+        report.queries[1]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("not run: interrupted by Ctrl-C"),
+        "{:?}",
+        report.queries[1]
+    );
 }

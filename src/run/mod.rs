@@ -241,7 +241,8 @@ impl Runner<'_> {
     }
 
     /// Leaves the session as the check found it (see `session::reset`); nothing to do once the
-    /// run has stopped.
+    /// run has stopped. When the run stops during the reset (a signal, a lost connection),
+    /// nothing more runs in this session: the check just finished keeps its result.
     async fn reset(&mut self) -> Result<(), String> {
         if self.stopped.is_some() {
             return Ok(());
@@ -257,7 +258,10 @@ impl Runner<'_> {
         .await;
         let error = reset.as_ref().err().map(|e| e.message.clone());
         self.stopped = stop_reason(self.db, signal, error.as_deref());
-        reset.map_err(|e| e.message)
+        match reset {
+            Err(_) if self.stopped.is_some() => Ok(()),
+            reset => reset.map_err(|e| e.message),
+        }
     }
 }
 
