@@ -214,3 +214,40 @@ async fn ctrl_c_while_the_session_is_reset_keeps_the_verdict_of_the_finished_que
         report.queries[1]
     );
 }
+
+#[test]
+fn ctrl_c_while_connecting_ends_pgvet_at_once() {
+    // Accepts connections (the kernel completes the handshake) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    for (signal, code, name) in [
+        (libc::SIGINT, 130, "Ctrl-C"),
+        (libc::SIGTERM, 143, "SIGTERM"),
+    ] {
+        let db =
+            format!("host=127.0.0.1 port={port} user=postgres sslmode=disable connect_timeout=30");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+            .args(["check", "--db", &db, "queries/codetune"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let sent = Instant::now();
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            sent.elapsed()
+        );
+        assert!(
+            stderr.contains(&format!("interrupted by {name} while connecting")),
+            "{stderr}"
+        );
+    }
+}
