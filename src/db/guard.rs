@@ -9,6 +9,7 @@
 //! as a lost connection instead of hanging.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ const PINNED: &str = "BEGIN TRANSACTION READ ONLY; SET LOCAL search_path = pg_ca
 pub struct Db<'a> {
     client: &'a Client,
     connection: &'a AbortHandle,
+    ended: &'a OnceLock<String>,
     deadline: Option<Duration>,
     /// Set when a reply said the session is over (FATAL) or the deadline passed.
     lost: AtomicBool,
@@ -41,6 +43,7 @@ impl<'a> Db<'a> {
         Db {
             client: &connected.client,
             connection: &connected.connection,
+            ended: &connected.ended,
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
             lost: AtomicBool::new(false),
         }
@@ -88,10 +91,15 @@ impl<'a> Db<'a> {
 
     /// The error, remembering when it means the session is over (the server sends FATAL, e.g.
     /// for a terminated backend, just before it closes the connection).
+    /// A statement sent after that finds the connection closed says why the server closed it.
     fn failed(&self, error: tokio_postgres::Error) -> QueryError {
-        let error = QueryError::from(error);
+        let from_server = error.as_db_error().is_some();
+        let mut error = QueryError::from(error);
         if error.connection_lost {
             self.lost.store(true, Ordering::SeqCst);
+            if let (false, Some(reason)) = (from_server, self.ended.get()) {
+                error.message = format!("{reason}; {}", error.message);
+            }
         }
         error
     }

@@ -261,6 +261,40 @@ async fn a_connection_lost_mid_run_reports_the_rest_as_not_run_and_exits_3() {
 }
 
 #[tokio::test]
+async fn a_backend_terminated_between_two_statements_is_reported_with_the_servers_reason() {
+    let db = table_of_ten().await;
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("lost.json");
+    // Fast runs: the backend waits for pgvet's next statement most of the time, so the
+    // server's FATAL comes while no statement is waiting for an answer.
+    let suite = SuiteDir::new(
+        "[settings]\nruns = 100000\nwarmup = 0\n
+[[query]]\nname = \"fast\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let app = "pgvet-idle-lost";
+    let mut child = start_three_queries(&db, &suite, &save, app);
+    let running = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query = 'ROLLBACK'"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while db.scalar_i64(&running).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "no timed runs seen");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    db.exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'"
+    ))
+    .await;
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let (report, queries) = saved_statuses(&save);
+    let reason = "terminating connection due to administrator command";
+    assert!(queries[0].1.contains(reason), "{queries:?}");
+    let aborted = report["aborted"]["message"].as_str().unwrap();
+    assert!(aborted.contains(reason), "{aborted}");
+}
+
+#[tokio::test]
 async fn a_query_blocked_by_a_lock_fails_at_lock_timeout_instead_of_waiting() {
     let db = table_of_ten().await;
     let locker = crate::harness::connect_to(&db.conninfo).await;
