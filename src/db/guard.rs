@@ -26,6 +26,9 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// What opens every statement pgvet sends on its own behalf.
 const PINNED: &str = "BEGIN TRANSACTION READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp";
 
+/// What opens [`Db::own_query_as_printed`].
+const READ_ONLY: &str = "BEGIN TRANSACTION READ ONLY";
+
 /// An open connection with a deadline on every awaited statement.
 pub struct Db<'a> {
     client: &'a Client,
@@ -116,7 +119,29 @@ impl<'a> Db<'a> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, QueryError> {
-        self.open(PINNED).await?;
+        self.own_query_after(PINNED, sql, params).await
+    }
+
+    /// One of pgvet's own statements whose output must read as the session prints it (an index
+    /// expression names a function or type with its schema unless the search_path shows it), so
+    /// it runs with the session's own `search_path`. Its text must call only qualified
+    /// functions, cast only to `pg_catalog` types and use no operator: then nothing outside
+    /// `pg_catalog` can be picked, whatever the path. READ ONLY, rolled back.
+    pub async fn own_query_as_printed(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, QueryError> {
+        self.own_query_after(READ_ONLY, sql, params).await
+    }
+
+    async fn own_query_after(
+        &self,
+        begin: &str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, QueryError> {
+        self.open(begin).await?;
         let rows = self.wait(self.client.query(sql, params)).await;
         let rolled_back = self.rollback().await;
         let rows = rows?;
