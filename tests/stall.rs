@@ -19,6 +19,12 @@ const MARKER: &[u8] = b"pgvet_stall_here";
 /// Listens on 127.0.0.1 and forwards to `port` until `marker` passes on a connection; returns
 /// its port, and what is notified when a connection stalls.
 async fn stalling_proxy(port: u16, marker: &'static [u8]) -> (u16, Arc<Notify>) {
+    proxy(port, marker, Duration::ZERO).await
+}
+
+/// Forwards to `port`, each reply of the server `delay` late (a slow network); stalls at
+/// `marker` like [`stalling_proxy`].
+async fn proxy(port: u16, marker: &'static [u8], delay: Duration) -> (u16, Arc<Notify>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let local = listener.local_addr().unwrap().port();
     let notify = Arc::new(Notify::new());
@@ -34,8 +40,14 @@ async fn stalling_proxy(port: u16, marker: &'static [u8]) -> (u16, Arc<Notify>) 
             let (client_read, client_write) = client.into_split();
             let (server_read, server_write) = server.into_split();
             let watch = Some((marker, stalls.clone()));
-            tokio::spawn(forward(client_read, server_write, stalled.clone(), watch));
-            tokio::spawn(forward(server_read, client_write, stalled, None));
+            tokio::spawn(forward(
+                client_read,
+                server_write,
+                stalled.clone(),
+                watch,
+                Duration::ZERO,
+            ));
+            tokio::spawn(forward(server_read, client_write, stalled, None, delay));
         }
     });
     (local, notify)
@@ -46,6 +58,7 @@ async fn forward(
     mut to: tokio::net::tcp::OwnedWriteHalf,
     stalled: Arc<AtomicBool>,
     watch: Option<(&'static [u8], Arc<Notify>)>,
+    delay: Duration,
 ) {
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
@@ -65,6 +78,7 @@ async fn forward(
             tokio::time::sleep(Duration::from_secs(120)).await;
             return;
         }
+        tokio::time::sleep(delay).await;
         if to.write_all(&buffer[..n]).await.is_err() {
             return;
         }
@@ -249,5 +263,67 @@ fn ctrl_c_while_connecting_ends_pgvet_at_once() {
             stderr.contains(&format!("interrupted by {name} while connecting")),
             "{stderr}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_between_two_statements_sends_nothing_more() {
+    let server = TempServer::start(Options {
+        tcp: true,
+        ..Options::default()
+    })
+    .unwrap_or_else(|e| panic!("test server: {e}"));
+    let (port, _) = proxy(server.port(), b"never sent", Duration::from_millis(250)).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pgvet.toml"),
+        "[settings]\nruns = 1\nwarmup = 0\n
+[[query]]\nname = \"long\"\nsql = \"SELECT pg_sleep(20)\"\nexpect = \"any\"\n",
+    )
+    .unwrap();
+    let db = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["check", "--db", &db, dir.path().to_str().unwrap()])
+        .env("PGAPPNAME", "pgvet-gap")
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let settings = pgvet::db::conninfo::ConnSettings::resolve(
+        Some(&server.conninfo()),
+        &pgvet::db::conninfo::Env::empty(),
+    )
+    .unwrap();
+    let direct = pgvet::db::connect::connect(&settings).await.unwrap();
+    let count = |state: &'static str| {
+        let sql = format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvet-gap' AND state = '{state}'"
+        );
+        let client = &direct.client;
+        async move { client.query_one(&sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    // The query was prepared (checked to be one statement); its reply is still on the way, and
+    // EXPLAIN ANALYZE, which would sleep 20 s on the server, has not been sent.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count("idle in transaction").await == 0 {
+        assert!(Instant::now() < deadline, "pgvet never prepared its query");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(out.contains("interrupted by Ctrl-C"), "{out}");
+    // Nothing of pgvet's runs on: no statement was sent after the signal.
+    for _ in 0..10 {
+        assert_eq!(
+            count("active").await,
+            0,
+            "a statement sent after Ctrl-C runs on"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -41,8 +41,8 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         let connected = tokio::select! {
             connected = connecting => connected?,
             code = crate::signal::wait() => {
-                let signal = if code == 143 { "SIGTERM" } else { "Ctrl-C" };
-                eprintln!("pgvet: interrupted by {signal} while connecting; nothing was checked");
+                let signal = crate::signal::interrupted_by(code);
+                eprintln!("pgvet: {signal} while connecting; nothing was checked");
                 return Ok(code);
             }
         };

@@ -67,9 +67,30 @@ impl<'a> Db<'a> {
         self.connection.abort();
     }
 
-    /// Awaits a reply from the server, within the deadline. When it passes, the connection is
-    /// dropped and the error says so; it counts as a lost connection.
+    /// Sends a statement and awaits its reply, within the deadline. When it passes, the
+    /// connection is dropped and the error says so; it counts as a lost connection.
+    ///
+    /// After Ctrl-C or SIGTERM nothing more is sent (but ROLLBACK): the cancel request reaches
+    /// only the statement running when the signal came, and one sent after it would run on,
+    /// on the server, after pgvet has gone. (tokio-postgres sends when first polled.)
     pub async fn wait<T>(
+        &self,
+        reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, QueryError> {
+        if let Some(code) = crate::signal::interrupted() {
+            return Err(QueryError {
+                message: format!(
+                    "{} before its next statement was sent",
+                    crate::signal::interrupted_by(code)
+                ),
+                connection_lost: false,
+            });
+        }
+        self.wait_for(reply).await
+    }
+
+    /// [`Db::wait`], also after a signal.
+    async fn wait_for<T>(
         &self,
         reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, QueryError> {
@@ -162,6 +183,6 @@ impl<'a> Db<'a> {
 
     /// Ends the open transaction (or does nothing outside one), within the deadline.
     pub async fn rollback(&self) -> Result<(), QueryError> {
-        self.batch("ROLLBACK").await
+        self.wait_for(self.client.batch_execute("ROLLBACK")).await
     }
 }

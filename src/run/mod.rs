@@ -20,7 +20,7 @@ use crate::report::model::{
 use crate::suite::{ExpectedIndex, Metric, Query, Settings, Suite};
 
 use query::{check_query, empty_result};
-use stop::{interruption, stop_reason, until_interrupted};
+use stop::{as_interrupted, interruption, stop_reason, until_interrupted};
 
 /// What pgvet tells the user while it works (on a terminal: stderr).
 pub trait Progress {
@@ -231,6 +231,7 @@ impl Runner<'_> {
             return Err(format!("not run: {}", stop.message));
         }
         let (value, signal) = until_interrupted(self.db, measure(self.db, metric)).await;
+        let value = value.map_err(as_interrupted);
         self.stopped = stop_reason(self.db, signal, value.as_ref().err().map(String::as_str));
         let reset = self.reset().await;
         let value = value?;

@@ -153,7 +153,7 @@ fn three_queries() -> SuiteDir {
 
 async fn wait_for_sleep(db: &TestDb, app: &str) {
     let running = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep'"
     );
     db.wait_until(&running, "the long query").await;
 }
@@ -292,6 +292,35 @@ async fn a_backend_terminated_between_two_statements_is_reported_with_the_server
     assert!(queries[0].1.contains(reason), "{queries:?}");
     let aborted = report["aborted"]["message"].as_str().unwrap();
     assert!(aborted.contains(reason), "{aborted}");
+}
+
+#[tokio::test]
+async fn sigterm_during_a_metric_says_so_and_exits_143() {
+    let db = table_of_ten().await;
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("metric.json");
+    let suite = SuiteDir::new(
+        "[[metric]]\nlabel = \"slow\"\nsql = \"SELECT 1 FROM pg_sleep(30)\"\n
+[[metric]]\nlabel = \"next\"\nsql = \"SELECT 2\"\n",
+        &[],
+    );
+    let mut child = start_three_queries(&db, &suite, &save, "pgvet-metric-term");
+    wait_for_sleep(&db, "pgvet-metric-term").await;
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let report: pgvet::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    let errors: Vec<_> = report.metrics.iter().map(|m| m.error.clone()).collect();
+    assert_eq!(
+        errors[0].as_deref(),
+        Some("interrupted by SIGTERM; its running statement was cancelled on the server"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[1].as_deref(),
+        Some("not run: interrupted by SIGTERM"),
+        "{errors:?}"
+    );
 }
 
 #[tokio::test]
