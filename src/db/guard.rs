@@ -37,6 +37,8 @@ pub struct Db<'a> {
     deadline: Option<Duration>,
     /// Set when a reply said the session is over (FATAL) or the deadline passed.
     lost: AtomicBool,
+    /// The server's major version (15 for "15.4 (Debian 15.4-1)"), 0 when unreadable.
+    server_major: u32,
 }
 
 impl<'a> Db<'a> {
@@ -49,7 +51,13 @@ impl<'a> Db<'a> {
             ended: &connected.ended,
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
             lost: AtomicBool::new(false),
+            server_major: major_version(&connected.server_version),
         }
+    }
+
+    /// The server's major version (0 when it could not be read).
+    pub fn server_major(&self) -> u32 {
+        self.server_major
     }
 
     pub fn client(&self) -> &Client {
@@ -184,5 +192,22 @@ impl<'a> Db<'a> {
     /// Ends the open transaction (or does nothing outside one), within the deadline.
     pub async fn rollback(&self) -> Result<(), QueryError> {
         self.wait_for(self.client.batch_execute("ROLLBACK")).await
+    }
+}
+
+/// The major version in a `server_version` such as `15.4 (Debian 15.4-1)` or `17beta1`.
+fn major_version(version: &str) -> u32 {
+    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn major_versions_are_read() {
+        assert_eq!(super::major_version("15.4 (Debian 15.4-1.pgdg120+1)"), 15);
+        assert_eq!(super::major_version("17beta1"), 17);
+        assert_eq!(super::major_version("9.6.24"), 9);
+        assert_eq!(super::major_version(""), 0);
     }
 }

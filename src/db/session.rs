@@ -55,26 +55,35 @@ impl From<tokio_postgres::Error> for QueryError {
 /// `idle_in_transaction_session_timeout` (the client's own deadline, see [`GRACE`]) makes the
 /// server end pgvet's session itself should pgvet vanish inside a transaction (a network that
 /// stalls between a query and its rollback): no snapshot or row lock of pgvet's outlives it.
+/// On PostgreSQL 14+, `client_connection_check_interval` makes a statement stop within a second
+/// of pgvet going away (killed by a CI timeout, or dropping a connection that stalled), instead
+/// of running on to `statement_timeout`.
 pub async fn configure(
     db: &Db<'_>,
     statement_timeout: Duration,
     lock_timeout: Duration,
 ) -> Result<(), QueryError> {
-    db.batch(&timeouts(statement_timeout, lock_timeout)).await
+    let check_client = db.server_major() >= 14;
+    db.batch(&timeouts(statement_timeout, lock_timeout, check_client))
+        .await
 }
 
-fn timeouts(statement_timeout: Duration, lock_timeout: Duration) -> String {
+fn timeouts(statement_timeout: Duration, lock_timeout: Duration, check_client: bool) -> String {
     let idle = if statement_timeout.is_zero() {
         Duration::ZERO
     } else {
         statement_timeout + GRACE
     };
-    format!(
+    let mut sql = format!(
         "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
         statement_timeout.as_millis(),
         lock_timeout.as_millis(),
         idle.as_millis()
-    )
+    );
+    if check_client {
+        sql.push_str("; SET client_connection_check_interval = 1000");
+    }
+    sql
 }
 
 /// Leaves the session as the check found it: session-level advisory locks the suite's SQL took

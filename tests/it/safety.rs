@@ -324,6 +324,28 @@ async fn sigterm_during_a_metric_says_so_and_exits_143() {
 }
 
 #[tokio::test]
+async fn a_killed_pgvet_leaves_no_statement_running_on_the_server() {
+    let db = table_of_ten().await;
+    let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
+    let save = dir.path().join("killed.json");
+    let mut child = start_three_queries(&db, &suite, &save, "pgvet-killed");
+    wait_for_sleep(&db, "pgvet-killed").await;
+    // As a CI job's timeout does: no chance to cancel or roll back.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let left = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvet-killed'";
+    // client_connection_check_interval (1 s) ends it; without it, it sleeps on for 30 s.
+    while db.scalar_i64(left).await > 0 {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(10),
+            "pgvet's statement still runs on the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_query_blocked_by_a_lock_fails_at_lock_timeout_instead_of_waiting() {
     let db = table_of_ten().await;
     let locker = crate::harness::connect_to(&db.conninfo).await;
