@@ -69,10 +69,12 @@ pub async fn configure(
 }
 
 fn timeouts(statement_timeout: Duration, lock_timeout: Duration, check_client: bool) -> String {
+    // PostgreSQL's timeouts stop at i32::MAX ms, as the suite's own do.
+    let longest = Duration::from_millis(i32::MAX as u64);
     let idle = if statement_timeout.is_zero() {
         Duration::ZERO
     } else {
-        statement_timeout + GRACE
+        (statement_timeout + GRACE).min(longest)
     };
     let mut sql = format!(
         "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
@@ -265,4 +267,27 @@ pub async fn timed_run(
     let rows = result?;
     rolled_back?;
     Ok((elapsed, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeouts;
+    use std::time::Duration;
+
+    #[test]
+    fn the_idle_timeout_is_the_deadline_and_stays_in_range() {
+        let sql = timeouts(Duration::from_secs(30), Duration::from_secs(5), false);
+        assert_eq!(
+            sql,
+            "SET statement_timeout = 30000; SET lock_timeout = 5000; SET idle_in_transaction_session_timeout = 40000"
+        );
+        let none = timeouts(Duration::ZERO, Duration::ZERO, true);
+        assert!(none.ends_with("idle_in_transaction_session_timeout = 0; SET client_connection_check_interval = 1000"), "{none}");
+        let longest = timeouts(
+            Duration::from_millis(i32::MAX as u64),
+            Duration::ZERO,
+            false,
+        );
+        assert!(longest.ends_with(&format!("= {}", i32::MAX)), "{longest}");
+    }
 }
