@@ -273,15 +273,11 @@ async fn a_backend_terminated_between_two_statements_is_reported_with_the_server
         &[],
     );
     let app = "pgvet-idle-lost";
-    let mut child = start_three_queries(&db, &suite, &save, app);
+    let mut child = db.spawn_check(&suite, &save, app, &[]);
     let running = format!(
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query = 'ROLLBACK'"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while db.scalar_i64(&running).await == 0 {
-        assert!(std::time::Instant::now() < deadline, "no timed runs seen");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    db.wait_until(&running, "a timed run").await;
     db.exec(&format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'"
     ))
@@ -304,7 +300,7 @@ async fn sigterm_during_a_metric_says_so_and_exits_143() {
 [[metric]]\nlabel = \"next\"\nsql = \"SELECT 2\"\n",
         &[],
     );
-    let mut child = start_three_queries(&db, &suite, &save, "pgvet-metric-term");
+    let mut child = db.spawn_check(&suite, &save, "pgvet-metric-term", &[]);
     wait_for_sleep(&db, "pgvet-metric-term").await;
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert_eq!(child.wait().unwrap().code(), Some(143));
@@ -328,7 +324,7 @@ async fn a_killed_pgvet_leaves_no_statement_running_on_the_server() {
     let db = table_of_ten().await;
     let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
     let save = dir.path().join("killed.json");
-    let mut child = start_three_queries(&db, &suite, &save, "pgvet-killed");
+    let mut child = db.spawn_check(&suite, &save, "pgvet-killed", &[]);
     wait_for_sleep(&db, "pgvet-killed").await;
     // As a CI job's timeout does: no chance to cancel or roll back.
     child.kill().unwrap();
