@@ -1,7 +1,8 @@
 //! A network that stalls after the connection is up (a proxy that stops forwarding, as a
-//! black-holing firewall does): pgvet must end the run as a lost connection, with the report
-//! saved, instead of waiting forever. The proxy runs on 127.0.0.1 in front of a throwaway
-//! server of this test's own.
+//! black-holing firewall does), answers late, or swallows new connections: pgvet must end the
+//! run as a lost connection with the report saved instead of waiting forever, stop within 2 s
+//! of Ctrl-C, and leave nothing running or locked on the server. The proxies run on 127.0.0.1
+//! in front of a throwaway server of each test's own.
 
 #[path = "stall/proxy.rs"]
 mod proxy;
