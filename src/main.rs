@@ -53,8 +53,16 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         tokio::select! {
             result = &mut work => result,
             code = pgvet::signal::wait() => {
-                pgvet::signal::cancel_running(Duration::from_secs(2)).await;
-                match tokio::time::timeout(Duration::from_secs(3), &mut work).await {
+                // The work goes on meanwhile: a run cancels its own statement and must not wait
+                // for this cancel request (which a black-holing network swallows) to end.
+                let cancel = pgvet::signal::cancel_running(Duration::from_secs(2));
+                let finish = tokio::time::timeout(Duration::from_secs(3), &mut work);
+                tokio::pin!(finish);
+                let finished = tokio::select! {
+                    finished = &mut finish => finished,
+                    () = cancel => finish.await,
+                };
+                match finished {
                     Ok(result) => result,
                     Err(_) => {
                         eprintln!("pgvet: interrupted; the running statement was cancelled and rolled back");

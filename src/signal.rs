@@ -38,6 +38,15 @@ pub fn interrupted() -> Option<u8> {
     *received().borrow()
 }
 
+/// What a signal's exit status stands for, as the report says it: "interrupted by Ctrl-C".
+pub fn interrupted_by(code: u8) -> &'static str {
+    if code == 143 {
+        "interrupted by SIGTERM"
+    } else {
+        "interrupted by Ctrl-C"
+    }
+}
+
 /// Waits for SIGINT or SIGTERM and returns the exit status to end with (130 or 143).
 pub async fn wait() -> u8 {
     let mut rx = received().subscribe();

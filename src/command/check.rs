@@ -35,7 +35,17 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
         let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
-        let connected = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES).await?;
+        let connecting = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES);
+        // Nothing is checked yet, so a signal here ends pgvet at once (connect_timeout and
+        // the retries could otherwise hold it for many seconds).
+        let connected = tokio::select! {
+            connected = connecting => connected?,
+            code = crate::signal::wait() => {
+                let signal = crate::signal::interrupted_by(code);
+                eprintln!("pgvet: {signal} while connecting; nothing was checked");
+                return Ok(code);
+            }
+        };
         warn_about_session(&connected);
         run_on(&connected, &suite, &progress).await
     };

@@ -2,9 +2,13 @@
 //! the suite's names travel as array parameters (data, never SQL text) and come back joined to
 //! `pg_index`. Row-to-struct mapping happens here and nowhere else. Every statement here is one
 //! of pgvet's own: READ ONLY, `search_path` pinned to `pg_catalog`, every function qualified
-//! ([`Db::own_query`]).
+//! ([`Db::own_query`]); only the printing of index columns and definitions runs with the
+//! session's path, so that they read as in psql, and it has no operator and no unqualified
+//! name ([`Db::own_query_as_printed`]).
 
 use std::collections::HashMap;
+
+use tokio_postgres::types::Oid;
 
 use super::guard::Db;
 use super::session::QueryError;
@@ -24,14 +28,20 @@ pub struct FoundIndex {
 
 const FIND_INDEXES: &str = "
 SELECT w.schema_name, w.index_name, t.relname, i.indisvalid, i.indisready, i.indisunique,
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
-             FROM pg_catalog.generate_series(1, i.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
-       pg_catalog.pg_get_indexdef(i.indexrelid)
+       i.indexrelid, i.indnkeyatts::pg_catalog.int4
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
 JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid";
+
+/// Each found index's key columns and definition as the session prints them (see
+/// [`Db::own_query_as_printed`]: no operator, qualified functions, casts to pg_catalog types).
+const PRINT_INDEXES: &str = "
+SELECT x.index_oid, k, pg_catalog.pg_get_indexdef(x.index_oid, k, true),
+       pg_catalog.pg_get_indexdef(x.index_oid)
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int4[])) AS x(index_oid, key_columns),
+     pg_catalog.generate_series(1, x.key_columns) AS k";
 
 /// Looks up every (schema, index name) at once; names absent from the map do not exist as
 /// indexes in that schema.
@@ -43,8 +53,10 @@ pub async fn find_indexes(
     let names: Vec<&str> = wanted.iter().map(|w| w.1.as_str()).collect();
     let rows = db.own_query(FIND_INDEXES, &[&schemas, &names]).await?;
     let mut found = HashMap::with_capacity(rows.len());
+    let mut oids: Vec<(Oid, i32, (String, String))> = Vec::with_capacity(rows.len());
     for row in rows {
         let key: (String, String) = (row.try_get(0)?, row.try_get(1)?);
+        oids.push((row.try_get(6)?, row.try_get(7)?, key.clone()));
         found.insert(
             key,
             FoundIndex {
@@ -52,11 +64,12 @@ pub async fn find_indexes(
                 valid: row.try_get(3)?,
                 ready: row.try_get(4)?,
                 unique: row.try_get(5)?,
-                columns: row.try_get(6)?,
-                definition: row.try_get(7)?,
+                columns: Vec::new(),
+                definition: String::new(),
             },
         );
     }
+    print_indexes(db, &oids, &mut found).await?;
     Ok(found)
 }
 
@@ -125,6 +138,39 @@ pub async fn index_keys(
         );
     }
     Ok(keys)
+}
+
+/// Fills in the key columns and definition of each found index, in key order.
+async fn print_indexes(
+    db: &Db<'_>,
+    oids: &[(Oid, i32, (String, String))],
+    found: &mut HashMap<(String, String), FoundIndex>,
+) -> Result<(), QueryError> {
+    if oids.is_empty() {
+        return Ok(());
+    }
+    let (index_oids, key_columns): (Vec<Oid>, Vec<i32>) = oids.iter().map(|o| (o.0, o.1)).unzip();
+    let keys: HashMap<Oid, &(String, String)> = oids.iter().map(|o| (o.0, &o.2)).collect();
+    let mut printed: Vec<(Oid, i32, String, String)> = Vec::new();
+    for row in db
+        .own_query_as_printed(PRINT_INDEXES, &[&index_oids, &key_columns])
+        .await?
+    {
+        printed.push((
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        ));
+    }
+    printed.sort_by_key(|p| (p.0, p.1));
+    for (oid, _, column, definition) in printed {
+        if let Some(index) = keys.get(&oid).and_then(|key| found.get_mut(*key)) {
+            index.columns.push(column);
+            index.definition = definition;
+        }
+    }
+    Ok(())
 }
 
 const RELATION_ROWS: &str = "

@@ -9,6 +9,7 @@ mod session;
 
 use std::fmt;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
@@ -41,6 +42,9 @@ pub struct Connected {
     pub before_catalog: Vec<String>,
     /// The task that drives the connection: aborting it closes the connection at once.
     pub connection: AbortHandle,
+    /// What the server said when it ended the session on its own (a terminated backend sends
+    /// FATAL while no statement is waiting for it): the reason given for a lost connection.
+    pub ended: Arc<OnceLock<String>>,
     cancel_tls: MakeRustlsConnect,
 }
 
@@ -242,17 +246,22 @@ async fn attempt(
     let opened = within(s.connect_timeout, async {
         let (client, connection) = config.connect(tls.clone()).await?;
         let task_server = server.clone();
+        let ended = Arc::new(OnceLock::new());
+        let ended_task = ended.clone();
         let task = tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::error!("connection to {task_server} ended: {}", error::chain(&err));
+                if err.as_db_error().is_some() {
+                    let _ = ended_task.set(crate::db::session::QueryError::from(err).message);
+                }
             }
         });
         let task = DropAborts(Some(task.abort_handle()));
         let facts = session_facts(&client).await?;
-        Ok::<_, tokio_postgres::Error>((client, facts, task))
+        Ok::<_, tokio_postgres::Error>((client, facts, task, ended))
     })
     .await;
-    let (client, facts, task) = match opened {
+    let (client, facts, task, ended) = match opened {
         None => return Err(fail(FailureKind::Timeout, timeout_reason())),
         Some(Err(err)) => {
             let passfile = s.passfile().filter(|_| password_from_file);
@@ -279,6 +288,7 @@ async fn attempt(
         superuser: facts.superuser,
         before_catalog: facts.before_catalog,
         connection: task.keep(),
+        ended,
         cancel_tls: tls,
     })
 }

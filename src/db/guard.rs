@@ -9,6 +9,7 @@
 //! as a lost connection instead of hanging.
 
 use std::future::Future;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -25,13 +26,19 @@ pub const GRACE: Duration = Duration::from_secs(10);
 /// What opens every statement pgvet sends on its own behalf.
 const PINNED: &str = "BEGIN TRANSACTION READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp";
 
+/// What opens [`Db::own_query_as_printed`].
+const READ_ONLY: &str = "BEGIN TRANSACTION READ ONLY";
+
 /// An open connection with a deadline on every awaited statement.
 pub struct Db<'a> {
     client: &'a Client,
     connection: &'a AbortHandle,
+    ended: &'a OnceLock<String>,
     deadline: Option<Duration>,
     /// Set when a reply said the session is over (FATAL) or the deadline passed.
     lost: AtomicBool,
+    /// The server's major version (15 for "15.4 (Debian 15.4-1)"), 0 when unreadable.
+    server_major: u32,
 }
 
 impl<'a> Db<'a> {
@@ -41,9 +48,16 @@ impl<'a> Db<'a> {
         Db {
             client: &connected.client,
             connection: &connected.connection,
+            ended: &connected.ended,
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
             lost: AtomicBool::new(false),
+            server_major: major_version(&connected.server_version),
         }
+    }
+
+    /// The server's major version (0 when it could not be read).
+    pub fn server_major(&self) -> u32 {
+        self.server_major
     }
 
     pub fn client(&self) -> &Client {
@@ -61,9 +75,30 @@ impl<'a> Db<'a> {
         self.connection.abort();
     }
 
-    /// Awaits a reply from the server, within the deadline. When it passes, the connection is
-    /// dropped and the error says so; it counts as a lost connection.
+    /// Sends a statement and awaits its reply, within the deadline. When it passes, the
+    /// connection is dropped and the error says so; it counts as a lost connection.
+    ///
+    /// After Ctrl-C or SIGTERM nothing more is sent (but ROLLBACK): the cancel request reaches
+    /// only the statement running when the signal came, and one sent after it would run on,
+    /// on the server, after pgvet has gone. (tokio-postgres sends when first polled.)
     pub async fn wait<T>(
+        &self,
+        reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> Result<T, QueryError> {
+        if let Some(code) = crate::signal::interrupted() {
+            return Err(QueryError {
+                message: format!(
+                    "{} before its next statement was sent",
+                    crate::signal::interrupted_by(code)
+                ),
+                connection_lost: false,
+            });
+        }
+        self.wait_for(reply).await
+    }
+
+    /// [`Db::wait`], also after a signal.
+    async fn wait_for<T>(
         &self,
         reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, QueryError> {
@@ -88,10 +123,15 @@ impl<'a> Db<'a> {
 
     /// The error, remembering when it means the session is over (the server sends FATAL, e.g.
     /// for a terminated backend, just before it closes the connection).
+    /// A statement sent after that finds the connection closed says why the server closed it.
     fn failed(&self, error: tokio_postgres::Error) -> QueryError {
-        let error = QueryError::from(error);
+        let from_server = error.as_db_error().is_some();
+        let mut error = QueryError::from(error);
         if error.connection_lost {
             self.lost.store(true, Ordering::SeqCst);
+            if let (false, Some(reason)) = (from_server, self.ended.get()) {
+                error.message = format!("{reason}; {}", error.message);
+            }
         }
         error
     }
@@ -108,7 +148,29 @@ impl<'a> Db<'a> {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, QueryError> {
-        self.batch(PINNED).await?;
+        self.own_query_after(PINNED, sql, params).await
+    }
+
+    /// One of pgvet's own statements whose output must read as the session prints it (an index
+    /// expression names a function or type with its schema unless the search_path shows it), so
+    /// it runs with the session's own `search_path`. Its text must call only qualified
+    /// functions, cast only to `pg_catalog` types and use no operator: then nothing outside
+    /// `pg_catalog` can be picked, whatever the path. READ ONLY, rolled back.
+    pub async fn own_query_as_printed(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, QueryError> {
+        self.own_query_after(READ_ONLY, sql, params).await
+    }
+
+    async fn own_query_after(
+        &self,
+        begin: &str,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, QueryError> {
+        self.open(begin).await?;
         let rows = self.wait(self.client.query(sql, params)).await;
         let rolled_back = self.rollback().await;
         let rows = rows?;
@@ -116,8 +178,36 @@ impl<'a> Db<'a> {
         Ok(rows)
     }
 
+    /// Opens a transaction with `begin` (BEGIN and the SETs that go with it). Should a part after
+    /// BEGIN fail (a cancel request landing there), what it opened is rolled back at once, so no
+    /// later statement runs in a failed transaction, or outside the READ ONLY one it asked for.
+    pub async fn open(&self, begin: &str) -> Result<(), QueryError> {
+        let opened = self.batch(begin).await;
+        if opened.is_err() {
+            let _ = self.rollback().await;
+        }
+        opened
+    }
+
     /// Ends the open transaction (or does nothing outside one), within the deadline.
     pub async fn rollback(&self) -> Result<(), QueryError> {
-        self.batch("ROLLBACK").await
+        self.wait_for(self.client.batch_execute("ROLLBACK")).await
+    }
+}
+
+/// The major version in a `server_version` such as `15.4 (Debian 15.4-1)` or `17beta1`.
+fn major_version(version: &str) -> u32 {
+    let digits: String = version.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn major_versions_are_read() {
+        assert_eq!(super::major_version("15.4 (Debian 15.4-1.pgdg120+1)"), 15);
+        assert_eq!(super::major_version("17beta1"), 17);
+        assert_eq!(super::major_version("9.6.24"), 9);
+        assert_eq!(super::major_version(""), 0);
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use tokio_postgres::SimpleQueryMessage;
 
-use super::guard::Db;
+use super::guard::{Db, GRACE};
 
 /// A statement the server refused or could not finish: its message, as a DBA would read it.
 #[derive(Debug, thiserror::Error)]
@@ -52,20 +52,40 @@ impl From<tokio_postgres::Error> for QueryError {
 }
 
 /// Session settings for the whole run: they bound every statement and change nothing stored.
+/// `idle_in_transaction_session_timeout` (the client's own deadline, see [`GRACE`]) makes the
+/// server end pgvet's session itself should pgvet vanish inside a transaction (a network that
+/// stalls between a query and its rollback): no snapshot or row lock of pgvet's outlives it.
+/// On PostgreSQL 14+, `client_connection_check_interval` makes a statement stop within a second
+/// of pgvet going away (killed by a CI timeout, or dropping a connection that stalled), instead
+/// of running on to `statement_timeout`.
 pub async fn configure(
     db: &Db<'_>,
     statement_timeout: Duration,
     lock_timeout: Duration,
 ) -> Result<(), QueryError> {
-    db.batch(&timeouts(statement_timeout, lock_timeout)).await
+    let check_client = db.server_major() >= 14;
+    db.batch(&timeouts(statement_timeout, lock_timeout, check_client))
+        .await
 }
 
-fn timeouts(statement_timeout: Duration, lock_timeout: Duration) -> String {
-    format!(
-        "SET statement_timeout = {}; SET lock_timeout = {}",
+fn timeouts(statement_timeout: Duration, lock_timeout: Duration, check_client: bool) -> String {
+    // PostgreSQL's timeouts stop at i32::MAX ms, as the suite's own do.
+    let longest = Duration::from_millis(i32::MAX as u64);
+    let idle = if statement_timeout.is_zero() {
+        Duration::ZERO
+    } else {
+        (statement_timeout + GRACE).min(longest)
+    };
+    let mut sql = format!(
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
         statement_timeout.as_millis(),
-        lock_timeout.as_millis()
-    )
+        lock_timeout.as_millis(),
+        idle.as_millis()
+    );
+    if check_client {
+        sql.push_str("; SET client_connection_check_interval = 1000");
+    }
+    sql
 }
 
 /// Leaves the session as the check found it: session-level advisory locks the suite's SQL took
@@ -81,6 +101,11 @@ pub async fn reset(
     configure(db, statement_timeout, lock_timeout).await
 }
 
+/// `pg_catalog` first in the transaction's `search_path`, the session's own path after it (a
+/// schema listed twice counts once). Only qualified functions, no operator.
+const CATALOG_FIRST: &str = "SELECT pg_catalog.set_config('search_path', \
+     pg_catalog.rtrim(pg_catalog.concat('pg_catalog, ', pg_catalog.current_setting('search_path')), ', '), true)";
+
 /// What the server says of a statement it was asked to prepare (nothing is executed).
 pub struct Prepared {
     /// How many columns it returns (0 for a statement that returns no rows).
@@ -89,10 +114,16 @@ pub struct Prepared {
 
 /// Asks the server to parse the query as one prepared statement, which it refuses for more than
 /// one command. The suite's own check could be fooled by quoting rules that depend on server
-/// settings; this one cannot, so nothing runs until it passes. Nothing is executed; the client's
-/// own type look-ups for the statement's types happen inside a READ ONLY transaction.
+/// settings; this one cannot, so nothing runs until it passes. Nothing is executed.
+///
+/// For a column of a type it does not know (an enum, a domain, a composite, an extension's
+/// type), the driver looks the type up in the catalog with SQL of its own that uses unqualified
+/// operators. So the statement is prepared with `pg_catalog` put first in the session's
+/// `search_path` (the suite's tables still resolve as they will when it runs): an operator
+/// planted in a schema that the session's path puts before `pg_catalog` is never picked there.
 pub async fn ensure_single_statement(db: &Db<'_>, sql: &str) -> Result<Prepared, QueryError> {
-    db.batch(begin(false)).await?;
+    db.open(&format!("{}; {CATALOG_FIRST}", begin(false)))
+        .await?;
     let prepared = db.wait(db.client().prepare(sql)).await;
     let rolled_back = db.rollback().await;
     let statement = match prepared {
@@ -189,7 +220,7 @@ async fn rows_rolled_back(
     begin: &str,
     sql: &str,
 ) -> Result<Vec<Vec<Option<String>>>, QueryError> {
-    db.batch(begin).await?;
+    db.open(begin).await?;
     let result = db.wait(db.client().simple_query(sql)).await;
     let rolled_back = db.rollback().await;
     let messages = result?;
@@ -214,7 +245,7 @@ pub async fn timed_run(
     sql: &str,
     writes: bool,
 ) -> Result<(Duration, u64), QueryError> {
-    db.batch(begin(writes)).await?;
+    db.open(begin(writes)).await?;
     let start = Instant::now();
     let result = db
         .wait(async {
@@ -236,4 +267,27 @@ pub async fn timed_run(
     let rows = result?;
     rolled_back?;
     Ok((elapsed, rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeouts;
+    use std::time::Duration;
+
+    #[test]
+    fn the_idle_timeout_is_the_deadline_and_stays_in_range() {
+        let sql = timeouts(Duration::from_secs(30), Duration::from_secs(5), false);
+        assert_eq!(
+            sql,
+            "SET statement_timeout = 30000; SET lock_timeout = 5000; SET idle_in_transaction_session_timeout = 40000"
+        );
+        let none = timeouts(Duration::ZERO, Duration::ZERO, true);
+        assert!(none.ends_with("idle_in_transaction_session_timeout = 0; SET client_connection_check_interval = 1000"), "{none}");
+        let longest = timeouts(
+            Duration::from_millis(i32::MAX as u64),
+            Duration::ZERO,
+            false,
+        );
+        assert!(longest.ends_with(&format!("= {}", i32::MAX)), "{longest}");
+    }
 }

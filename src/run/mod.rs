@@ -20,7 +20,7 @@ use crate::report::model::{
 use crate::suite::{ExpectedIndex, Metric, Query, Settings, Suite};
 
 use query::{check_query, empty_result};
-use stop::{interruption, stop_reason, until_interrupted};
+use stop::{as_interrupted, interruption, stop_reason, until_interrupted};
 
 /// What pgvet tells the user while it works (on a terminal: stderr).
 pub trait Progress {
@@ -231,6 +231,7 @@ impl Runner<'_> {
             return Err(format!("not run: {}", stop.message));
         }
         let (value, signal) = until_interrupted(self.db, measure(self.db, metric)).await;
+        let value = value.map_err(as_interrupted);
         self.stopped = stop_reason(self.db, signal, value.as_ref().err().map(String::as_str));
         let reset = self.reset().await;
         let value = value?;
@@ -241,7 +242,8 @@ impl Runner<'_> {
     }
 
     /// Leaves the session as the check found it (see `session::reset`); nothing to do once the
-    /// run has stopped.
+    /// run has stopped. When the run stops during the reset (a signal, a lost connection),
+    /// nothing more runs in this session: the check just finished keeps its result.
     async fn reset(&mut self) -> Result<(), String> {
         if self.stopped.is_some() {
             return Ok(());
@@ -257,7 +259,10 @@ impl Runner<'_> {
         .await;
         let error = reset.as_ref().err().map(|e| e.message.clone());
         self.stopped = stop_reason(self.db, signal, error.as_deref());
-        reset.map_err(|e| e.message)
+        match reset {
+            Err(_) if self.stopped.is_some() => Ok(()),
+            reset => reset.map_err(|e| e.message),
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use crate::report::model::{QueryResult, Status, Timing};
 use crate::signal;
 use crate::suite::{Query, Settings};
 
-use super::stop::interrupted_by;
+use super::stop::{as_interrupted, interrupted_by};
 
 /// A query's result with nothing measured yet.
 pub fn empty_result(query: &Query) -> QueryResult {
@@ -48,15 +48,7 @@ pub async fn check_query(db: &Db<'_>, query: &Query, settings: &Settings) -> Que
     match check_query_into(db, query, settings, &mut result).await {
         Err(error) => {
             result.status = Status::Error;
-            result.error = Some(match signal::interrupted() {
-                Some(_) if error.starts_with("interrupted") => error,
-                Some(code) if error.contains("(SQLSTATE 57014)") => format!(
-                    "{}; its running statement was cancelled on the server",
-                    interrupted_by(code)
-                ),
-                Some(code) => format!("{} ({error})", interrupted_by(code)),
-                None => error,
-            });
+            result.error = Some(as_interrupted(error));
         }
         Ok(()) if !result.problems.is_empty() => result.status = Status::Fail,
         Ok(()) => {}

@@ -35,11 +35,18 @@ pub async fn until_interrupted<T>(db: &Db<'_>, work: impl Future<Output = T>) ->
     }
 }
 
-pub fn interrupted_by(code: u8) -> &'static str {
-    if code == 143 {
-        "interrupted by SIGTERM"
-    } else {
-        "interrupted by Ctrl-C"
+pub use crate::signal::interrupted_by;
+
+/// A check's error, saying so when a signal came (its statement was then cancelled).
+pub fn as_interrupted(error: String) -> String {
+    match signal::interrupted() {
+        Some(_) if error.starts_with("interrupted") => error,
+        Some(code) if error.contains("(SQLSTATE 57014)") => format!(
+            "{}; its running statement was cancelled on the server",
+            interrupted_by(code)
+        ),
+        Some(code) => format!("{} ({error})", interrupted_by(code)),
+        None => error,
     }
 }
 

@@ -21,9 +21,14 @@ const PLANTED: &[&str] = &[
     "pg_advisory_unlock_all() RETURNS void",
 ];
 
-/// Operators of pgvet's catalog joins, planted with the same signatures as pg_catalog's.
-const PLANTED_OPERATORS: &[(&str, &str)] =
-    &[("name", "text"), ("oid", "oid"), ("\"char\"", "\"char\"")];
+/// Operators of pgvet's catalog joins and of the driver's own type look-ups (for a column of
+/// an enum, domain or composite type), planted with the same signatures as pg_catalog's.
+const PLANTED_OPERATORS: &[(&str, &str, &str)] = &[
+    ("=", "name", "text"),
+    ("=", "oid", "oid"),
+    ("=", "\"char\"", "\"char\""),
+    (">", "smallint", "int"),
+];
 
 async fn plant(db: &TestDb, role: &str) {
     db.exec(&format!(
@@ -46,10 +51,10 @@ async fn plant(db: &TestDb, role: &str) {
         ))
         .await;
     }
-    for (n, (left, right)) in PLANTED_OPERATORS.iter().enumerate() {
+    for (n, (op, left, right)) in PLANTED_OPERATORS.iter().enumerate() {
         db.exec(&format!(
-            "CREATE FUNCTION public.planted_eq_{n}({left}, {right}) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN {escalate}; RETURN true; END $$;
-             CREATE OPERATOR public.= (LEFTARG = {left}, RIGHTARG = {right}, FUNCTION = public.planted_eq_{n});"
+            "CREATE FUNCTION public.planted_op_{n}({left}, {right}) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN {escalate}; RETURN true; END $$;
+             CREATE OPERATOR public.{op} (LEFTARG = {left}, RIGHTARG = {right}, FUNCTION = public.planted_op_{n});"
         ))
         .await;
     }
@@ -71,9 +76,15 @@ async fn is_superuser(db: &TestDb, role: &str) -> bool {
 async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
     let db = TestDb::new().await;
     let role = format!("mallory_{}", db.name);
-    // Small, so the query's seq scan is sized and the query planned again.
-    db.exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' FROM generate_series(1, 50) i; ANALYZE t;")
-        .await;
+    // Small, so the query's seq scan is sized and the query planned again. Its columns of an
+    // enum, a domain and a composite type make the driver look their types up in the catalog.
+    db.exec(
+        "CREATE TYPE mood AS ENUM ('calm'); CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+         CREATE TYPE pair AS (a int, b text); CREATE DOMAIN small AS smallint;
+         CREATE TABLE t (id int PRIMARY KEY, v text, m mood, d positive, p pair, s small);
+         INSERT INTO t SELECT i, 'v', 'calm', i, ROW(i, 'b')::pair, 1 FROM generate_series(1, 50) i; ANALYZE t;",
+    )
+    .await;
     plant(&db, &role).await;
 
     // The plants work: unpinned, in a READ ONLY transaction, they are picked and try to escalate.
@@ -82,6 +93,8 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
         "SELECT * FROM generate_series(1, 2::smallint)",
         "SELECT * FROM unnest(ARRAY['a']::text[])",
         "SELECT 'a'::name = 'a'::text",
+        "SELECT 1::smallint > 0",
+        "SELECT 1::oid = 1::oid",
         "SELECT pg_advisory_unlock_all()",
     ] {
         control
@@ -100,8 +113,8 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
     let suite = SuiteDir::new(
         "[settings]\nruns = 2\n
 [[index]]\nname = \"t_pkey\"\ntable = \"t\"\ncolumns = [\"id\"]\nunique = true\n
-[[query]]\nname = \"by id\"\nsql = \"SELECT v FROM t WHERE id > 0\"\n
-[[metric]]\nlabel = \"one\"\nsql = \"SELECT 1\"\n",
+[[query]]\nname = \"by id\"\nsql = \"SELECT v, m, d, p FROM t WHERE id > 0\"\n
+[[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n",
         &[],
     );
     let out = db.cli(&[suite.path_str(), "--format", "json"]);

@@ -200,3 +200,29 @@ table = "t"
     );
     assert_eq!(report.indexes[1].problem, Some(IndexProblem::Missing));
 }
+
+#[tokio::test]
+async fn an_expression_index_reads_as_the_session_prints_it() {
+    let db = TestDb::new().await;
+    db.exec(TABLES).await;
+    // A function and a type of the application's own schema, as an extension installs them.
+    db.exec(
+        "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+         CREATE DOMAIN label AS text;
+         CREATE INDEX ix_norm ON account (org_id, norm(email), (email::label), created_at);",
+    )
+    .await;
+    let suite = index_suite(
+        "[[index]]\nname = \"ix_norm\"\ntable = \"account\"\ncolumns = [\"org_id\", \"norm(email)\", \"(email::label)\", \"created_at\"]\n",
+    );
+    let report = db.check(&suite).await;
+    let index = &report.indexes[0];
+    assert_eq!(index.status, Status::Pass, "{index:?}");
+    assert_eq!(
+        index.definition.as_deref(),
+        Some(
+            "CREATE INDEX ix_norm ON public.account USING btree (org_id, norm(email), ((email)::label), created_at)"
+        ),
+        "{index:?}"
+    );
+}

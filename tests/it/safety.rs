@@ -153,7 +153,7 @@ fn three_queries() -> SuiteDir {
 
 async fn wait_for_sleep(db: &TestDb, app: &str) {
     let running = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%'"
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%' AND wait_event = 'PgSleep'"
     );
     db.wait_until(&running, "the long query").await;
 }
@@ -258,6 +258,87 @@ async fn a_connection_lost_mid_run_reports_the_rest_as_not_run_and_exits_3() {
             .starts_with("not run: the connection to the server was lost"),
         "{queries:?}"
     );
+}
+
+#[tokio::test]
+async fn a_backend_terminated_between_two_statements_is_reported_with_the_servers_reason() {
+    let db = table_of_ten().await;
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("lost.json");
+    // Fast runs: the backend waits for pgvet's next statement most of the time, so the
+    // server's FATAL comes while no statement is waiting for an answer.
+    let suite = SuiteDir::new(
+        "[settings]\nruns = 100000\nwarmup = 0\n
+[[query]]\nname = \"fast\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let app = "pgvet-idle-lost";
+    let mut child = db.spawn_check(&suite, &save, app, &[]);
+    let running = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query = 'ROLLBACK'"
+    );
+    db.wait_until(&running, "a timed run").await;
+    db.exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{app}'"
+    ))
+    .await;
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    let (report, queries) = saved_statuses(&save);
+    let reason = "terminating connection due to administrator command";
+    assert!(queries[0].1.contains(reason), "{queries:?}");
+    let aborted = report["aborted"]["message"].as_str().unwrap();
+    assert!(aborted.contains(reason), "{aborted}");
+}
+
+#[tokio::test]
+async fn sigterm_during_a_metric_says_so_and_exits_143() {
+    let db = table_of_ten().await;
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("metric.json");
+    let suite = SuiteDir::new(
+        "[[metric]]\nlabel = \"slow\"\nsql = \"SELECT 1 FROM pg_sleep(30)\"\n
+[[metric]]\nlabel = \"next\"\nsql = \"SELECT 2\"\n",
+        &[],
+    );
+    let mut child = db.spawn_check(&suite, &save, "pgvet-metric-term", &[]);
+    wait_for_sleep(&db, "pgvet-metric-term").await;
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let report: pgvet::report::Report =
+        serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
+    let errors: Vec<_> = report.metrics.iter().map(|m| m.error.clone()).collect();
+    assert_eq!(
+        errors[0].as_deref(),
+        Some("interrupted by SIGTERM; its running statement was cancelled on the server"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[1].as_deref(),
+        Some("not run: interrupted by SIGTERM"),
+        "{errors:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_pgvet_leaves_no_statement_running_on_the_server() {
+    let db = table_of_ten().await;
+    let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
+    let save = dir.path().join("killed.json");
+    let mut child = db.spawn_check(&suite, &save, "pgvet-killed", &[]);
+    wait_for_sleep(&db, "pgvet-killed").await;
+    // As a CI job's timeout does: no chance to cancel or roll back.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed = std::time::Instant::now();
+    let left = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvet-killed'";
+    // client_connection_check_interval (1 s) ends it; without it, it sleeps on for 30 s.
+    while db.scalar_i64(left).await > 0 {
+        assert!(
+            killed.elapsed() < std::time::Duration::from_secs(10),
+            "pgvet's statement still runs on the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
