@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_postgres::Client;
 
-use crate::check::{index, scans, target};
+use crate::check::{diagnosis, index, scans, target};
 use crate::db::{catalog, session};
 use crate::plan::{self, Explain};
 use crate::report::model::{
@@ -239,6 +239,8 @@ fn empty_result(query: &Query) -> QueryResult {
         target_ms: query.target_ms,
         target_improvement_pct: query.target_improvement,
         baseline: None,
+        plan_figures: None,
+        diagnosis: None,
     }
 }
 
@@ -274,6 +276,11 @@ async fn check_query_into(
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
     result.plan = Some(explain.summary());
     result.explain_execution_ms = explain.execution_ms;
+    let mut figures = explain.figures.clone();
+    let names = figures.catalog_names(&settings.schema);
+    let catalog = catalog::catalog_entries(client, &names).await;
+    figures.set_catalog(&catalog.map_err(|e| e.message)?, &settings.schema);
+    result.plan_figures = Some(figures);
 
     let sizes = relation_sizes(client, query, &explain, settings).await?;
     let mut replanned = Vec::new();
@@ -296,6 +303,7 @@ async fn check_query_into(
         .problems
         .extend(target::target_problem(query, &timing));
     result.timing = Some(timing);
+    result.diagnosis = diagnosis::diagnose(result);
     Ok(())
 }
 

@@ -81,6 +81,7 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
     });
     report.summary = Summary::of(&report.indexes, &report.queries, &report.metrics);
     report.status = report.summary.status();
+    crate::check::diagnosis::refresh(report);
 }
 
 fn compare_query(then: &QueryResult, now: &QueryResult) -> QueryBaseline {
@@ -253,6 +254,8 @@ mod tests {
             target_ms: None,
             target_improvement_pct: Some(50.0),
             baseline: None,
+            plan_figures: None,
+            diagnosis: None,
         }
     }
 

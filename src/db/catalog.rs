@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use tokio_postgres::Client;
 
 use super::session::QueryError;
+use crate::plan::CatalogEntry;
 
 /// An index found under an expected name.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +92,44 @@ pub async fn relation_rows(
         sizes.insert((schema, name), rows);
     }
     Ok(sizes)
+}
+
+const CATALOG_ENTRIES: &str = "
+SELECT w.schema_name, w.name, c.reltuples::float8,
+       (pg_catalog.pg_relation_size(c.oid) / pg_catalog.current_setting('block_size')::int8)::float8,
+       am.amname::text
+FROM unnest($1::text[], $2::text[]) AS w(schema_name, name)
+JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name
+LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam";
+
+/// For the diagnosis of index scans that did not help, in one READ ONLY statement for all the
+/// relations and indexes named: rows (`pg_class.reltuples`, negative when never analyzed),
+/// pages (the main fork's size over the block size: what a seq scan reads) and access method.
+pub async fn catalog_entries(
+    client: &Client,
+    names: &[(String, String)],
+) -> Result<HashMap<(String, String), CatalogEntry>, QueryError> {
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = names.iter().map(|r| r.0.as_str()).collect();
+    let relnames: Vec<&str> = names.iter().map(|r| r.1.as_str()).collect();
+    client.batch_execute("BEGIN TRANSACTION READ ONLY").await?;
+    let rows = client.query(CATALOG_ENTRIES, &[&schemas, &relnames]).await;
+    let rolled_back = client.batch_execute("ROLLBACK").await;
+    let rows = rows?;
+    rolled_back?;
+    let mut entries = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let entry = CatalogEntry {
+            rows: row.try_get(2)?,
+            pages: row.try_get(3)?,
+            access_method: row.try_get(4)?,
+        };
+        entries.insert((row.try_get(0)?, row.try_get(1)?), entry);
+    }
+    Ok(entries)
 }
 
 async fn count_up_to(

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::figures::{self, PlanFigures};
 use super::tree::{PlanNode, read_plan_tree};
 use super::{PlanError, Scan, summary};
 
@@ -21,6 +22,8 @@ pub struct Explain {
     pub execution_ms: Option<f64>,
     /// Number of plan nodes of every kind, Bitmap Index Scans included.
     pub node_count: usize,
+    /// What the executed plan shows about its index scans and memory (empty without ANALYZE).
+    pub figures: PlanFigures,
 }
 
 impl Explain {
@@ -29,8 +32,10 @@ impl Explain {
     /// (rules can add some), their scans are concatenated and their times added.
     pub fn parse(text: &str) -> Result<Explain, PlanError> {
         let tree = read_plan_tree(text)?;
-        let scans = collect_scans(&tree.nodes)?;
+        let (scans, scan_nodes) = collect_scans(&tree.nodes)?;
+        let figures = figures::collect(&tree.nodes, &scans, &scan_nodes);
         Ok(Explain {
+            figures,
             scans,
             planning_ms: tree.planning_ms,
             execution_ms: tree.execution_ms,
@@ -53,9 +58,11 @@ struct Inherited {
     bitmap_heap_scan: Option<usize>,
 }
 
-/// Collects the scans of pre-order `nodes`, whose parents always come before them.
-fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
+/// Collects the scans of pre-order `nodes`, whose parents always come before them, and the
+/// position in `nodes` of each one.
+fn collect_scans(nodes: &[PlanNode]) -> Result<(Vec<Scan>, Vec<usize>), PlanError> {
     let mut scans: Vec<Scan> = Vec::new();
+    let mut scan_nodes = Vec::new();
     let mut inherited: Vec<Inherited> = Vec::with_capacity(nodes.len());
     for (index, node) in nodes.iter().enumerate() {
         let node_type = node
@@ -83,6 +90,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
                 }
                 let context = subplan_node.and_then(|at| nodes[at].subplan_name.clone());
                 scans.push(scan_of(node_type, node, context));
+                scan_nodes.push(index);
             }
             _ => {}
         }
@@ -91,7 +99,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
             bitmap_heap_scan,
         });
     }
-    Ok(scans)
+    Ok((scans, scan_nodes))
 }
 
 fn add_index(scan: &mut Scan, bitmap_index_scan: &PlanNode) {

@@ -8,6 +8,7 @@
 //! without growing the call stack.
 
 mod explain;
+mod figures;
 mod json;
 mod scan;
 mod tree;
@@ -16,6 +17,7 @@ mod tree;
 mod fixture_tests;
 
 pub use explain::Explain;
+pub use figures::{CatalogEntry, IndexScanFigures, PlanFigures, Spill};
 pub use scan::{Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.
