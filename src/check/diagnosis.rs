@@ -83,7 +83,14 @@ fn symptom(query: &QueryResult) -> Option<String> {
         return Some(format!("is slower than its baseline ({change:+.0}%)"));
     }
     if let Some(target) = query.target_ms.filter(|&t| median > t) {
-        return Some(format!("missed its {} target ({})", ms(target), ms(median)));
+        let against = change
+            .map(|c| format!(", {c:+.0}% against the baseline"))
+            .unwrap_or_default();
+        return Some(format!(
+            "missed its {} target ({}{against})",
+            ms(target),
+            ms(median)
+        ));
     }
     if let (Some(target), Some(change)) = (query.target_improvement_pct, change)
         && -change < target
@@ -313,9 +320,13 @@ fn result_transfer(query: &QueryResult, timing: &Timing) -> Option<Finding> {
             ms(timing.median_ms),
             whole(timing.rows as f64)
         ),
-        action: "fetch fewer rows or columns (a LIMIT, a narrower select list), or set a target \
-                 that allows for a result this size"
-            .into(),
+        action: format!(
+            "fetch fewer rows or columns (a LIMIT, a narrower select list){}",
+            match query.target_ms {
+                Some(_) => ", or set a target that allows for a result this size",
+                None => "",
+            }
+        ),
     })
 }
 

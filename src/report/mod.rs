@@ -8,7 +8,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 #[cfg(test)]
-mod samples;
+pub(crate) mod samples;
 pub mod saved;
 pub mod terminal;
 
