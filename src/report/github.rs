@@ -108,7 +108,7 @@ fn query(q: &QueryResult) -> Option<Annotation> {
         None => "",
     };
     let mut lines: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
-    lines.extend(q.diagnosis.iter().map(|d| format!("Why: {}", d.message)));
+    lines.extend(q.diagnosis.iter().map(|d| d.line()));
     if let Some(plan) = &q.plan {
         lines.push(format!("Plan: {plan}"));
     }
@@ -127,7 +127,7 @@ fn diagnosed_pass(q: &QueryResult) -> Option<Annotation> {
     let diagnosis = q.diagnosis.as_ref().filter(|_| q.status == Status::Pass)?;
     Some(Annotation {
         title: format!("pgvet: query \"{}\" {}", q.name, diagnosis.symptom),
-        message: format!("Why: {}", diagnosis.message),
+        message: diagnosis.line(),
     })
 }
 
@@ -213,7 +213,7 @@ mod tests {
             .expect("a notice for the diagnosed query");
         assert!(
             notice.starts_with(
-                "::notice title=pgvet%3A query \"filter by epoch\" is no faster than before (+0%25),file=queries/codetune/pgvet.toml::Why: ix_training_metric_epoch returns 4,628 rows"
+                "::notice title=pgvet%3A query \"filter by epoch\" is no faster than before (+0%25),file=queries/codetune/pgvet.toml::why it is no faster than before (+0%25): ix_training_metric_epoch returns 4,628 rows"
             ),
             "{notice}"
         );

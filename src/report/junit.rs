@@ -107,7 +107,7 @@ fn query(q: &QueryResult) -> TestCase {
     let status = match q.status {
         Status::Pass => TestCaseStatus::success(),
         Status::Fail => {
-            let why = q.diagnosis.iter().map(|d| format!("why: {}", d.message));
+            let why = q.diagnosis.iter().map(|d| d.line());
             let reasons: Vec<String> = q.problems.iter().cloned().chain(why).collect();
             non_success(NonSuccessKind::Failure, &reasons, regression(q))
         }
@@ -153,7 +153,7 @@ fn query_out(q: &QueryResult) -> Vec<String> {
             b.plan.as_deref().unwrap_or("—")
         ));
     }
-    out.extend(q.diagnosis.iter().map(|d| format!("why: {}", d.message)));
+    out.extend(q.diagnosis.iter().map(|d| d.line()));
     out.extend(q.notes.iter().map(|n| format!("note: {n}")));
     out
 }

@@ -208,6 +208,13 @@ pub struct Diagnosis {
     pub message: String,
 }
 
+impl Diagnosis {
+    /// "why it missed its 40.0 ms target (53.0 ms): ix_… returns …", as the formats show it.
+    pub fn line(&self) -> String {
+        format!("why it {}: {}", self.symptom, self.message)
+    }
+}
+
 /// A cause the plan's figures show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

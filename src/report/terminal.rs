@@ -85,7 +85,7 @@ fn queries(results: &[QueryResult]) -> Table {
         "Query", "Status", "Plan", "Median", "p95", "Rows", "Findings",
     ]);
     for q in results {
-        let why = q.diagnosis.iter().map(|d| format!("why: {}", d.message));
+        let why = q.diagnosis.iter().map(|d| d.line());
         let findings: Vec<String> = q
             .error
             .iter()

@@ -180,6 +180,34 @@ async fn a_real_slowdown_is_a_regression_and_one_noisy_run_is_not() {
     assert_eq!(compare_reports(&wide, &wide_later).0, 0);
 }
 
+#[test]
+fn compare_diagnoses_an_index_that_did_not_help_from_the_saved_plan_figures() {
+    let mut before: Report =
+        serde_json::from_str(&read_repo("fixtures/reports/before.json")).unwrap();
+    let after: Report = serde_json::from_str(&read_repo("fixtures/reports/after.json")).unwrap();
+    // The epoch filter's seq scan then as fast as its bitmap scan now: the index did not help.
+    before.queries[1].timing = after.queries[1].timing.clone();
+    let (code, compared) = compare_reports(&before, &after);
+    assert_eq!(code, 0, "no faster is not a regression: {compared:#}");
+    let diagnosis = &compared["queries"][1]["diagnosis"];
+    assert_eq!(diagnosis["symptom"], "is no faster than before (+0%)");
+    let message = diagnosis["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "ix_training_metric_epoch returns 4,628 rows, 4.63% of the 100,000 in \
+             training_metric, from 145 of its 841 pages; "
+        ),
+        "{message}"
+    );
+    // The other queries got faster: nothing to explain.
+    for q in [0, 2, 3] {
+        assert!(
+            compared["queries"][q]["diagnosis"].is_null(),
+            "{compared:#}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn metrics_are_measured_by_their_own_sql() {
     let db = TestDb::new().await;
