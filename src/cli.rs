@@ -11,7 +11,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  every check passed
   1  a check failed or a query errored
-  2  bad invocation or suite file (the message names the file, line and column)
+  2  bad invocation or suite file (the message names the file, line and column), or a
+     passing run whose --save or --output file could not be written
   3  cannot connect, or the connection was lost (the message names host, port and user)
   130, 143  interrupted by Ctrl-C or SIGTERM (the running statement is cancelled)";
 

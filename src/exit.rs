@@ -5,8 +5,8 @@ use crate::db::connect::ConnectError;
 use crate::db::conninfo::ConnInfoError;
 use crate::db::setup::SetupError;
 use crate::ephemeral::EphemeralError;
+use crate::input::InputError;
 use crate::report::saved::SavedRunError;
-use crate::run::RunError;
 use crate::suite::SuiteError;
 
 /// Every check passed.
@@ -31,17 +31,12 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
             || cause.is::<SetupError>()
             || cause.is::<ConnInfoError>()
             || cause.is::<SavedRunError>()
+            || cause.is::<InputError>()
         {
             return USAGE;
         }
         if cause.is::<ConnectError>() {
             return CONNECT;
-        }
-        if let Some(e) = cause.downcast_ref::<RunError>() {
-            return match e {
-                RunError::ConnectionLost(_) => CONNECT,
-                RunError::Query { .. } => FAIL,
-            };
         }
         if cause.is::<EphemeralError>() {
             return USAGE;

@@ -23,7 +23,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("Error: {error:#}");
+            // Messages can quote file names and the server: no control character gets through.
+            let message = format!("{error:#}");
+            eprintln!("Error: {}", pgvet::report::terminal::printable(&message));
             ExitCode::from(pgvet::exit::code_for(&error))
         }
     }

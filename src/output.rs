@@ -1,12 +1,18 @@
-//! Where the report goes: stdout, or `--output FILE`. The file is checked before any work
-//! starts (a bad path fails at once) and written only when the report is complete.
+//! Where the report goes: stdout, or `--output FILE`, and the JSON of `--save FILE`. The files
+//! are checked before any work starts (a bad path fails at once) and written only when the
+//! report is complete. A file that still cannot be written then (a full disk) is named on
+//! stderr, the report is shown on stdout all the same, and the run's exit status says so (see
+//! [`status_after_writing`]).
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::exit::UsageError;
+use crate::cli::OutputArgs;
+use crate::exit::{self, UsageError};
+use crate::report::{Format, Report, render};
 
 #[derive(Debug)]
 pub enum Destination {
@@ -28,8 +34,10 @@ impl Destination {
             ))
         };
         if path.exists() {
+            // Non-blocking: a named pipe nobody reads fails at once (ENXIO) instead of waiting.
             std::fs::OpenOptions::new()
                 .append(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
                 .open(path)
                 .map_err(unwritable)?;
         } else {
@@ -64,8 +72,65 @@ impl Destination {
                     .and_then(|_| out.flush())
                     .context("writing the report to stdout")
             }
-            Destination::File(path) => std::fs::write(path, text)
-                .with_context(|| format!("writing the report to {}", path.display())),
+            Destination::File(path) => {
+                std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+            }
+        }
+    }
+}
+
+/// Writes the `--save` JSON, then the report to its destination. Whatever cannot be written is
+/// named on stderr; a report meant for a file that fails goes to stdout instead, so it is never
+/// lost. Returns whether everything was written.
+pub fn deliver(
+    report: &Report,
+    output: &OutputArgs,
+    destination: &Destination,
+    save: Option<&Destination>,
+) -> bool {
+    let mut written = true;
+    if let Some(Err(e)) = save.map(|save| save.write(&render(report, Format::Json))) {
+        eprintln!("pgvet: the run was not saved (--save): {e:#}");
+        written = false;
+    }
+    if let Err(e) = destination.write_report(report, output) {
+        written = false;
+        match destination {
+            Destination::File(_) => {
+                eprintln!(
+                    "pgvet: the report was not written (--output): {e:#}; it follows on stdout"
+                );
+                if let Err(e) = Destination::Stdout.write_report(report, output) {
+                    eprintln!("pgvet: {e:#}");
+                }
+            }
+            Destination::Stdout => eprintln!("pgvet: {e:#}"),
+        }
+    }
+    written
+}
+
+/// The exit status once the results are written: the run's own, unless the run passed and a
+/// file it was asked to write (`--save`, `--output`) could not be: then 2, because what a CI
+/// pipeline goes on to use is missing. A failed run keeps its status (1, 3, 130, 143).
+pub fn status_after_writing(run_status: u8, written: bool) -> u8 {
+    if written || run_status != exit::PASS {
+        run_status
+    } else {
+        exit::USAGE
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_failure_turns_only_a_pass_into_2() {
+        assert_eq!(status_after_writing(exit::PASS, true), exit::PASS);
+        assert_eq!(status_after_writing(exit::PASS, false), exit::USAGE);
+        for failed in [exit::FAIL, exit::CONNECT, 130, 143] {
+            assert_eq!(status_after_writing(failed, false), failed);
         }
     }
 }

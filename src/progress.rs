@@ -27,6 +27,7 @@ impl Default for Stderr {
 impl Progress for Stderr {
     fn step(&self, message: &str) {
         if self.enabled {
+            let message = crate::report::terminal::printable_line(message);
             let _ = writeln!(std::io::stderr().lock(), "· {message}");
         }
     }

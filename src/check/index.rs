@@ -53,6 +53,25 @@ pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResul
     result
 }
 
+/// An index check that could not be made: the catalog query failed (a lock timeout, a lost
+/// connection, a signal) or never ran. `message` says why.
+pub fn error(expected: &ExpectedIndex, message: String) -> IndexResult {
+    IndexResult {
+        name: expected.name.clone(),
+        schema: expected.schema.clone(),
+        table: expected.table.clone(),
+        status: Status::Error,
+        problem: None,
+        problems: Vec::new(),
+        message: Some(message),
+        absent: expected.absent,
+        expected_columns: expected.columns.clone(),
+        actual_columns: None,
+        actual_table: None,
+        definition: None,
+    }
+}
+
 fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexProblem, String)> {
     let mut problems = Vec::new();
     if found.table != expected.table {

@@ -79,7 +79,8 @@ pub fn status(better: Better, target: Option<f64>, actual: Option<f64>) -> Optio
 /// (after − before) / before in percent; None when either side is missing or before is zero.
 pub fn percent_change(before: Option<f64>, after: Option<f64>) -> Option<f64> {
     match (before, after) {
-        (Some(b), Some(a)) if b != 0.0 => Some((a - b) / b.abs() * 100.0),
+        // A change too large for a float (from a tiny baseline) is no figure to show.
+        (Some(b), Some(a)) if b != 0.0 => Some((a - b) / b.abs() * 100.0).filter(|p| p.is_finite()),
         _ => None,
     }
 }
@@ -129,5 +130,6 @@ mod tests {
         assert_eq!(percent_change(Some(100.0), Some(20.0)), Some(-80.0));
         assert_eq!(percent_change(Some(0.0), Some(1.0)), None);
         assert_eq!(percent_change(None, Some(1.0)), None);
+        assert_eq!(percent_change(Some(5e-324), Some(1e308)), None);
     }
 }

@@ -8,10 +8,10 @@ use crate::db::conninfo::{ConnSettings, Env};
 use crate::db::setup;
 use crate::ephemeral::{Options, TempServer};
 use crate::exit;
-use crate::output::Destination;
+use crate::output::{self, Destination};
 use crate::progress;
 use crate::report::model::{AbortReason, Status};
-use crate::report::{self, Format, Report, saved};
+use crate::report::{Report, saved};
 use crate::run::{self, Progress, RunContext};
 use crate::suite::{self, Suite};
 
@@ -33,60 +33,17 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
             .db
             .clone()
             .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
-        let settings = resolve_connection(explicit.as_deref())?;
+        let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
         progress.step(&format!("connecting to {}", settings.redacted()));
         let connected = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES).await?;
-        run_on(&connected, &suite, &progress).await?
+        warn_about_session(&connected);
+        run_on(&connected, &suite, &progress).await
     };
     if let (Some(before), Some(path)) = (&before, &args.baseline) {
         baseline::apply(&mut report, before, &path.display().to_string());
     }
-    if let Some(save) = &save {
-        save.write(&report::render(&report, Format::Json))?;
-    }
-    destination.write_report(&report, &args.output)?;
-    Ok(status_code(&report))
-}
-
-/// The connection settings for `--db` / `DATABASE_URL` and the libpq variables. A parse error
-/// that quotes part of a URL's password (an unencoded `/` or `?` in it splits the URL in the
-/// wrong place, and the fragments are then "a port" or "a parameter") is replaced by a message
-/// that shows the URL with its password redacted and says what to fix.
-fn resolve_connection(explicit: Option<&str>) -> anyhow::Result<ConnSettings> {
-    ConnSettings::resolve(explicit, &Env::from_process()).map_err(|e| {
-        let message = e.to_string();
-        match explicit.and_then(url_password) {
-            Some((password, redacted)) if quotes_part_of(&message, password) => exit::UsageError(format!(
-                "cannot parse the connection URL {redacted}: special characters in the password (such as / ? # @ : %) must be percent-encoded, e.g. %2F for /"
-            ))
-            .into(),
-            _ => e.into(),
-        }
-    })
-}
-
-/// The password of a `scheme://user:password@…` URL, and the URL with it redacted.
-fn url_password(url: &str) -> Option<(&str, String)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let at = rest.rfind('@')?;
-    let (user, password) = rest[..at].split_once(':')?;
-    Some((
-        password,
-        format!("{scheme}://{user}:***@{}", &rest[at + 1..]),
-    ))
-}
-
-/// Whether a quoted value in `message` holds two or more consecutive characters of `secret`.
-fn quotes_part_of(message: &str, secret: &str) -> bool {
-    let quoted: Vec<&str> = message.split('"').skip(1).step_by(2).collect();
-    let chars: Vec<char> = secret.chars().collect();
-    if chars.len() < 2 {
-        return !secret.is_empty() && quoted.iter().any(|q| q.contains(secret));
-    }
-    chars.windows(2).any(|w| {
-        let pair: String = w.iter().collect();
-        quoted.iter().any(|q| q.contains(&pair))
-    })
+    let written = output::deliver(&report, &args.output, &destination, save.as_ref());
+    Ok(output::status_after_writing(status_code(&report), written))
 }
 
 /// The exit status a finished report ends the run with: 0 or 1, or for a run that stopped early
@@ -95,11 +52,12 @@ pub fn status_code(report: &Report) -> u8 {
     if let Some(aborted) = &report.aborted {
         eprintln!(
             "pgvet: {}; the report above shows what was finished",
-            aborted.message
+            crate::report::terminal::printable_line(&aborted.message)
         );
         return match aborted.reason {
             AbortReason::Interrupted => crate::signal::interrupted().unwrap_or(130),
             AbortReason::ConnectionLost => exit::CONNECT,
+            AbortReason::Failed => exit::FAIL,
         };
     }
     if report.status == Status::Pass {
@@ -110,18 +68,26 @@ pub fn status_code(report: &Report) -> u8 {
 }
 
 /// Runs the suite on an open connection.
-pub async fn run_on(
-    connected: &Connected,
-    suite: &Suite,
-    progress: &dyn Progress,
-) -> anyhow::Result<Report> {
+pub async fn run_on(connected: &Connected, suite: &Suite, progress: &dyn Progress) -> Report {
     let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
-    let context = RunContext {
-        server_version: Some(connected.server_version.clone()),
-        database: connected.target.clone(),
-        tls: Some(connected.tls),
-    };
-    Ok(run::run(&connected.client, suite, context, progress).await?)
+    run::run(connected, suite, RunContext::of(connected), progress).await
+}
+
+/// What the user should know about the role and session pgvet runs in (on a server of the
+/// user's own, not a throwaway one): said once, on stderr.
+fn warn_about_session(connected: &Connected) {
+    if connected.superuser {
+        eprintln!(
+            "pgvet: warning: connected as superuser \"{}\"; pgvet needs far less: a role with pg_read_all_data and pg_monitor (PostgreSQL 14+), or SELECT on the suite's tables, is safer",
+            connected.user
+        );
+    }
+    if !connected.before_catalog.is_empty() {
+        eprintln!(
+            "pgvet: warning: the session's search_path puts {} before pg_catalog: functions and operators there take the place of built-in ones in the suite's own SQL (pgvet's own statements use pg_catalog only)",
+            connected.before_catalog.join(", ")
+        );
+    }
 }
 
 /// Connects to a throwaway server: its own conninfo only, no PG* variables of the user's.
@@ -165,11 +131,12 @@ async fn check_ephemeral(
     suite: &Suite,
     progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
-    if let Some(missing) = args.setup.iter().find(|f| !f.is_file()) {
-        return Err(
-            exit::UsageError(format!("--setup {}: no such file", missing.display())).into(),
-        );
-    }
+    // Read before the server starts: a bad setup file fails at once.
+    let scripts: Vec<String> = args
+        .setup
+        .iter()
+        .map(|f| setup::read_file(f))
+        .collect::<Result<_, _>>()?;
     let server = start_server(
         progress,
         Options {
@@ -179,41 +146,13 @@ async fn check_ephemeral(
     )?;
     let result = async {
         let connected = connect_to_server(&server).await?;
-        for file in &args.setup {
+        for (file, sql) in args.setup.iter().zip(&scripts) {
             progress.step(&format!("applying {}", file.display()));
-            setup::apply_file(&connected.client, file).await?;
+            setup::apply_sql(&connected.client, file, sql).await?;
         }
-        run_on(&connected, suite, progress).await
+        anyhow::Ok(run_on(&connected, suite, progress).await)
     }
     .await;
     finish_server(server, args.keep);
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{quotes_part_of, url_password};
-
-    #[test]
-    fn a_parse_error_quoting_the_password_is_replaced() {
-        let (password, redacted) = url_password("postgresql://u:se/cret@h/db").unwrap();
-        assert_eq!(
-            (password, redacted.as_str()),
-            ("se/cret", "postgresql://u:***@h/db")
-        );
-        assert!(quotes_part_of(
-            "invalid value \"se\" for connection option \"port\"",
-            password
-        ));
-        // A bad port or option names its own value, not the password's.
-        assert!(!quotes_part_of(
-            "invalid value \"54x2\" for connection option \"port\"",
-            "PW"
-        ));
-        assert_eq!(
-            url_password("postgresql://postgres@127.0.0.1/db?sslmode=verify-ca"),
-            None
-        );
-        assert_eq!(url_password("host=/tmp dbname=x"), None);
-    }
 }

@@ -82,11 +82,11 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
         // A production table is vacuumed (data.sql analyzed it); VACUUM cannot run in a script.
         apply("VACUUM", "VACUUM").await?;
         progress.step("before the migration: checking the suite");
-        let before = run_on(&connected, &suite, &progress).await?;
+        let before = run_on(&connected, &suite, &progress).await;
         progress.step("applying the migration \"Add performance indices to training tables\"");
         apply("fixtures/codetune/migration.sql", MIGRATION).await?;
         progress.step("after the migration: checking the suite");
-        let after = run_on(&connected, &suite, &progress).await?;
+        let after = run_on(&connected, &suite, &progress).await;
         anyhow::Ok((before, after))
     }
     .await;

@@ -8,14 +8,15 @@ use anyhow::Context;
 
 use crate::check::baseline;
 use crate::cli::FillArgs;
-use crate::exit::{self, UsageError};
+use crate::exit;
 use crate::fill;
+use crate::input;
 use crate::output::Destination;
 use crate::report::saved;
+use crate::report::terminal::printable_line;
 
 pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
-    let document = std::fs::read_to_string(&args.document)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", args.document.display())))?;
+    let document = input::read_text(&args.document, &input::CHECKLIST)?;
     let target = match (&args.output, args.in_place) {
         (_, true) => Destination::open(Some(&args.document))?,
         (path, false) => Destination::open(path.as_deref())?,
@@ -39,32 +40,39 @@ pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
 
 fn report_to_stderr(document: &Path, filled: &fill::Filled) {
     let name = document.display();
+    // Labels come from the document and the run: no control character reaches the terminal.
+    let say = |line: String| eprintln!("{}", printable_line(&line));
     for row in &filled.rows {
         let cells: Vec<String> = row
             .cells
             .iter()
             .map(|c| format!("{} = {}", c.column, c.value))
             .collect();
-        eprintln!(
+        say(format!(
             "{name}:{}: filled \"{}\": {}",
             row.line,
             row.label,
             cells.join(", ")
-        );
+        ));
     }
     for unfilled in &filled.unfilled {
-        eprintln!("{name}: not filled: {unfilled}");
+        say(format!("{name}: not filled: {unfilled}"));
     }
     for label in &filled.metrics_not_found {
-        eprintln!("{name}: no table row is labelled \"{label}\" (a metric of the run)");
+        say(format!(
+            "{name}: no table row is labelled \"{label}\" (a metric of the run)"
+        ));
     }
     if filled.rows.is_empty() {
-        eprintln!("{name}: nothing filled; the document is unchanged");
+        say(format!("{name}: nothing filled; the document is unchanged"));
     }
 }
 
-/// Writes next to the file, then renames over it: a failure never leaves half a document.
-fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
+/// Writes next to the file, then renames over it: a failure never leaves half a document. A
+/// symbolic link is followed, so the file it points to is replaced and the link stays a link.
+fn replace(link: &Path, text: &str) -> anyhow::Result<()> {
+    let path = &std::fs::canonicalize(link)
+        .with_context(|| format!("finding the file {} names", link.display()))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

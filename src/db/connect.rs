@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use tokio::task::AbortHandle;
 use tokio_postgres::config::SslMode as WireMode;
 use tokio_postgres::{CancelToken, Client};
 use tokio_postgres_rustls::MakeRustlsConnect;
@@ -33,6 +34,13 @@ pub struct Connected {
     pub target: String,
     /// Whether the session is encrypted.
     pub tls: bool,
+    /// The role pgvet is connected as, and whether it is a superuser.
+    pub user: String,
+    pub superuser: bool,
+    /// Schemas the session's `search_path` puts before `pg_catalog` (see `SessionFacts`).
+    pub before_catalog: Vec<String>,
+    /// The task that drives the connection: aborting it closes the connection at once.
+    pub connection: AbortHandle,
     cancel_tls: MakeRustlsConnect,
 }
 
@@ -234,16 +242,17 @@ async fn attempt(
     let opened = within(s.connect_timeout, async {
         let (client, connection) = config.connect(tls.clone()).await?;
         let task_server = server.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(err) = connection.await {
                 tracing::error!("connection to {task_server} ended: {}", error::chain(&err));
             }
         });
+        let task = DropAborts(Some(task.abort_handle()));
         let facts = session_facts(&client).await?;
-        Ok::<_, tokio_postgres::Error>((client, facts))
+        Ok::<_, tokio_postgres::Error>((client, facts, task))
     })
     .await;
-    let (client, facts) = match opened {
+    let (client, facts, task) = match opened {
         None => return Err(fail(FailureKind::Timeout, timeout_reason())),
         Some(Err(err)) => {
             let passfile = s.passfile().filter(|_| password_from_file);
@@ -266,8 +275,29 @@ async fn attempt(
         server_version: facts.version,
         target: s.redacted_for(std::slice::from_ref(spec)),
         tls: tls_used,
+        user: facts.user,
+        superuser: facts.superuser,
+        before_catalog: facts.before_catalog,
+        connection: task.keep(),
         cancel_tls: tls,
     })
+}
+
+/// A connection task that is aborted unless the attempt succeeds and keeps it.
+struct DropAborts(Option<AbortHandle>);
+
+impl DropAborts {
+    fn keep(mut self) -> AbortHandle {
+        self.0.take().expect("kept once")
+    }
+}
+
+impl Drop for DropAborts {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
+        }
+    }
 }
 
 #[cfg(test)]

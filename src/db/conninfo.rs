@@ -8,6 +8,7 @@ mod display;
 mod env;
 mod keywords;
 mod parse;
+mod secrets;
 mod ssl;
 mod values;
 
@@ -62,6 +63,21 @@ pub enum ConnInfoError {
     PercentZero,
     #[error("invalid connection URI: {0}")]
     BadUri(String),
+    /// Text after a password's value that does not parse: it may be the rest of the password,
+    /// so it is not shown.
+    #[error(
+        "the text after the value of {keyword} is not {form} (not shown: it may be part of the {keyword}); {fix}"
+    )]
+    AfterSecret {
+        keyword: &'static str,
+        form: &'static str,
+        fix: &'static str,
+    },
+    /// A URI whose password holds a `/`, `?` or `@` that split it in the wrong place.
+    #[error(
+        "cannot parse the connection URI {redacted}: special characters in the password (such as / ? # @ : % &) must be percent-encoded, e.g. %2F for /"
+    )]
+    UnencodedPassword { redacted: String },
     #[error(
         "invalid connection option \"{0}\"; check its spelling against libpq's parameter keywords"
     )]

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod connect;
 pub mod conninfo;
+pub mod guard;
 pub mod pgpass;
 pub mod session;
 pub mod setup;

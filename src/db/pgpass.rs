@@ -98,9 +98,7 @@ impl PassFile {
 }
 
 fn read(path: &Path) -> io::Result<String> {
-    let bytes = fs::read(path)?;
-    String::from_utf8(bytes)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not valid UTF-8"))
+    Ok(crate::input::read_text(path, &crate::input::CREDENTIALS)?)
 }
 
 /// The host name a server is known by in the password file: `localhost` for the default

@@ -2,11 +2,15 @@
 //! transaction that is rolled back — READ ONLY unless the query declares `writes = true` — so
 //! pgvet never changes the database it verifies. Timed runs execute the query itself (simple
 //! protocol, like psql and pgbench), never through EXPLAIN, whose instrumentation inflates times.
+//! The suite's SQL runs with the session's own `search_path`; pgvet's own statements do not
+//! (see [`super::guard`]). Every reply is awaited within the connection's deadline.
 
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::SimpleQueryMessage;
+
+use super::guard::Db;
 
 /// A statement the server refused or could not finish: its message, as a DBA would read it.
 #[derive(Debug, thiserror::Error)]
@@ -37,60 +41,90 @@ impl From<tokio_postgres::Error> for QueryError {
             }
             None => e.to_string(),
         };
+        let fatal = e
+            .as_db_error()
+            .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
         QueryError {
             message,
-            connection_lost: e.is_closed(),
+            connection_lost: e.is_closed() || fatal,
         }
     }
 }
 
 /// Session settings for the whole run: they bound every statement and change nothing stored.
 pub async fn configure(
-    client: &Client,
+    db: &Db<'_>,
     statement_timeout: Duration,
     lock_timeout: Duration,
 ) -> Result<(), QueryError> {
-    let sql = format!(
+    db.batch(&timeouts(statement_timeout, lock_timeout)).await
+}
+
+fn timeouts(statement_timeout: Duration, lock_timeout: Duration) -> String {
+    format!(
         "SET statement_timeout = {}; SET lock_timeout = {}",
         statement_timeout.as_millis(),
         lock_timeout.as_millis()
-    );
-    client.batch_execute(&sql).await.map_err(Into::into)
+    )
+}
+
+/// Leaves the session as the check found it: session-level advisory locks the suite's SQL took
+/// are released (a rollback keeps them), and pgvet's own timeouts are set again. Settings the
+/// SQL changed were undone by the rollback of its transaction.
+pub async fn reset(
+    db: &Db<'_>,
+    statement_timeout: Duration,
+    lock_timeout: Duration,
+) -> Result<(), QueryError> {
+    db.own_query("SELECT pg_catalog.pg_advisory_unlock_all()", &[])
+        .await?;
+    configure(db, statement_timeout, lock_timeout).await
+}
+
+/// What the server says of a statement it was asked to prepare (nothing is executed).
+pub struct Prepared {
+    /// How many columns it returns (0 for a statement that returns no rows).
+    pub columns: usize,
 }
 
 /// Asks the server to parse the query as one prepared statement, which it refuses for more than
 /// one command. The suite's own check could be fooled by quoting rules that depend on server
-/// settings; this one cannot, so nothing runs until it passes. Nothing is executed.
-pub async fn ensure_single_statement(client: &Client, sql: &str) -> Result<(), QueryError> {
-    match client.prepare(sql).await {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::SYNTAX_ERROR)
-            && e.as_db_error().is_some_and(|db| db.message().contains("multiple commands")) =>
+/// settings; this one cannot, so nothing runs until it passes. Nothing is executed; the client's
+/// own type look-ups for the statement's types happen inside a READ ONLY transaction.
+pub async fn ensure_single_statement(db: &Db<'_>, sql: &str) -> Result<Prepared, QueryError> {
+    db.batch(begin(false)).await?;
+    let prepared = db.wait(db.client().prepare(sql)).await;
+    let rolled_back = db.rollback().await;
+    let statement = match prepared {
+        Ok(statement) => statement,
+        Err(e)
+            if e.message
+                .contains("cannot insert multiple commands into a prepared statement") =>
         {
-            Err(QueryError {
+            return Err(QueryError {
                 message: "the query holds more than one statement (the server would not prepare it as one); pgvet runs one statement per query".into(),
                 connection_lost: false,
-            })
+            });
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e),
+    };
+    rolled_back?;
+    Ok(Prepared {
+        columns: statement.columns().len(),
+    })
 }
 
 /// `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)`: the query runs, then is rolled back.
-pub async fn explain_analyze(
-    client: &Client,
-    sql: &str,
-    writes: bool,
-) -> Result<String, QueryError> {
+pub async fn explain_analyze(db: &Db<'_>, sql: &str, writes: bool) -> Result<String, QueryError> {
     let explain = format!("EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {sql}");
-    in_rolled_back_transaction(client, begin(writes), &explain).await
+    in_rolled_back_transaction(db, begin(writes), &explain).await
 }
 
 /// The plan the planner makes when sequential scans are disabled (not executed): it shows
 /// whether an index can serve the query at all. With `bitmap_only`, plain and index-only scans
 /// are disabled too, leaving bitmap scans, which always carry an index condition.
 pub async fn explain_without_seq_scans(
-    client: &Client,
+    db: &Db<'_>,
     sql: &str,
     bitmap_only: bool,
 ) -> Result<String, QueryError> {
@@ -100,24 +134,19 @@ pub async fn explain_without_seq_scans(
     if bitmap_only {
         begin.push_str("; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off");
     }
-    in_rolled_back_transaction(client, &begin, &explain).await
+    in_rolled_back_transaction(db, &begin, &explain).await
 }
 
 /// Runs `sql` after `begin` (which opens the transaction) and rolls back whatever happened.
 async fn in_rolled_back_transaction(
-    client: &Client,
+    db: &Db<'_>,
     begin: &str,
     sql: &str,
 ) -> Result<String, QueryError> {
-    client.batch_execute(begin).await?;
-    let result = client.simple_query(sql).await;
-    let rolled_back = client.batch_execute("ROLLBACK").await;
-    let messages = result?;
-    rolled_back?;
-    let text = messages.into_iter().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
-        _ => None,
-    });
+    let messages = rows_rolled_back(db, begin, sql).await?;
+    let text = messages
+        .into_iter()
+        .find_map(|row| row.into_iter().next().flatten());
     text.ok_or_else(|| QueryError {
         message: "EXPLAIN returned no plan".into(),
         connection_lost: false,
@@ -134,13 +163,13 @@ fn begin(writes: bool) -> &'static str {
 
 /// A metric's value: its SQL's one scalar, in a rolled-back READ ONLY transaction. NULL is no
 /// value; anything but one numeric column of one row is an error saying what came back.
-pub async fn scalar(client: &Client, sql: &str) -> Result<Option<f64>, QueryError> {
-    let text = in_rolled_back_transaction_rows(client, sql).await?;
+pub async fn scalar(db: &Db<'_>, sql: &str) -> Result<Option<f64>, QueryError> {
+    let rows = rows_rolled_back(db, begin(false), sql).await?;
     let invalid = |what: String| QueryError {
         message: format!("a metric's SQL must return one number; {what}"),
         connection_lost: false,
     };
-    match text.as_slice() {
+    match rows.as_slice() {
         [row] if row.len() == 1 => match &row[0] {
             None => Ok(None),
             Some(v) => v
@@ -154,14 +183,15 @@ pub async fn scalar(client: &Client, sql: &str) -> Result<Option<f64>, QueryErro
     }
 }
 
-/// The rows of `sql` as text, run READ ONLY and rolled back.
-async fn in_rolled_back_transaction_rows(
-    client: &Client,
+/// The rows of `sql` as text, after `begin`, rolled back.
+async fn rows_rolled_back(
+    db: &Db<'_>,
+    begin: &str,
     sql: &str,
 ) -> Result<Vec<Vec<Option<String>>>, QueryError> {
-    client.batch_execute(begin(false)).await?;
-    let result = client.simple_query(sql).await;
-    let rolled_back = client.batch_execute("ROLLBACK").await;
+    db.batch(begin).await?;
+    let result = db.wait(db.client().simple_query(sql)).await;
+    let rolled_back = db.rollback().await;
     let messages = result?;
     rolled_back?;
     Ok(messages
@@ -180,28 +210,29 @@ async fn in_rolled_back_transaction_rows(
 /// One timed execution: the time from sending the query to having received its last row, and
 /// the number of rows returned (or affected). Rows are counted and dropped as they stream in.
 pub async fn timed_run(
-    client: &Client,
+    db: &Db<'_>,
     sql: &str,
     writes: bool,
 ) -> Result<(Duration, u64), QueryError> {
-    client.batch_execute(begin(writes)).await?;
+    db.batch(begin(writes)).await?;
     let start = Instant::now();
-    let result = async {
-        let stream = client.simple_query_raw(sql).await?;
-        futures_util::pin_mut!(stream);
-        let (mut rows, mut affected) = (0u64, 0u64);
-        while let Some(message) = stream.try_next().await? {
-            match message {
-                SimpleQueryMessage::Row(_) => rows += 1,
-                SimpleQueryMessage::CommandComplete(n) => affected = n,
-                _ => {}
+    let result = db
+        .wait(async {
+            let stream = db.client().simple_query_raw(sql).await?;
+            futures_util::pin_mut!(stream);
+            let (mut rows, mut affected) = (0u64, 0u64);
+            while let Some(message) = stream.try_next().await? {
+                match message {
+                    SimpleQueryMessage::Row(_) => rows += 1,
+                    SimpleQueryMessage::CommandComplete(n) => affected = n,
+                    _ => {}
+                }
             }
-        }
-        Ok::<_, tokio_postgres::Error>(rows.max(affected))
-    }
-    .await;
+            Ok::<_, tokio_postgres::Error>(rows.max(affected))
+        })
+        .await;
     let elapsed = start.elapsed();
-    let rolled_back = client.batch_execute("ROLLBACK").await;
+    let rolled_back = db.rollback().await;
     let rows = result?;
     rolled_back?;
     Ok((elapsed, rows))

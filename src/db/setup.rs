@@ -7,13 +7,12 @@ use std::path::{Path, PathBuf};
 use tokio_postgres::Client;
 use tokio_postgres::error::ErrorPosition;
 
+use crate::input::{self, InputError};
+
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("setup file {}: {error}", path.display())]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error("setup file {0}")]
+    Read(#[from] InputError),
     #[error("setup file {}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Failed {
         path: PathBuf,
@@ -22,13 +21,10 @@ pub enum SetupError {
     },
 }
 
-/// Reads and applies one SQL file.
-pub async fn apply_file(client: &Client, path: &Path) -> Result<(), SetupError> {
-    let sql = std::fs::read_to_string(path).map_err(|error| SetupError::Read {
-        path: path.into(),
-        error,
-    })?;
-    apply_sql(client, path, &sql).await
+/// Reads a setup file: a regular file of UTF-8 SQL, up to PostgreSQL's 1 GB per query (a byte
+/// order mark at the start is dropped).
+pub fn read_file(path: &Path) -> Result<String, SetupError> {
+    Ok(input::read_source(path, &input::SETUP)?)
 }
 
 /// Applies SQL text that came from `path` (named in errors).

@@ -4,7 +4,7 @@
 
 use super::model::{MetricRow, QueryResult, Regression, Report};
 use super::ms;
-use super::terminal::{metric_status, table};
+use super::terminal::{add_row, metric_status, printable_line, table};
 
 /// The section, or an empty string when the report was not compared with a baseline.
 pub fn render(report: &Report) -> String {
@@ -20,18 +20,17 @@ pub fn render(report: &Report) -> String {
         "Regression",
     ]);
     for q in &report.queries {
-        queries.add_row(query_row(q));
+        add_row(&mut queries, query_row(q));
     }
-    let mut out = format!("Before / after (baseline: {})\n{queries}\n", source.file);
+    let title = printable_line(&format!("Before / after (baseline: {})", source.file));
+    let mut out = format!("{title}\n{queries}\n");
     if !report.metrics.is_empty() {
         let mut metrics = table(&["Metric", "Baseline", "Target", "Actual", "Change", "Status"]);
         for m in &report.metrics {
-            metrics.add_row(metric_row(report, m));
+            add_row(&mut metrics, metric_row(report, m));
         }
-        out.push_str(&format!(
-            "\nMetrics (Baseline measured in {})\n{metrics}\n",
-            source.file
-        ));
+        let title = printable_line(&format!("Metrics (Baseline measured in {})", source.file));
+        out.push_str(&format!("\n{title}\n{metrics}\n"));
     }
     out
 }

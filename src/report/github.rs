@@ -239,9 +239,23 @@ mod tests {
         let mut report = samples::broken();
         report.queries[1].name = "multi\nline: name, with % and ::".into();
         report.queries[1].error = Some("ERROR: boom\r\nDETAIL: more".into());
-        for line in render(&report).lines() {
+        let cache = report.metrics.iter_mut().find(|m| m.unit == "%").unwrap();
+        cache.label = "hit: ratio, %\n::error::forged".into();
+        cache.unit = "%25\r\n::warning::forged".into();
+        let out = render(&report);
+        for line in out.lines() {
             assert!(line.starts_with("::error title=pgvet%3A ") || line.starts_with("::notice"));
         }
+        assert!(
+            out.contains(
+                "::error title=pgvet%3A metric \"hit%3A ratio%2C %25%0A%3A%3Aerror%3A%3Aforged\" missed its target"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("Actual 97.4 %2525%0D%0A::warning::forged"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -85,7 +85,11 @@ fn non_success(kind: NonSuccessKind, reasons: &[String], ty: Option<String>) -> 
 fn index(i: &IndexResult) -> TestCase {
     let status = match i.status {
         Status::Pass => TestCaseStatus::success(),
-        _ => {
+        Status::Error => {
+            let reason = i.message.clone().unwrap_or_default();
+            non_success(NonSuccessKind::Error, &[reason], None)
+        }
+        Status::Fail => {
             let ty = problem_names(&i.problems);
             let reason = i.message.clone().unwrap_or_else(|| ty.join(", "));
             non_success(NonSuccessKind::Failure, &[reason], Some(ty.join(",")))
@@ -117,8 +121,13 @@ fn query(q: &QueryResult) -> TestCase {
         }
     };
     let mut case = case(&q.name, "queries", status);
-    if let Some(t) = &q.timing {
-        case.set_time(Duration::from_secs_f64(t.median_ms.max(0.0) / 1000.0));
+    // A time too large for a Duration (a saved run edited by hand) is left out, not a panic.
+    if let Some(time) = q
+        .timing
+        .as_ref()
+        .and_then(|t| Duration::try_from_secs_f64(t.median_ms.max(0.0) / 1000.0).ok())
+    {
+        case.set_time(time);
     }
     case.set_system_out(query_out(q).join("\n"));
     case
@@ -267,5 +276,29 @@ mod tests {
             panic!("an errored query is an error")
         };
         assert_eq!(message.as_deref(), Some("ERROR: ]]> <!--  LINE 1"));
+    }
+
+    #[test]
+    fn labels_units_and_impossible_times_keep_the_xml_whole() {
+        let mut report = samples::broken();
+        // Times too large or not a number for a Duration (a hand-edited run) panicked.
+        report.queries[0].timing.as_mut().unwrap().median_ms = 1e308;
+        report.queries[2].timing.as_mut().unwrap().median_ms = f64::NAN;
+        let cache = report.metrics.iter_mut().find(|m| m.unit == "%").unwrap();
+        cache.label = "cache\n<hit> & \u{1b}[2J ratio".into();
+        cache.unit = "%\"/><x>".into();
+        let junit = parsed(&render(&report));
+        let queries = &junit.test_suites[1].test_cases;
+        assert_eq!(queries[0].time, None);
+        assert_eq!(queries[2].time, Some(Duration::ZERO));
+        let metrics = &junit.test_suites[2].test_cases;
+        let [.., cache, wal] = &metrics[..] else {
+            panic!("the metrics suite has the [[metric]] rows last")
+        };
+        // The name comes back as written, less the terminal escape (quick-junit drops it).
+        assert_eq!(cache.name.as_str(), "cache\n<hit> &  ratio");
+        assert_eq!(wal.name.as_str(), "WAL size");
+        let out = cache.system_out.as_ref().unwrap().as_str();
+        assert!(out.contains("actual: 97.4 %\"/><x>"), "{out}");
     }
 }

@@ -44,7 +44,13 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
     let mut parts = Vec::new();
     let (indexes, failed) = (s.indexes_total, s.indexes_failed);
     if indexes > 0 {
-        parts.push(tally(failed, 0, indexes, "index", "indexes"));
+        parts.push(tally(
+            failed,
+            s.indexes_errored,
+            indexes,
+            "index",
+            "indexes",
+        ));
     }
     if s.queries_total > 0 {
         let (failed, errored) = (s.queries_failed, s.queries_errored);
@@ -115,7 +121,7 @@ fn metrics(report: &Report) -> String {
     out.push_str("|---|--:|--:|--:|---|\n");
     for m in &report.metrics {
         let target = match (m.target, super::relative_target(report, m)) {
-            (Some(t), _) => value(t, &m.unit),
+            (Some(t), _) => amount(t, &m.unit),
             (None, Some(pct)) => format!("{}% faster", number(pct)),
             (None, None) => "—".into(),
         };
@@ -141,20 +147,20 @@ fn metric_baseline(m: &MetricRow) -> String {
     match (m.measured_baseline, m.baseline) {
         (Some(measured), Some(declared)) => format!(
             "{} (declared {})",
-            value(measured, &m.unit),
-            value(declared, &m.unit)
+            amount(measured, &m.unit),
+            amount(declared, &m.unit)
         ),
         (measured, declared) => measured
             .or(declared)
-            .map_or_else(|| "—".into(), |v| value(v, &m.unit)),
+            .map_or_else(|| "—".into(), |v| amount(v, &m.unit)),
     }
 }
 
 /// "0.456 ms (-91.1%)": the value and its change against Baseline.
 fn metric_actual(m: &MetricRow) -> String {
     match (m.actual, m.change_pct) {
-        (Some(actual), Some(change)) => format!("{} ({})", value(actual, &m.unit), pct(change)),
-        (Some(actual), None) => value(actual, &m.unit),
+        (Some(actual), Some(change)) => format!("{} ({})", amount(actual, &m.unit), pct(change)),
+        (Some(actual), None) => amount(actual, &m.unit),
         (None, _) => "—".into(),
     }
 }
@@ -189,7 +195,8 @@ fn indexes(report: &Report) -> String {
             .collect();
         parts.push(format!("Passed: {}\n", names.join(", ")));
     }
-    let heading = tally(failed.len(), 0, total, "index", "indexes");
+    let errored = failed.iter().filter(|i| i.status == Status::Error).count();
+    let heading = tally(failed.len() - errored, errored, total, "index", "indexes");
     format!("### Indexes: {heading}\n\n{}", parts.join("\n"))
 }
 
@@ -281,6 +288,11 @@ fn findings(q: &QueryResult) -> String {
         .join("; ")
 }
 
+/// A value in its unit as Markdown text: the unit comes from the suite, so it is escaped.
+fn amount(v: f64, unit: &str) -> String {
+    value(v, &text(unit))
+}
+
 /// A value in its unit: query times as `ms` does, percentages as "97.4%", else "840 bytes".
 pub(crate) fn value(v: f64, unit: &str) -> String {
     match unit {
@@ -309,10 +321,26 @@ pub(crate) fn pct(p: f64) -> String {
     }
 }
 
-/// A table row; `|` inside a cell is escaped (GitHub needs that even in code spans).
+/// A table row: each cell on one line, every `|` in it escaped (GitHub needs that even in code
+/// spans).
 fn row(cells: &[String]) -> String {
-    let cells: Vec<String> = cells.iter().map(|c| c.replace('|', "\\|")).collect();
+    let cells: Vec<String> = cells.iter().map(|c| cell(c)).collect();
     format!("| {} |\n", cells.join(" | "))
+}
+
+/// A cell's text on one line with its pipes escaped. GitHub pairs backslashes from the left, so
+/// a `|` after an even run of them (none, or a code span's own `\\`) gets one more.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut backslashes = 0;
+    for c in one_line(text).chars() {
+        if c == '|' && backslashes % 2 == 0 {
+            out.push('\\');
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+        out.push(c);
+    }
+    out
 }
 
 /// Free text on one line, with Markdown's punctuation escaped so it shows as written.
@@ -404,6 +432,53 @@ mod tests {
         );
         assert_eq!(code("a ``b`` c"), "```a ``b`` c```");
         assert_eq!(code("`q`"), "`` `q` ``");
+    }
+
+    /// The cells GitHub sees in a table row: it pairs `\\` with the next character, left to
+    /// right, and every other `|` is a border.
+    fn cells_seen(line: &str) -> usize {
+        let mut chars = line.chars();
+        let mut borders = 0;
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '|' => borders += 1,
+                _ => {}
+            }
+        }
+        borders - 1
+    }
+
+    #[test]
+    fn labels_names_units_and_plans_cannot_add_cells_or_rows() {
+        let mut report = samples::broken();
+        let cache = report.metrics.iter_mut().find(|m| m.unit == "%").unwrap();
+        cache.label = "hits | misses\n| forged | row |".into();
+        cache.unit = "x|y\r\n| z\\".into();
+        report.queries[0].name = "q\\|name\n---".into();
+        report.queries[0].plan = Some("Seq Scan on \"a\\|b\"\n| x |".into());
+        report.indexes[0].message = Some("gone\\\\| <b>".into());
+        let out = render(&report);
+        let tables: Vec<&str> = out.lines().filter(|l| l.starts_with('|')).collect();
+        assert!(tables.len() > 10, "{out}");
+        let mut expected = 0;
+        for line in tables {
+            let cells = cells_seen(line);
+            if line.starts_with("| Metric |")
+                || line.starts_with("| Index |")
+                || line.starts_with("| Query |")
+            {
+                expected = cells;
+            }
+            assert_eq!(cells, expected, "{line}");
+        }
+        assert!(
+            out.contains("| hits \\| misses \\| forged \\| row \\| |"),
+            "{out}"
+        );
+        assert!(out.contains("97.4 x\\|y \\| z\\\\ "), "{out}");
     }
 
     #[test]

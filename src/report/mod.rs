@@ -59,10 +59,12 @@ pub fn ms(value: f64) -> String {
     format!("{} ms", significant(value))
 }
 
-/// About three significant figures (never fewer than the whole part).
+/// About three significant figures (never fewer than the whole part, up to 10¹⁵).
 pub fn significant(value: f64) -> String {
     let magnitude = value.abs();
-    if magnitude >= 100.0 {
+    if magnitude >= 1e15 {
+        format!("{value:.3e}")
+    } else if magnitude >= 100.0 {
         format!("{value:.0}")
     } else if magnitude >= 10.0 {
         format!("{value:.1}")
@@ -81,5 +83,6 @@ mod tests {
         assert_eq!(super::ms(36.19), "36.2 ms");
         assert_eq!(super::ms(2.696), "2.70 ms");
         assert_eq!(super::ms(0.1174), "0.117 ms");
+        assert_eq!(super::significant(-1e308), "-1.000e308");
     }
 }

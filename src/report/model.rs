@@ -29,6 +29,9 @@ pub struct Report {
     /// Whether the connection was encrypted (TLS), as negotiated; null when not known.
     #[serde(default)]
     pub tls: Option<bool>,
+    /// Whether pgvet's role was a superuser (pgvet needs far less: see the README).
+    #[serde(default)]
+    pub superuser: Option<bool>,
     pub suite: String,
     pub settings: RunSettings,
     pub indexes: Vec<IndexResult>,
@@ -56,8 +59,11 @@ pub struct Aborted {
 pub enum AbortReason {
     /// Ctrl-C (SIGINT) or SIGTERM.
     Interrupted,
-    /// The server closed the connection (terminated backend, server stopped).
+    /// The server closed the connection (terminated backend, server stopped), or stopped
+    /// answering and pgvet closed it.
     ConnectionLost,
+    /// The session could not be prepared for the run (its timeouts could not be set).
+    Failed,
 }
 
 /// Where a measured baseline came from.
@@ -311,6 +317,9 @@ pub struct MetricRow {
 pub struct Summary {
     pub indexes_total: usize,
     pub indexes_failed: usize,
+    /// Index checks that could not be made (the catalog query failed, or never ran).
+    #[serde(default)]
+    pub indexes_errored: usize,
     pub queries_total: usize,
     pub queries_failed: usize,
     pub queries_errored: usize,
@@ -328,7 +337,8 @@ impl Summary {
         let count = |status| queries.iter().filter(|q| q.status == status).count();
         Summary {
             indexes_total: indexes.len(),
-            indexes_failed: indexes.iter().filter(|i| i.status != Status::Pass).count(),
+            indexes_failed: indexes.iter().filter(|i| i.status == Status::Fail).count(),
+            indexes_errored: indexes.iter().filter(|i| i.status == Status::Error).count(),
             queries_total: queries.len(),
             queries_failed: count(Status::Fail),
             queries_errored: count(Status::Error),
@@ -346,6 +356,7 @@ impl Summary {
 
     pub fn status(&self) -> Status {
         let failed = self.indexes_failed
+            + self.indexes_errored
             + self.queries_failed
             + self.queries_errored
             + self.metrics_missed

@@ -1,18 +1,24 @@
-//! Saved runs: the JSON report read back (`--baseline`, `pgvet compare`), with errors that say
-//! which file and what is wrong with it.
+//! Saved runs: the JSON report read back (`--baseline`, `pgvet compare`, `pgvet report`,
+//! `pgvet fill`), with errors that say which file and what is wrong with it. A saved run is
+//! input like any other: a regular file of at most 128 MiB, its `format_version` one this pgvet
+//! reads, every field present with its type, and no value a run cannot produce (a negative
+//! time, a time of more than 31 years). Anything else is refused, never half-rendered.
 
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
+
 use super::Report;
 use super::model::FORMAT_VERSION;
+use crate::input::{self, InputError};
+
+/// No run lasts longer (31.7 years in milliseconds); a time above it was edited by hand.
+const MAX_TIME_MS: f64 = 1e12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
-    #[error("cannot read the saved run {}: {error}", path.display())]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    #[error("cannot read the saved run {0}")]
+    Read(#[from] InputError),
     #[error("{}:{line}:{column}: not a pgvet JSON report: {message} (write one with `pgvet check --save FILE` or `--format json`)", path.display())]
     Invalid {
         path: PathBuf,
@@ -21,16 +27,38 @@ pub enum SavedRunError {
         message: String,
     },
     #[error("{}: report format_version {found} is newer than this pgvet reads ({FORMAT_VERSION}); upgrade pgvet", path.display())]
-    Version { path: PathBuf, found: u32 },
+    Version { path: PathBuf, found: u64 },
+    #[error("{}: not a report pgvet wrote: {message}; save the run again", path.display())]
+    Implausible { path: PathBuf, message: String },
+}
+
+/// Just the version, read before the rest: a newer report may have renamed any other field.
+#[derive(Deserialize)]
+struct Version {
+    format_version: Option<serde_json::Value>,
 }
 
 /// Reads a JSON report written by `--save` or `--format json`.
 pub fn load(path: &Path) -> Result<Report, SavedRunError> {
-    let text = std::fs::read_to_string(path).map_err(|error| SavedRunError::Read {
-        path: path.into(),
-        error,
-    })?;
-    let report: Report = serde_json::from_str(&text).map_err(|e| SavedRunError::Invalid {
+    let bytes = input::read_bytes(path, &input::SAVED_RUN)?;
+    if let Ok(Version {
+        format_version: Some(version),
+    }) = serde_json::from_slice(&bytes)
+    {
+        match version.as_u64() {
+            Some(found) if found > u64::from(FORMAT_VERSION) => {
+                let path = path.into();
+                return Err(SavedRunError::Version { path, found });
+            }
+            Some(0) => {
+                let message = "format_version 0 does not exist; pgvet writes 1".to_string();
+                let path = path.into();
+                return Err(SavedRunError::Implausible { path, message });
+            }
+            _ => {}
+        }
+    }
+    let report: Report = serde_json::from_slice(&bytes).map_err(|e| SavedRunError::Invalid {
         path: path.into(),
         line: e.line(),
         column: e.column(),
@@ -41,34 +69,123 @@ pub fn load(path: &Path) -> Result<Report, SavedRunError> {
             .unwrap_or_default()
             .to_string(),
     })?;
-    if report.format_version > FORMAT_VERSION {
-        return Err(SavedRunError::Version {
-            path: path.into(),
-            found: report.format_version,
-        });
-    }
+    implausible(&report).map_err(|message| SavedRunError::Implausible {
+        path: path.into(),
+        message,
+    })?;
     Ok(report)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The first value no run can produce: a time below 0 or above [`MAX_TIME_MS`], a negative
+/// row count, a number that is not finite.
+fn implausible(report: &Report) -> Result<(), String> {
+    for (i, q) in report.queries.iter().enumerate() {
+        let at = |field: &str| format!("queries[{i}] (\"{}\") {field}", q.name);
+        if let Some(t) = &q.timing {
+            for (field, v) in [
+                ("timing.median_ms", t.median_ms),
+                ("timing.p95_ms", t.p95_ms),
+                ("timing.mean_ms", t.mean_ms),
+                ("timing.min_ms", t.min_ms),
+                ("timing.max_ms", t.max_ms),
+                ("timing.stddev_ms", t.stddev_ms),
+            ] {
+                time(v, || at(field))?;
+            }
+            for (j, &v) in t.samples_ms.iter().enumerate() {
+                time(v, || at(&format!("timing.samples_ms[{j}]")))?;
+            }
+        }
+        for (field, v) in [
+            ("explain_execution_ms", q.explain_execution_ms),
+            ("baseline_ms", q.baseline_ms),
+            ("target_ms", q.target_ms),
+            (
+                "baseline.median_ms",
+                q.baseline.as_ref().and_then(|b| b.median_ms),
+            ),
+            (
+                "baseline.noise_ms",
+                q.baseline.as_ref().and_then(|b| b.noise_ms),
+            ),
+        ] {
+            v.map_or(Ok(()), |v| time(v, || at(field)))?;
+        }
+        let change = q.baseline.as_ref().and_then(|b| b.change_pct);
+        finite(change, || at("baseline.change_pct"))?;
+        finite(q.target_improvement_pct, || at("target_improvement_pct"))?;
+        for (j, s) in q.scans.iter().enumerate() {
+            for (field, v) in [
+                ("rows_estimated", s.rows_estimated),
+                ("rows_actual", s.rows_actual),
+                ("loops", s.loops),
+                ("relation_rows", s.relation_rows),
+            ] {
+                let field = || at(&format!("scans[{j}].{field}"));
+                match v {
+                    Some(v) if !(v.is_finite() && v >= 0.0) => {
+                        return Err(format!(
+                            "{} is {}; a row count is at least 0",
+                            field(),
+                            shown(v)
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    for (i, m) in report.metrics.iter().enumerate() {
+        let at = |field: &str| format!("metrics[{i}] (\"{}\") {field}", m.label);
+        for (field, v) in [
+            ("baseline_ms", m.baseline_ms),
+            ("target_ms", m.target_ms),
+            ("actual_ms", m.actual_ms),
+        ] {
+            v.map_or(Ok(()), |v| time(v, || at(field)))?;
+        }
+        for (field, v) in [
+            ("baseline", m.baseline),
+            ("target", m.target),
+            ("actual", m.actual),
+            ("measured_baseline", m.measured_baseline),
+        ] {
+            match (m.unit.as_str(), v) {
+                ("ms", Some(v)) => time(v, || at(field))?,
+                _ => finite(v, || at(field))?,
+            }
+        }
+        finite(m.change_pct, || at("change_pct"))?;
+    }
+    Ok(())
+}
 
-    #[test]
-    fn a_file_that_is_not_a_report_names_the_position() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("before.json");
-        std::fs::write(&path, "{\"format_version\": 1,\n \"status\": \"maybe\"}").unwrap();
-        let err = load(&path).unwrap_err().to_string();
-        assert!(
-            err.contains("before.json:2:") && err.contains("not a pgvet JSON report"),
-            "{err}"
-        );
-        assert!(
-            load(&dir.path().join("missing.json"))
-                .unwrap_err()
-                .to_string()
-                .starts_with("cannot read the saved run")
-        );
+fn time(v: f64, field: impl FnOnce() -> String) -> Result<(), String> {
+    if v.is_finite() && (0.0..=MAX_TIME_MS).contains(&v) {
+        return Ok(());
+    }
+    Err(format!(
+        "{} is {} ms; a time is at least 0 and at most {MAX_TIME_MS:e} ms (31 years)",
+        field(),
+        shown(v)
+    ))
+}
+
+fn finite(v: Option<f64>, field: impl FnOnce() -> String) -> Result<(), String> {
+    match v {
+        Some(v) if !v.is_finite() => Err(format!("{} is {v}; expected a finite number", field())),
+        _ => Ok(()),
     }
 }
+
+/// A number as written in JSON, short: `-5`, `0.1`, `1e308`.
+fn shown(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,12 @@
 //! The default output: tables for a terminal (indexes; queries with a plan summary; the metrics
 //! table Metric | Baseline | Target | Actual | Status) and a one-line summary.
+//!
+//! Names, labels, plans and server messages come from the suite and the database, so every
+//! piece of text passes through [`printable`]: a control character (an ESC that would start a
+//! terminal escape sequence, a CR that would overwrite the line) is shown as an escape such as
+//! `\u{1b}`, never sent to the terminal.
+
+use std::borrow::Cow;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
@@ -7,8 +14,8 @@ use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
 use super::{Report, ms};
 
 pub fn render(report: &Report) -> String {
-    let mut out = format!(
-        "pgvet {} · {} · PostgreSQL {} · {}{}\n",
+    let header = format!(
+        "pgvet {} · {} · PostgreSQL {} · {}{}",
         report.pgvet_version,
         report.suite,
         report.server_version.as_deref().unwrap_or("?"),
@@ -19,6 +26,7 @@ pub fn render(report: &Report) -> String {
             None => "",
         }
     );
+    let mut out = format!("{}\n", printable_line(&header));
     if !report.indexes.is_empty() {
         out.push_str(&format!("\nIndexes\n{}\n", indexes(&report.indexes)));
     }
@@ -35,9 +43,43 @@ pub fn render(report: &Report) -> String {
         out.push_str(&comparison);
     }
     out.push('\n');
-    out.push_str(&summary_line(report));
+    out.push_str(&printable_line(&summary_line(report)));
     out.push('\n');
     out
+}
+
+/// Text for a terminal: control characters escaped (`\u{1b}`, `\r`, `\t`), as are the
+/// Unicode controls that reorder text (bidirectional overrides). Newlines stay: a table cell
+/// may hold several lines.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| c != '\n' && (c.is_control() || reorders(c));
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if c.is_control() && c != '\n' => out.extend(c.escape_default()),
+            c if reorders(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`printable`] for a line of its own: a newline is escaped too.
+pub fn printable_line(text: &str) -> String {
+    printable(text).replace('\n', "\\n")
+}
+
+/// The bidirectional embedding, override and isolate controls.
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Adds a row whose cells are made [`printable`].
+pub(crate) fn add_row(table: &mut Table, cells: Vec<String>) {
+    table.add_row(cells.iter().map(|c| printable(c).into_owned()));
 }
 
 /// A table in pgvet's style. On a terminal it wraps to the terminal's width; written to a pipe
@@ -67,15 +109,19 @@ fn indexes(results: &[IndexResult]) -> Table {
                 "{}: {m}",
                 serde_json::to_value(p).unwrap().as_str().unwrap_or("")
             ),
+            (None, Some(m)) => m.clone(),
             _ if r.absent => "absent, as expected".to_string(),
             _ => String::new(),
         };
-        t.add_row(vec![
-            r.name.clone(),
-            format!("{}.{}", r.schema, r.table),
-            status_word(r.status).into(),
-            problem,
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                r.name.clone(),
+                format!("{}.{}", r.schema, r.table),
+                status_word(r.status).into(),
+                problem,
+            ],
+        );
     }
     t
 }
@@ -95,15 +141,18 @@ fn queries(results: &[QueryResult]) -> Table {
             .chain(q.notes.iter().cloned())
             .collect();
         let timing = q.timing.as_ref();
-        t.add_row(vec![
-            q.name.clone(),
-            status_word(q.status).into(),
-            q.plan.clone().unwrap_or_default(),
-            timing.map(|t| ms(t.median_ms)).unwrap_or_default(),
-            timing.map(|t| ms(t.p95_ms)).unwrap_or_default(),
-            timing.map(|t| t.rows.to_string()).unwrap_or_default(),
-            findings.join("\n"),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                q.name.clone(),
+                status_word(q.status).into(),
+                q.plan.clone().unwrap_or_default(),
+                timing.map(|t| ms(t.median_ms)).unwrap_or_default(),
+                timing.map(|t| ms(t.p95_ms)).unwrap_or_default(),
+                timing.map(|t| t.rows.to_string()).unwrap_or_default(),
+                findings.join("\n"),
+            ],
+        );
     }
     t
 }
@@ -115,13 +164,16 @@ fn metrics(report: &Report) -> Table {
             Some(error) => format!("error: {error}"),
             None => metric_value(m.actual, &m.unit),
         };
-        t.add_row(vec![
-            m.label.clone(),
-            metric_value(m.baseline, &m.unit),
-            target_cell(report, m),
-            actual,
-            metric_status(m).into(),
-        ]);
+        add_row(
+            &mut t,
+            vec![
+                m.label.clone(),
+                metric_value(m.baseline, &m.unit),
+                target_cell(report, m),
+                actual,
+                metric_status(m).into(),
+            ],
+        );
     }
     t
 }
@@ -212,6 +264,12 @@ fn verdict_line(report: &Report) -> String {
             s.indexes_failed, s.indexes_total
         ));
     }
+    if s.indexes_errored > 0 {
+        parts.push(format!(
+            "{} of {} indexes could not be checked",
+            s.indexes_errored, s.indexes_total
+        ));
+    }
     if s.queries_failed > 0 {
         parts.push(format!(
             "{} of {} queries failed",
@@ -248,7 +306,40 @@ fn verdict_line(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::metric_value;
+    use super::*;
+    use crate::report::samples;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(
+            printable("a\u{1b}[2J\rb\tc\u{7f}\u{9b}d\ne"),
+            "a\\u{1b}[2J\\rb\\tc\\u{7f}\\u{9b}d\ne"
+        );
+        assert_eq!(printable("ab\u{202e}cd"), "ab\\u{202e}cd");
+        assert!(matches!(printable("né 中 → ✓"), Cow::Borrowed(_)));
+        assert_eq!(printable_line("a\nb"), "a\\nb");
+    }
+
+    #[test]
+    fn names_and_server_messages_cannot_reach_the_terminal_raw() {
+        let mut report = samples::broken();
+        report.suite = "suite\u{1b}]0;title\u{7}.toml".into();
+        report.queries[1].name = "q \u{1b}[31mred".into();
+        report.queries[1].error = Some("ERROR: \u{1b}[2J\r\u{9b}boom".into());
+        report.metrics[0].label = "m\u{1b}[1A".into();
+        report.indexes[0].message = Some("gone\u{1b}c".into());
+        let mut aborted = report.clone();
+        aborted.aborted = Some(crate::report::model::Aborted {
+            reason: crate::report::model::AbortReason::ConnectionLost,
+            message: "lost: \u{1b}[2J".into(),
+        });
+        for out in [render(&report), render(&aborted)] {
+            assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+            assert!(out.contains("q \\u{1b}[31mred"), "{out}");
+            assert!(out.contains("ERROR: \\u{1b}[2J\\r\\u{9b}boom"), "{out}");
+        }
+        assert!(render(&aborted).contains("lost: \\u{1b}[2J"));
+    }
 
     #[test]
     fn metric_values_carry_their_unit() {

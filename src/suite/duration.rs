@@ -22,7 +22,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     if !millis.is_finite() || millis > 1e12 {
         return Err(bad(text));
     }
-    Ok(Duration::from_micros((millis * 1e3).round() as u64))
+    let duration = Duration::from_secs_f64(millis / 1e3);
+    // Only 0 itself means "no limit": a positive duration must not round down to it.
+    if duration.is_zero() && millis > 0.0 {
+        return Err(format!(
+            "`{text}` is shorter than a nanosecond and would round to 0, which means no limit; write 0 for no limit, or at least \"1ms\""
+        ));
+    }
+    Ok(duration)
 }
 
 fn bad(text: &str) -> String {
@@ -43,6 +50,17 @@ mod tests {
         assert_eq!(parse_duration("1.5 s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("0.0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("0.0004ms"), Ok(Duration::from_nanos(400)));
+    }
+
+    #[test]
+    fn a_positive_duration_never_rounds_to_zero() {
+        let err = parse_duration("0.0000001ms").unwrap_err();
+        assert!(
+            err.contains("would round to 0, which means no limit"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,17 +5,17 @@
 mod duration;
 mod raw;
 pub mod sql;
+mod unique;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use crate::input::{self, InputError};
 
 pub use duration::parse_duration;
 
 /// The file name looked for when the suite path is a directory (or not given at all).
 pub const SUITE_FILE_NAME: &str = "pgvet.toml";
-/// Suite and query files larger than this are refused: they are hand-written text.
-const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// More timed runs than this is a typo, not a benchmark.
 pub const MAX_RUNS: u32 = 100_000;
 
@@ -127,11 +127,9 @@ pub enum SuiteError {
         column: usize,
         message: String,
     },
-    #[error("cannot read {}: {error}", path.display())]
-    Read {
-        path: PathBuf,
-        error: std::io::Error,
-    },
+    /// The suite file (or a query file's text) could not be read.
+    #[error(transparent)]
+    Input(#[from] InputError),
     #[error("{message}")]
     NotFound { message: String },
 }
@@ -182,7 +180,8 @@ pub fn locate(path: Option<&Path>) -> Result<PathBuf, SuiteError> {
     } else {
         given.to_path_buf()
     };
-    if file.is_file() {
+    // Anything that exists is passed on: reading it says why a pipe or a device is refused.
+    if file.exists() {
         return Ok(file);
     }
     let message = match path {
@@ -213,46 +212,10 @@ pub fn parse_str(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     raw::parse(path, text)
 }
 
-/// Reads a hand-written text file: bounded size, UTF-8 required (the error says where not).
-pub(crate) fn read_text(path: &Path) -> Result<String, SuiteError> {
-    let read_err = |error| SuiteError::Read {
-        path: path.to_path_buf(),
-        error,
-    };
-    let too_big = |size: String| {
-        SuiteError::at(
-            path,
-            "",
-            None,
-            format!(
-                "file is {size} bytes; pgvet reads suite and query files of at most {MAX_FILE_BYTES} bytes"
-            ),
-        )
-    };
-    let file = std::fs::File::open(path).map_err(read_err)?;
-    let size = file.metadata().map_err(read_err)?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(too_big(size.to_string()));
-    }
-    // The size above is 0 for a device or a pipe (`file = "/dev/zero"`), so the read is
-    // bounded too: one byte over the limit says the file is too big.
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(format!("more than {MAX_FILE_BYTES}")));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-        SuiteError::at(
-            path,
-            &text,
-            Some(valid),
-            "not valid UTF-8 text; save the file as UTF-8",
-        )
-    })
+/// Reads a suite or query file: a regular file of at most 8 MiB of UTF-8 (a byte order mark
+/// at the start is dropped).
+pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
+    input::read_source(path, &input::SUITE)
 }
 
 #[cfg(test)]
@@ -302,20 +265,43 @@ mod tests {
         );
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn an_endless_device_is_refused_not_read_into_memory() {
+    fn an_endless_device_is_refused_before_it_is_read() {
         // /dev/zero reports a size of 0 and never ends: reading it whole ran out of memory.
-        let e = read_text(Path::new("/dev/zero")).unwrap_err().to_string();
+        let e = load(Some(Path::new("/dev/zero"))).unwrap_err().to_string();
         assert_eq!(
             e,
-            "/dev/zero: file is more than 8388608 bytes; pgvet reads suite and query files of at most 8388608 bytes"
+            "/dev/zero: is a character device, not a regular file; pgvet reads suite and query files only from regular files"
         );
         let suite = "[[query]]\nname = \"q\"\nfile = \"/dev/zero\"\n";
         let e = parse_str(Path::new("suite/pgvet.toml"), suite)
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("/dev/zero: file is more than"), "{e}");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:3:8: query file /dev/zero: is a character device, not a regular file; pgvet reads suite and query files only from regular files"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_starts_the_suite_and_query_files_harmlessly() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgvet.toml");
+        std::fs::write(dir.path().join("q.sql"), "\u{feff}SELECT 1;\n").unwrap();
+        std::fs::write(
+            &file,
+            "\u{feff}[settings]\nruns = = 2\n[[query]]\nname = \"q\"\nfile = \"q.sql\"\n",
+        )
+        .unwrap();
+        // The mark is not a column: the typo on line 2 is still at column 8.
+        let e = load(Some(&file)).unwrap_err().to_string();
+        assert!(e.contains("pgvet.toml:2:8:"), "{e}");
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("= = 2", "= 2");
+        std::fs::write(&file, text).unwrap();
+        let suite = load(Some(&file)).unwrap();
+        assert_eq!(suite.queries[0].sql, "SELECT 1");
     }
 
     #[test]

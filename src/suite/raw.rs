@@ -1,12 +1,12 @@
 //! The suite file as written (serde structures with positions) and its conversion into a
 //! validated [`Suite`]. Only this file knows the TOML layout.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::unique::{At, Unique};
 use super::{
     Expect, ExpectedIndex, MAX_RUNS, Metric, Query, Settings, Suite, SuiteError, parse_duration,
     read_text, sql,
@@ -81,7 +81,7 @@ struct RawQuery {
     allow_seq_scan: Vec<String>,
     #[serde(default)]
     writes: bool,
-    metric: Option<String>,
+    metric: Option<Spanned<String>>,
     baseline_ms: Option<Spanned<f64>>,
     target_ms: Option<Spanned<f64>>,
     target_improvement: Option<Spanned<String>>,
@@ -108,52 +108,49 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
             "the suite checks nothing: add an [[index]], a [[query]] or a [[metric]]",
         ));
     }
-    let mut seen = HashSet::new();
+    let mut seen = Unique::new(text);
     let mut indexes = Vec::new();
     for entry in raw.indexes {
+        let offset = entry.get_ref().name.span().start;
         let index = index(entry.into_inner(), &settings, &at)?;
         let key = (index.schema.clone(), index.name.clone());
-        if !seen.insert(key) {
-            return Err(at(
-                0,
-                format!("index {}.{} is listed twice", index.schema, index.name),
-            ));
+        if let Some(first) = seen.duplicate(key, offset) {
+            let message = format!(
+                "index {}.{} is listed twice (first on line {first}); list each index once",
+                index.schema, index.name
+            );
+            return Err(at(offset, message));
         }
         indexes.push(index);
     }
-    let mut names = HashSet::new();
+    let (mut names, mut labels) = (Unique::new(text), Unique::new(text));
     let mut queries = Vec::new();
     for entry in raw.queries {
-        let start = entry.span().start;
+        let offset = entry.get_ref().name.span().start;
+        let label_offset = entry
+            .get_ref()
+            .metric
+            .as_ref()
+            .map_or(offset, |m| m.span().start);
         let query = query(entry.into_inner(), path, &at)?;
-        if !names.insert(query.name.clone()) {
-            return Err(at(
-                start,
-                format!(
-                    "a query named \"{}\" is already listed; names must be unique",
-                    query.name
-                ),
-            ));
+        if let Some(first) = names.duplicate(query.name.clone(), offset) {
+            let message = format!(
+                "a query named \"{}\" is already listed (on line {first}); names must be unique",
+                query.name
+            );
+            return Err(at(offset, message));
+        }
+        if query.has_metric() {
+            let label = query.metric_label().to_string();
+            labels.metric_label(label, label_offset, &at)?;
         }
         queries.push(query);
     }
-    let mut labels: HashSet<String> = queries
-        .iter()
-        .filter(|q| q.has_metric())
-        .map(|q| q.metric_label().to_string())
-        .collect();
     let mut metrics = Vec::new();
     for entry in raw.metrics {
+        let offset = entry.get_ref().label.span().start;
         let metric = metric(entry.into_inner(), path, &at)?;
-        if !labels.insert(metric.label.clone()) {
-            return Err(at(
-                0,
-                format!(
-                    "the metric label \"{}\" is used twice; labels name rows of the metrics table",
-                    metric.label
-                ),
-            ));
-        }
+        labels.metric_label(metric.label.clone(), offset, &at)?;
         metrics.push(metric);
     }
     Ok(Suite {
@@ -164,8 +161,6 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         metrics,
     })
 }
-
-type At<'a> = dyn Fn(usize, String) -> SuiteError + 'a;
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
     let mut settings = Settings::default();
@@ -226,9 +221,9 @@ fn duration(value: &Spanned<RawDuration>, at: &At) -> Result<std::time::Duration
 /// PostgreSQL's timeouts are whole milliseconds up to 2^31 - 1; 0 turns them off.
 fn server_timeout(d: std::time::Duration) -> Result<std::time::Duration, String> {
     const MAX_MS: u128 = i32::MAX as u128;
-    match d.as_micros() {
+    match d.as_nanos() {
         0 => Ok(d),
-        us if us < 1000 => Err("a timeout under 1ms would mean no limit at all; write at least \"1ms\", or 0 for no limit".into()),
+        ns if ns < 1_000_000 => Err("a timeout under 1ms would mean no limit at all (PostgreSQL counts whole milliseconds); write at least \"1ms\", or 0 for no limit".into()),
         _ if d.as_millis() > MAX_MS => Err(format!("PostgreSQL's timeouts stop at {MAX_MS} ms (about 24 days); write a shorter one, or 0 for no limit")),
         _ => Ok(d),
     }
@@ -297,12 +292,13 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join(file.get_ref());
-            let text = read_text(&path).map_err(|e| match e {
-                SuiteError::Read { error, .. } => at(
+            let text = read_text(&path).map_err(|e| match e.problem {
+                // A position inside the query file is more use than the `file =` key.
+                crate::input::Problem::NotUtf8 { .. } => SuiteError::Input(e),
+                problem => at(
                     file.span().start,
-                    format!("query file {}: {error}", path.display()),
+                    format!("query file {}: {problem}", path.display()),
                 ),
-                other => other,
             })?;
             (text, path)
         }
@@ -341,7 +337,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         expect: raw.expect,
         allow_seq_scan: raw.allow_seq_scan,
         writes: raw.writes,
-        metric: raw.metric,
+        metric: raw.metric.map(Spanned::into_inner),
         baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
         target_ms: raw.target_ms.map(Spanned::into_inner),
         target_improvement,
@@ -360,6 +356,20 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
         sql_offset,
         at,
     )?;
+    let keyword = sql::first_keyword(&sql);
+    if !sql::QUERY_KEYWORDS.contains(&keyword.as_str()) {
+        return Err(at(
+            sql_offset,
+            format!(
+                "metric \"{label}\" must be a query that returns one number (SELECT, WITH, VALUES or TABLE), not {}; pgvet measures metrics READ ONLY and never runs other statements",
+                if keyword.is_empty() {
+                    "this".to_string()
+                } else {
+                    format!("a {keyword} statement")
+                }
+            ),
+        ));
+    }
     Ok(Metric {
         label,
         sql,
@@ -504,6 +514,17 @@ mod tests {
                 .contains("stop at 2147483647 ms")
         );
         assert!(suite("0.5").unwrap_err().to_string().contains("under 1ms"));
+        // 0.4 µs rounded to 0 µs, which passed as "no limit".
+        for tiny in ["0.0004ms", "0.0004", "0.000001s", "0.9ms"] {
+            let e = suite(tiny).unwrap_err().to_string();
+            assert!(e.contains("under 1ms would mean no limit"), "{tiny}: {e}");
+        }
+        assert!(
+            suite("0.0004ms")
+                .unwrap_err()
+                .to_string()
+                .contains(":2:21: a timeout under 1ms")
+        );
         assert_eq!(
             suite("0").unwrap().settings.statement_timeout.as_millis(),
             0
@@ -594,14 +615,86 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_names_are_refused() {
+    fn a_duplicate_is_refused_at_its_own_line_naming_the_first() {
         let e = err(
             "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n[[query]]\nname = \"q\"\nsql = \"SELECT 2\"\n",
         );
-        assert!(e.contains("already listed"), "{e}");
-        let e =
-            err("[[index]]\nname = \"i\"\ntable = \"t\"\n[[index]]\nname = \"i\"\ntable = \"u\"\n");
-        assert!(e.contains("listed twice"), "{e}");
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:5:8: a query named \"q\" is already listed (on line 2)"
+            ),
+            "{e}"
+        );
+        let e = err(
+            "[[index]]\nname = \"i\"\ntable = \"t\"\n\n[[index]]\ntable = \"u\"\n  name = \"i\"\n",
+        );
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:7:10: index public.i is listed twice (first on line 2)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_metric_label_is_used_once() {
+        let metric = |label: &str| format!("[[metric]]\nlabel = \"{label}\"\nsql = \"SELECT 1\"\n");
+        // Two [[metric]] entries with one label were refused at 1:1; two queries with one
+        // `metric` label were accepted.
+        let e = err(&format!("{}{}", metric("pool"), metric("pool")));
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:5:9: the metric label \"pool\" is already used (on line 2)"
+            ),
+            "{e}"
+        );
+        let query = |name: &str, extra: &str| {
+            format!("[[query]]\nname = \"{name}\"\nsql = \"SELECT 1\"\n{extra}")
+        };
+        let e = err(&format!(
+            "{}{}",
+            query("a", "metric = \"Avg\"\n"),
+            query("b", "metric = \"Avg\"\n")
+        ));
+        assert!(
+            e.starts_with("suite/pgvet.toml:8:10: the metric label \"Avg\""),
+            "{e}"
+        );
+        let e = err(&format!("{}{}", query("a", "target_ms = 5\n"), metric("a")));
+        assert!(
+            e.starts_with(
+                "suite/pgvet.toml:6:9: the metric label \"a\" is already used (on line 2)"
+            ),
+            "{e}"
+        );
+        // A query without a metrics-table row leaves its name free as a label.
+        assert!(parse_str(&format!("{}{}", query("a", ""), metric("a"))).is_ok());
+    }
+
+    #[test]
+    fn a_metric_must_be_a_query() {
+        for sql in [
+            "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'",
+            "COPY t TO '/tmp/x'",
+            "PREPARE TRANSACTION 'g'",
+            "DELETE FROM t",
+            "SET work_mem = '1GB'",
+        ] {
+            let e = err(&format!("[[metric]]\nlabel = \"m\"\nsql = \"{sql}\"\n"));
+            assert!(
+                e.starts_with("suite/pgvet.toml:3:7: metric \"m\" must be a query"),
+                "{e}"
+            );
+        }
+        for sql in [
+            "SELECT 1",
+            "(VALUES (1))",
+            "WITH x AS (SELECT 1) SELECT * FROM x",
+            "TABLE t",
+        ] {
+            let text = format!("[[metric]]\nlabel = \"m\"\nsql = \"{sql}\"\n");
+            assert!(parse_str(&text).is_ok(), "{sql}");
+        }
     }
 
     #[test]

@@ -150,6 +150,30 @@ fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
     Some(close.map_or(bytes.len(), |p| body + p + delimiter.len()))
 }
 
+/// The first keyword of a statement (as returned by [`statements`]), upper-cased, past any
+/// opening parentheses and comments: `(SELECT 1)` is a SELECT.
+pub fn first_keyword(statement: &str) -> String {
+    let mut rest = statement;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == '(' || c.is_whitespace());
+        if rest.starts_with("--") {
+            rest = rest.split_once('\n').map_or("", |(_, after)| after);
+        } else if rest.starts_with("/*") {
+            rest = rest.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    rest.chars()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == '_')
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
+/// Statements that return rows and that a READ ONLY transaction can run: what a `[[metric]]`
+/// may be (the server still checks the rest, e.g. `WITH … DELETE` or `SELECT … FOR UPDATE`).
+pub const QUERY_KEYWORDS: [&str; 4] = ["SELECT", "WITH", "VALUES", "TABLE"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +250,18 @@ mod tests {
     #[test]
     fn unterminated_quote_runs_to_the_end() {
         assert_eq!(texts("SELECT 'abc; SELECT 2").len(), 1);
+    }
+
+    #[test]
+    fn the_first_keyword_skips_parentheses_and_comments() {
+        use super::first_keyword;
+        assert_eq!(first_keyword("select 1"), "SELECT");
+        assert_eq!(first_keyword("( /* c */ (values (1)))"), "VALUES");
+        assert_eq!(
+            first_keyword("-- note\nWITH x AS (SELECT 1) SELECT * FROM x"),
+            "WITH"
+        );
+        assert_eq!(first_keyword("COPY (SELECT 1) TO PROGRAM 'id'"), "COPY");
+        assert_eq!(first_keyword("/* unterminated"), "");
     }
 }

@@ -103,13 +103,10 @@ impl TestDb {
     pub async fn check(&self, suite: &SuiteDir) -> Report {
         let suite = pgvet::suite::load(Some(suite.path())).expect("the test suite is valid");
         let context = RunContext {
-            server_version: Some(self.conn.server_version.clone()),
             database: self.name.clone(),
-            tls: Some(self.conn.tls),
+            ..RunContext::of(&self.conn)
         };
-        run::run(&self.conn.client, &suite, context, &Quiet)
-            .await
-            .expect("the run completes")
+        run::run(&self.conn, &suite, context, &Quiet).await
     }
 
     /// Runs the pgvet binary with `--db` for this database.
@@ -187,6 +184,11 @@ pub fn codetune_suite(target_ms: &str, runs: u32) -> SuiteDir {
 
 /// Runs the pgvet binary with a clean libpq environment plus `env`.
 pub fn pgvet(args: &[&str], env: &[(&str, &str)]) -> Output {
+    pgvet_command(args, env).output().expect("pgvet runs")
+}
+
+/// The pgvet binary with a clean libpq environment plus `env`, not started yet.
+pub fn pgvet_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pgvet"));
     command
         .args(args)
@@ -198,7 +200,7 @@ pub fn pgvet(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     command.envs(env.iter().copied());
-    command.output().expect("pgvet runs")
+    command
 }
 
 pub fn stdout(output: &Output) -> String {

@@ -104,14 +104,7 @@ async fn a_parallel_seq_scan_is_a_seq_scan() {
     let fresh = crate::harness::connect_to(&db.conninfo).await;
     let suite = suite(&[("parallel", "SELECT count(*) FROM big WHERE note LIKE '%7%'")]);
     let loaded = pgvet::suite::load(Some(suite.path())).unwrap();
-    let report = pgvet::run::run(
-        &fresh.client,
-        &loaded,
-        Default::default(),
-        &pgvet::run::Quiet,
-    )
-    .await
-    .unwrap();
+    let report = pgvet::run::run(&fresh, &loaded, Default::default(), &pgvet::run::Quiet).await;
     let q = query(&report, "parallel");
     let scan = &q.scans[0];
     assert!(scan.parallel && scan.node_type == "Seq Scan", "{scan:?}");

@@ -234,7 +234,7 @@ async fn ctrl_c_cancels_the_running_statement_reports_and_saves_what_was_finishe
     assert_eq!(report["aborted"]["reason"], "interrupted");
     assert_eq!(queries[0].0, "pass");
     assert!(
-        queries[1].1.starts_with("cancelled: interrupted by Ctrl-C"),
+        queries[1].1.starts_with("interrupted by Ctrl-C"),
         "{queries:?}"
     );
     assert!(queries[2].1.starts_with("not run"), "{queries:?}");

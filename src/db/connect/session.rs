@@ -2,6 +2,8 @@
 //! checks once connected (server version, recovery and read-only state for
 //! `target_session_attrs`).
 
+use std::time::Duration;
+
 use tokio_postgres::config::{SslMode as WireMode, SslNegotiation};
 use tokio_postgres::{Client, Config, SimpleQueryMessage};
 
@@ -41,27 +43,40 @@ pub fn pg_config(
     if let Some(timeout) = s.tcp.user_timeout {
         config.tcp_user_timeout(timeout);
     }
-    if let Some(idle) = s.tcp.keepalives_idle {
-        config.keepalives_idle(idle);
-    }
-    if let Some(interval) = s.tcp.keepalives_interval {
-        config.keepalives_interval(interval);
-    }
-    if let Some(count) = s.tcp.keepalives_count {
-        config.keepalives_retries(count);
-    }
+    // Unlike the operating system's default (2 hours idle), a peer that vanished behind a
+    // black-holing firewall is noticed within about a minute; explicit settings win.
+    config
+        .keepalives_idle(s.tcp.keepalives_idle.unwrap_or(KEEPALIVES_IDLE))
+        .keepalives_interval(s.tcp.keepalives_interval.unwrap_or(KEEPALIVES_INTERVAL))
+        .keepalives_retries(s.tcp.keepalives_count.unwrap_or(KEEPALIVES_COUNT));
     config
 }
+
+/// TCP keepalives pgvet uses unless the connection string sets them: the first probe after
+/// 30 s of silence, then one every 10 s, and the connection is dead after 3 unanswered.
+pub const KEEPALIVES_IDLE: Duration = Duration::from_secs(30);
+pub const KEEPALIVES_INTERVAL: Duration = Duration::from_secs(10);
+pub const KEEPALIVES_COUNT: u32 = 3;
 
 /// What the new session says about itself.
 pub struct SessionFacts {
     pub version: String,
     in_recovery: bool,
     read_only: bool,
+    /// The role pgvet is connected as.
+    pub user: String,
+    pub superuser: bool,
+    /// Schemas that the session's `search_path` puts before `pg_catalog`: functions and
+    /// operators there can take the place of built-in ones in the suite's own SQL.
+    pub before_catalog: Vec<String>,
 }
 
-const FACTS_QUERY: &str = "SELECT pg_catalog.current_setting('server_version'), \
-     pg_catalog.pg_is_in_recovery()::text, pg_catalog.current_setting('transaction_read_only')";
+/// Read in a READ ONLY transaction, calling only `pg_catalog`'s functions by their qualified
+/// names, with no operator and no cast: nothing a database user created can take part.
+const FACTS_QUERY: &str = "BEGIN TRANSACTION READ ONLY; \
+     SELECT pg_catalog.current_setting('server_version'), pg_catalog.pg_is_in_recovery(), \
+     pg_catalog.current_setting('default_transaction_read_only'), CURRENT_USER, \
+     pg_catalog.current_setting('is_superuser'), pg_catalog.current_schemas(true); ROLLBACK";
 
 pub async fn session_facts(client: &Client) -> Result<SessionFacts, tokio_postgres::Error> {
     let messages = client.simple_query(FACTS_QUERY).await?;
@@ -70,11 +85,41 @@ pub async fn session_facts(client: &Client) -> Result<SessionFacts, tokio_postgr
         _ => None,
     });
     let field = |i| row.and_then(|r| r.get(i)).unwrap_or_default();
+    let in_recovery = field(1) == "t";
     Ok(SessionFacts {
         version: field(0).to_owned(),
-        in_recovery: field(1) == "true",
-        read_only: field(2) == "on",
+        in_recovery,
+        // What `SHOW transaction_read_only` says outside a transaction block.
+        read_only: in_recovery || field(2) == "on",
+        user: field(3).to_owned(),
+        superuser: field(4) == "on",
+        before_catalog: schemas_before_catalog(field(5)),
     })
+}
+
+/// The schemas listed before `pg_catalog` in `current_schemas(true)`'s text form
+/// (`{public,pg_catalog}`, names with special characters double-quoted); temporary schemas are
+/// left out (functions and operators are never looked up there).
+fn schemas_before_catalog(array: &str) -> Vec<String> {
+    let inner = array.trim().trim_start_matches('{').trim_end_matches('}');
+    let mut names = Vec::new();
+    let (mut current, mut quoted, mut chars) = (String::new(), false, inner.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => current.extend(chars.next()),
+            ',' if !quoted => names.push(std::mem::take(&mut current)),
+            c => current.push(c),
+        }
+    }
+    if !inner.is_empty() {
+        names.push(current);
+    }
+    names
+        .into_iter()
+        .take_while(|n| n != "pg_catalog")
+        .filter(|n| !n.starts_with("pg_temp"))
+        .collect()
 }
 
 impl SessionFacts {
@@ -102,7 +147,20 @@ mod tests {
             version: "17.0".into(),
             in_recovery,
             read_only,
+            user: "u".into(),
+            superuser: false,
+            before_catalog: Vec::new(),
         }
+    }
+
+    #[test]
+    fn schemas_before_pg_catalog_are_found() {
+        assert!(schemas_before_catalog("{pg_catalog,public}").is_empty());
+        assert_eq!(
+            schemas_before_catalog("{pg_temp_3,public,\"we,ird\\\"s\",pg_catalog,x}"),
+            ["public", "we,ird\"s"]
+        );
+        assert!(schemas_before_catalog("{}").is_empty());
     }
 
     #[test]
@@ -147,5 +205,11 @@ mod tests {
             config.get_connect_timeout(),
             Some(&std::time::Duration::from_secs(7))
         );
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), KEEPALIVES_IDLE);
+        let text = "host=db keepalives_idle=5";
+        let explicit = ConnSettings::resolve(Some(text), &env).unwrap();
+        let config = pg_config(&explicit, &endpoint, None, WireMode::Disable);
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(5));
     }
 }

@@ -1,8 +1,14 @@
 //! Turns a connection string into `(keyword, value)` pairs, following libpq's grammar for
-//! both forms: `key=value` conninfo strings and `postgresql://` URIs. Keywords are not
-//! checked here; that is [`super::keywords`]' job.
+//! both forms: `key=value` conninfo strings and `postgresql://` URIs. Keywords are checked by
+//! [`super::keywords`], except next to a secret: no parse error quotes a piece of a password
+//! (see [`super::secrets`]).
 
 use super::ConnInfoError;
+use super::keywords::lookup;
+use super::secrets::{
+    after_secret, after_secret_parameter, hidden_password, plausible, quotable, secret,
+    unknown_secretish,
+};
 
 /// The URI prefixes libpq accepts.
 const URI_PREFIXES: [&str; 2] = ["postgresql://", "postgres://"];
@@ -12,8 +18,8 @@ pub type Pairs = Vec<(String, String)>;
 
 /// Parses a URI, a conninfo string, or (like psql) a bare database name.
 pub fn parse(input: &str) -> Result<Pairs, ConnInfoError> {
-    if let Some(rest) = URI_PREFIXES.iter().find_map(|p| input.strip_prefix(p)) {
-        parse_uri(rest)
+    if let Some(prefix) = URI_PREFIXES.iter().find(|p| input.starts_with(*p)) {
+        parse_uri(prefix, &input[prefix.len()..])
     } else if input.contains('=') {
         parse_keyword_value(input)
     } else {
@@ -26,6 +32,8 @@ pub fn parse(input: &str) -> Result<Pairs, ConnInfoError> {
 fn parse_keyword_value(input: &str) -> Result<Pairs, ConnInfoError> {
     let mut chars = input.chars().peekable();
     let mut pairs = Pairs::new();
+    // The secret keyword whose value came last: what follows it may be its rest.
+    let mut previous_secret = None;
     loop {
         skip_spaces(&mut chars);
         if chars.peek().is_none() {
@@ -40,9 +48,15 @@ fn parse_keyword_value(input: &str) -> Result<Pairs, ConnInfoError> {
             chars.next();
         }
         skip_spaces(&mut chars);
-        if chars.next() != Some('=') {
-            return Err(ConnInfoError::MissingEquals(key));
+        let equals = chars.next() == Some('=');
+        match previous_secret {
+            Some(keyword) if !equals || lookup(&key).is_none() => {
+                return Err(after_secret(keyword));
+            }
+            _ if !equals => return Err(ConnInfoError::MissingEquals(quotable(&key))),
+            _ => unknown_secretish(&key)?,
         }
+        previous_secret = secret(&key);
         skip_spaces(&mut chars);
         let value = if chars.peek() == Some(&'\'') {
             chars.next();
@@ -89,9 +103,21 @@ fn quoted_value(chars: &mut Chars<'_>) -> Result<String, ConnInfoError> {
     }
 }
 
+/// Parses what follows `postgresql://` as libpq does, unless a password hides in it.
+fn parse_uri(prefix: &str, rest: &str) -> Result<Pairs, ConnInfoError> {
+    let parsed = parse_uri_parts(rest);
+    let Some(redacted) = hidden_password(prefix, rest) else {
+        return parsed;
+    };
+    match parsed {
+        Ok(pairs) if plausible(&pairs) => Ok(pairs),
+        _ => Err(ConnInfoError::UnencodedPassword { redacted }),
+    }
+}
+
 /// Parses what follows `postgresql://`:
 /// `[user[:password]@][host][:port][,...][/dbname][?param=value&...]`.
-fn parse_uri(rest: &str) -> Result<Pairs, ConnInfoError> {
+fn parse_uri_parts(rest: &str) -> Result<Pairs, ConnInfoError> {
     let (before_query, query) = match rest.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (rest, None),
@@ -182,14 +208,24 @@ fn split_host_port(item: &str) -> Result<(&str, Option<&str>), ConnInfoError> {
 }
 
 fn push_query(query: &str, pairs: &mut Pairs) -> Result<(), ConnInfoError> {
+    // The secret parameter that came last: an unencoded `&` in it starts a bogus parameter.
+    let mut previous_secret = None;
     for param in query.split('&').filter(|p| !p.is_empty()) {
-        let Some((key, value)) = param.split_once('=') else {
+        let split = param.split_once('=');
+        let known =
+            split.is_some_and(|(k, _)| percent_decode(k).is_ok_and(|k| lookup(&k).is_some()));
+        if let (Some(keyword), false) = (previous_secret, known) {
+            return Err(after_secret_parameter(keyword));
+        }
+        let Some((key, value)) = split else {
             return Err(ConnInfoError::BadUri(format!(
                 "missing key/value separator \"=\" in URI query parameter \"{}\"",
-                percent_decode(param)?
+                quotable(&percent_decode(param)?)
             )));
         };
         let key = percent_decode(key)?;
+        unknown_secretish(&key)?;
+        previous_secret = secret(&key);
         let value = percent_decode(value)?;
         // JDBC compatibility, as libpq: ssl=true means sslmode=require.
         if key == "ssl" && value == "true" {

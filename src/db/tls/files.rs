@@ -2,7 +2,7 @@
 //! key — with libpq's rules for which files are optional and how private a key must be.
 
 use std::fs;
-use std::io::{self, BufReader};
+use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -11,6 +11,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use super::TlsSetupError;
 use crate::db::conninfo::SslSettings;
+use crate::input;
 
 /// A client certificate chain and its key, with where they came from.
 pub struct ClientCert {
@@ -58,8 +59,8 @@ fn read_certs(
         path: path.to_owned(),
         err,
     };
-    let file = fs::File::open(path).map_err(read_err)?;
-    let certs: Vec<_> = rustls_pemfile::certs(&mut BufReader::new(file))
+    let pem = input::read_bytes(path, &input::CREDENTIALS).map_err(|e| read_err(e.into()))?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
         .map_err(read_err)?;
     if certs.is_empty() {
@@ -120,8 +121,8 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsSetupError> {
     if key_too_open(meta.uid(), meta.mode()) {
         return Err(TlsSetupError::KeyPermissions(path.to_owned()));
     }
-    let file = fs::File::open(path).map_err(read_err)?;
-    rustls_pemfile::private_key(&mut BufReader::new(file))
+    let pem = input::read_bytes(path, &input::CREDENTIALS).map_err(|e| read_err(e.into()))?;
+    rustls_pemfile::private_key(&mut pem.as_slice())
         .map_err(read_err)?
         .ok_or_else(|| TlsSetupError::NoKey(path.to_owned()))
 }
@@ -227,5 +228,20 @@ mod tests {
         let cert = write(dir.path(), "c.crt", CLIENT_CRT, 0o644);
         let err = load_client_cert(&ssl(cert, junk)).err().unwrap();
         assert!(matches!(err, TlsSetupError::NoKey(_)), "{err}");
+    }
+
+    #[test]
+    fn a_device_or_a_directory_is_not_read_as_a_certificate() {
+        let err = read_roots(Path::new("/dev/zero"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            err,
+            "could not read root certificate file \"/dev/zero\": is a character device, not a regular file; pgvet reads password and certificate files only from regular files"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_roots(dir.path()).err().unwrap().to_string();
+        assert!(err.contains("is a directory, not a regular file"), "{err}");
     }
 }

@@ -1,0 +1,281 @@
+//! One verification run: the index checks (one catalog round trip for all of them), then each
+//! query — EXPLAIN ANALYZE, the plan check, timed runs — and the metrics table, gathered into
+//! one [`Report`]. Whatever fails (a statement, a lock timeout, the connection, a signal), the
+//! failure stays with the checks it concerns: the others still run, or are reported as not run
+//! when the connection is gone or the user interrupted, and the report is always complete.
+
+mod query;
+mod stop;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::check::{index, target};
+use crate::db::connect::Connected;
+use crate::db::guard::Db;
+use crate::db::{catalog, session};
+use crate::report::model::{
+    Aborted, FORMAT_VERSION, IndexResult, QueryResult, Report, RunSettings, Status, Summary,
+};
+use crate::suite::{ExpectedIndex, Metric, Query, Settings, Suite};
+
+use query::{check_query, empty_result};
+use stop::{interruption, stop_reason, until_interrupted};
+
+/// What pgvet tells the user while it works (on a terminal: stderr).
+pub trait Progress {
+    fn step(&self, message: &str);
+}
+
+/// Progress that goes nowhere (tests, JSON to a pipe).
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+}
+
+/// Where the run happened, for the report's header.
+#[derive(Debug, Clone, Default)]
+pub struct RunContext {
+    pub server_version: Option<String>,
+    /// The connection target with the password redacted.
+    pub database: String,
+    /// Whether the connection is encrypted.
+    pub tls: Option<bool>,
+    /// Whether pgvet's role is a superuser.
+    pub superuser: Option<bool>,
+}
+
+impl RunContext {
+    pub fn of(connected: &Connected) -> RunContext {
+        RunContext {
+            server_version: Some(connected.server_version.clone()),
+            database: connected.target.clone(),
+            tls: Some(connected.tls),
+            superuser: Some(connected.superuser),
+        }
+    }
+}
+
+/// Runs every check of the suite on an open connection; the report covers every check.
+pub async fn run(
+    connected: &Connected,
+    suite: &Suite,
+    context: RunContext,
+    progress: &dyn Progress,
+) -> Report {
+    let settings = &suite.settings;
+    let db = Db::new(connected, settings.statement_timeout);
+    let mut runner = Runner {
+        db: &db,
+        settings,
+        stopped: None,
+    };
+    let (configured, signal) = until_interrupted(
+        &db,
+        session::configure(&db, settings.statement_timeout, settings.lock_timeout),
+    )
+    .await;
+    if let Err(e) = configured {
+        let message = format!("setting the session's timeouts failed: {e}");
+        runner.stopped = stop_reason(&db, signal, Some(&e.message)).or(Some(Aborted {
+            reason: crate::report::model::AbortReason::Failed,
+            message,
+        }));
+    }
+
+    progress.step(&format!("checking {} indexes", suite.indexes.len()));
+    let indexes = runner.indexes(&suite.indexes).await;
+
+    let mut queries = Vec::with_capacity(suite.queries.len());
+    for (n, query) in suite.queries.iter().enumerate() {
+        if runner.stop().is_none() {
+            progress.step(&format!(
+                "query {}/{}: {}",
+                n + 1,
+                suite.queries.len(),
+                query.name
+            ));
+        }
+        queries.push(runner.query(query).await);
+    }
+
+    let mut metrics: Vec<_> = suite
+        .queries
+        .iter()
+        .zip(&queries)
+        .filter_map(|(q, r)| target::metric_row(q, r.timing.as_ref()))
+        .collect();
+    for metric in &suite.metrics {
+        if runner.stop().is_none() {
+            progress.step(&format!("metric: {}", metric.label));
+        }
+        let value = runner.metric(metric).await;
+        metrics.push(target::suite_metric_row(metric, value));
+    }
+    let aborted = runner.stop();
+    let summary = Summary::of(&indexes, &queries, &metrics);
+    Report {
+        format_version: FORMAT_VERSION,
+        pgvet_version: env!("CARGO_PKG_VERSION").to_string(),
+        status: summary.status(),
+        server_version: context.server_version,
+        database: context.database,
+        tls: context.tls,
+        superuser: context.superuser,
+        suite: suite.path.display().to_string(),
+        settings: RunSettings {
+            min_rows: settings.min_rows,
+            runs: settings.runs,
+            warmup: settings.warmup,
+            statement_timeout_ms: millis(settings.statement_timeout),
+            lock_timeout_ms: millis(settings.lock_timeout),
+        },
+        indexes,
+        queries,
+        metrics,
+        summary,
+        baseline: None,
+        aborted,
+    }
+}
+
+/// Runs the checks one after the other, remembering why the run stopped, if it did.
+struct Runner<'a> {
+    db: &'a Db<'a>,
+    settings: &'a Settings,
+    stopped: Option<Aborted>,
+}
+
+impl Runner<'_> {
+    /// Why nothing more runs: the run stopped, or a signal came since the last check.
+    fn stop(&self) -> Option<Aborted> {
+        self.stopped.clone().or_else(interruption)
+    }
+
+    /// All expected indexes in one catalog query; if it fails, every index check is an error
+    /// with the server's message.
+    async fn indexes(&mut self, expected: &[ExpectedIndex]) -> Vec<IndexResult> {
+        if let Some(stop) = self.stop() {
+            return expected
+                .iter()
+                .map(|i| index::error(i, format!("not run: {}", stop.message)))
+                .collect();
+        }
+        let wanted: Vec<(String, String)> = expected
+            .iter()
+            .map(|i| (i.schema.clone(), i.name.clone()))
+            .collect();
+        let found = if wanted.is_empty() {
+            Ok(HashMap::new())
+        } else {
+            let (found, signal) =
+                until_interrupted(self.db, catalog::find_indexes(self.db, &wanted)).await;
+            let error = found.as_ref().err().map(|e| e.message.clone());
+            self.stopped = stop_reason(self.db, signal, error.as_deref());
+            found
+        };
+        match found {
+            Ok(found) => {
+                tracing::info!(
+                    expected = wanted.len(),
+                    found = found.len(),
+                    "indexes looked up in one catalog query"
+                );
+                expected
+                    .iter()
+                    .map(|i| index::judge(i, found.get(&(i.schema.clone(), i.name.clone()))))
+                    .collect()
+            }
+            Err(e) => {
+                let message = match &self.stopped {
+                    Some(stop) => format!("{}: {}", stop.message, e.message),
+                    None => format!(
+                        "the catalog query for the expected indexes failed: {}",
+                        e.message
+                    ),
+                };
+                expected
+                    .iter()
+                    .map(|i| index::error(i, message.clone()))
+                    .collect()
+            }
+        }
+    }
+
+    async fn query(&mut self, query: &Query) -> QueryResult {
+        if let Some(stop) = self.stop() {
+            return QueryResult {
+                status: Status::Error,
+                error: Some(format!("not run: {}", stop.message)),
+                ..empty_result(query)
+            };
+        }
+        let (mut result, signal) =
+            until_interrupted(self.db, check_query(self.db, query, self.settings)).await;
+        self.stopped = stop_reason(self.db, signal, result.error.as_deref());
+        if let Err(e) = self.reset().await {
+            result.status = Status::Error;
+            result.error.get_or_insert(format!(
+                "the query ran, but the session could not be reset after it: {e}"
+            ));
+        }
+        result
+    }
+
+    /// A `[[metric]]`'s value: one statement returning one column, READ ONLY, rolled back.
+    async fn metric(&mut self, metric: &Metric) -> Result<Option<f64>, String> {
+        if let Some(stop) = self.stop() {
+            return Err(format!("not run: {}", stop.message));
+        }
+        let (value, signal) = until_interrupted(self.db, measure(self.db, metric)).await;
+        self.stopped = stop_reason(self.db, signal, value.as_ref().err().map(String::as_str));
+        let reset = self.reset().await;
+        let value = value?;
+        reset.map_err(|e| {
+            format!("the metric was measured, but the session could not be reset after it: {e}")
+        })?;
+        Ok(value)
+    }
+
+    /// Leaves the session as the check found it (see `session::reset`); nothing to do once the
+    /// run has stopped.
+    async fn reset(&mut self) -> Result<(), String> {
+        if self.stopped.is_some() {
+            return Ok(());
+        }
+        let (reset, signal) = until_interrupted(
+            self.db,
+            session::reset(
+                self.db,
+                self.settings.statement_timeout,
+                self.settings.lock_timeout,
+            ),
+        )
+        .await;
+        let error = reset.as_ref().err().map(|e| e.message.clone());
+        self.stopped = stop_reason(self.db, signal, error.as_deref());
+        reset.map_err(|e| e.message)
+    }
+}
+
+/// A `[[metric]]`'s value. Its SQL must be one statement returning one column (the server says
+/// how many when it prepares it), measured in a rolled-back READ ONLY transaction.
+async fn measure(db: &Db<'_>, metric: &Metric) -> Result<Option<f64>, String> {
+    let prepared = session::ensure_single_statement(db, &metric.sql)
+        .await
+        .map_err(|e| e.message)?;
+    if prepared.columns != 1 {
+        return Err(format!(
+            "a metric's SQL must return exactly one column (one number); it returns {} (the `sql` of [[metric]] \"{}\")",
+            prepared.columns, metric.label
+        ));
+    }
+    session::scalar(db, &metric.sql)
+        .await
+        .map_err(|e| e.message)
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis().try_into().unwrap_or(u64::MAX)
+}

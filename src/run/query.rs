@@ -1,0 +1,211 @@
+//! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (re-planned
+//! without seq scans when a small relation is seq-scanned), then the timed runs. A failure
+//! fails this query only; a signal between two timed runs keeps the runs already done.
+
+use std::collections::HashMap;
+
+use crate::check::{diagnosis, scans, target};
+use crate::db::catalog;
+use crate::db::guard::Db;
+use crate::db::session::{self, QueryError};
+use crate::plan::{self, Explain};
+use crate::report::model::{QueryResult, Status, Timing};
+use crate::signal;
+use crate::suite::{Query, Settings};
+
+use super::stop::interrupted_by;
+
+/// A query's result with nothing measured yet.
+pub fn empty_result(query: &Query) -> QueryResult {
+    QueryResult {
+        name: query.name.clone(),
+        status: Status::Pass,
+        error: None,
+        expect: query.expect,
+        writes: query.writes,
+        plan: None,
+        scans: Vec::new(),
+        problems: Vec::new(),
+        notes: Vec::new(),
+        timing: None,
+        explain_execution_ms: None,
+        baseline_ms: query.baseline_ms,
+        target_ms: query.target_ms,
+        target_improvement_pct: query.target_improvement,
+        baseline: None,
+        plan_figures: None,
+        diagnosis: None,
+    }
+}
+
+pub async fn check_query(db: &Db<'_>, query: &Query, settings: &Settings) -> QueryResult {
+    let mut result = empty_result(query);
+    if query.target_improvement.is_some() {
+        result
+            .notes
+            .push(crate::check::baseline::NOT_JUDGED_NOTE.to_string());
+    }
+    match check_query_into(db, query, settings, &mut result).await {
+        Err(error) => {
+            result.status = Status::Error;
+            result.error = Some(match signal::interrupted() {
+                Some(_) if error.starts_with("interrupted") => error,
+                Some(code) if error.contains("(SQLSTATE 57014)") => format!(
+                    "{}; its running statement was cancelled on the server",
+                    interrupted_by(code)
+                ),
+                Some(code) => format!("{} ({error})", interrupted_by(code)),
+                None => error,
+            });
+        }
+        Ok(()) if !result.problems.is_empty() => result.status = Status::Fail,
+        Ok(()) => {}
+    }
+    result
+}
+
+async fn check_query_into(
+    db: &Db<'_>,
+    query: &Query,
+    settings: &Settings,
+    result: &mut QueryResult,
+) -> Result<(), String> {
+    session::ensure_single_statement(db, &query.sql)
+        .await
+        .map_err(|e| e.message)?;
+    tracing::debug!(query = %query.name, sql = %query.sql, "EXPLAIN ANALYZE");
+    let text = session::explain_analyze(db, &query.sql, query.writes)
+        .await
+        .map_err(|e| with_hint(query, e))?;
+    let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
+    result.plan = Some(explain.summary());
+    result.explain_execution_ms = explain.execution_ms;
+    let mut figures = explain.figures.clone();
+    let names = figures.catalog_names(&settings.schema);
+    let catalog = catalog::catalog_entries(db, &names).await;
+    figures.set_catalog(&catalog.map_err(|e| e.message)?, &settings.schema);
+    result.plan_figures = Some(figures);
+
+    let sizes = relation_sizes(db, query, &explain, settings).await?;
+    let mut replanned = Vec::new();
+    if scans::needs_replan(query, &explain.scans, &sizes, settings.min_rows) {
+        tracing::info!(query = %query.name, "seq scan on a small relation: planning again with enable_seqscan = off");
+        replanned.push(plan_without_seq_scans(db, query, false).await?);
+        if scans::unproven(query, &explain.scans, &sizes, &replanned, settings.min_rows) {
+            tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
+            replanned.push(plan_without_seq_scans(db, query, true).await?);
+        }
+    }
+    let judgement = scans::judge(query, &explain.scans, &sizes, &replanned, settings.min_rows);
+    result.scans = judgement.scans;
+    result.problems = judgement.problems;
+    result.notes = judgement.notes;
+
+    let (timing, stopped) = time_query(db, query, settings).await;
+    result.timing = timing;
+    stopped?;
+    if let Some(timing) = &result.timing {
+        tracing::info!(query = %query.name, plan = %result.plan.as_deref().unwrap_or(""), median_ms = timing.median_ms, "query checked");
+        result
+            .problems
+            .extend(target::target_problem(query, timing));
+    }
+    result.diagnosis = diagnosis::diagnose(result);
+    Ok(())
+}
+
+async fn plan_without_seq_scans(
+    db: &Db<'_>,
+    query: &Query,
+    bitmap_only: bool,
+) -> Result<Vec<plan::Scan>, String> {
+    let text = session::explain_without_seq_scans(db, &query.sql, bitmap_only)
+        .await
+        .map_err(|e| e.message)?;
+    Ok(Explain::parse(&text)
+        .map_err(|e| format!("cannot read the plan: {e}"))?
+        .scans)
+}
+
+/// Row counts of the relations whose seq scans the check judges (`catalog::relation_rows`).
+async fn relation_sizes(
+    db: &Db<'_>,
+    query: &Query,
+    explain: &Explain,
+    settings: &Settings,
+) -> Result<HashMap<scans::Relation, f64>, String> {
+    let relations = scans::judged_relations(query, &explain.scans);
+    let keys: Vec<(String, String)> = relations
+        .iter()
+        .map(|(schema, name)| {
+            (
+                schema.clone().unwrap_or_else(|| settings.schema.clone()),
+                name.clone(),
+            )
+        })
+        .collect();
+    let rows = catalog::relation_rows(db, &keys, settings.min_rows)
+        .await
+        .map_err(|e| e.message)?;
+    Ok(relations
+        .into_iter()
+        .zip(keys)
+        .filter_map(|(relation, key)| rows.get(&key).map(|r| (relation, *r)))
+        .collect())
+}
+
+/// The server's message, with what to change when the suite can fix it.
+fn with_hint(query: &Query, error: QueryError) -> String {
+    if !query.writes && error.message.contains("SQLSTATE 25006") {
+        return format!(
+            "{}; the query writes: add `writes = true` to its [[query]] to run it (it is still rolled back)",
+            error.message
+        );
+    }
+    error.message
+}
+
+/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction.
+/// Stops early at an error or a signal (checked between two runs, so even many fast runs stop
+/// at once); the runs done so far are kept either way.
+async fn time_query(
+    db: &Db<'_>,
+    query: &Query,
+    settings: &Settings,
+) -> (Option<Timing>, Result<(), String>) {
+    let runs = settings.runs as usize;
+    let mut samples = Vec::with_capacity(runs);
+    let mut rows = 0;
+    let mut stopped = Ok(());
+    for n in 0..(settings.warmup as usize + runs) {
+        if let Some(code) = signal::interrupted() {
+            stopped = Err(interrupted_by(code).to_string());
+            break;
+        }
+        match session::timed_run(db, &query.sql, query.writes).await {
+            Ok((elapsed, count)) if n >= settings.warmup as usize => {
+                samples.push(elapsed.as_secs_f64() * 1e3);
+                rows = count;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                stopped = Err(match signal::interrupted() {
+                    Some(code) => interrupted_by(code).to_string(),
+                    None => e.message,
+                });
+                break;
+            }
+        }
+    }
+    if let Err(reason) = &mut stopped
+        && reason.starts_with("interrupted")
+    {
+        reason.push_str(&format!(
+            " after {} of {runs} timed runs (the figures are of those runs)",
+            samples.len()
+        ));
+    }
+    let timing =
+        (!samples.is_empty()).then(|| Timing::from_samples(samples, settings.warmup, rows));
+    (timing, stopped)
+}
