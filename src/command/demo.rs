@@ -2,7 +2,7 @@
 //! a realistic volume of data, the suite before the migration (indexes missing, seq scans), the
 //! migration, the suite again, the before/after metrics table filled from both runs, and a
 //! summary of what pgvet found. It exits 0 when the scenario came out as it should
-//! ([`scenario`]); time targets are findings there, since the demo is a demonstration and
+//! (`scenario`); time targets are findings there, since the demo is a demonstration and
 //! `pgvet check` is the gate. The fixtures and suite are compiled into the binary, so it runs
 //! from any directory.
 

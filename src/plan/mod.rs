@@ -4,8 +4,9 @@
 //!
 //! [`Explain::parse`] reads the JSON with a non-recursive reader ([`json`]), keeps the
 //! fields pgvet needs as a flat node list ([`tree`]), then walks that list once to collect
-//! every scan in tree order ([`explain`], [`scan`]). Plans of any depth or width are handled
-//! without growing the call stack.
+//! every scan in tree order ([`explain`], [`scan`]), and the figures that say why an index
+//! did not help ([`figures`]). Plans of any depth or width are handled without growing the
+//! call stack.
 
 mod explain;
 mod figures;
