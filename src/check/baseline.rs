@@ -1,38 +1,35 @@
 //! Comparing a run with a saved one (`--baseline`, `pgvet compare`). Per query: the plan and
 //! median then and now, the change in percent, and two kinds of regression. **Index lost**: a
-//! relation read through an index then is seq-scanned now. **Slower**: decided from the runs'
-//! own spread, never a fixed percentage. Each run's noise is its robust standard deviation,
-//! 1.4826 × the median absolute deviation of its timed runs. A query counts as slower only when
-//! (a) its median grew by more than 3 × √(σ_then² + σ_now²) and (b) every timed run now was
-//! slower than every timed run then. With fewer than 3 runs on either side there is no spread to
-//! judge by, and slowness is not judged. One noisy run moves neither the median nor the MAD, and
-//! one fast run breaks (b), so a single outlier cannot fail a build.
+//! relation read through an index then is seq-scanned now. **Slower**: the median grew by more
+//! than a minimum change and beyond the runs' own noise, every run slower (see
+//! [`slower`](super::slower), judged with the settings of the run compared, i.e. the later one).
+//! A growth past the minimum change that the runs cannot confirm gets a note, not a failure.
 //! A suite's `target_improvement` is checked against the measured median then.
 
+use crate::check::slower::{self, Rule, Verdict};
 use crate::check::target::percent_change;
 use crate::report::model::{
     BaselineSource, MetricStatus, QueryBaseline, QueryResult, Regression, Report, ScanVerdict,
-    Status, Summary, Timing,
+    Status, Summary,
 };
 
 /// The note a query with `target_improvement` gets when there is no baseline to judge it by.
 pub const NOT_JUDGED_NOTE: &str =
     "target_improvement is judged only against a measured baseline (--baseline)";
 
-/// Fewer timed runs than this on either side: no spread to judge slowness by.
-pub const MIN_RUNS_FOR_NOISE: usize = 3;
-
 /// Compares `report` with `before` (read from `file`), in place: baselines, regressions,
 /// target improvements, the metrics' measured baselines, and the summary and status.
 pub fn apply(report: &mut Report, before: &Report, file: &str) {
+    let rule = Rule::of(&report.settings);
     for query in &mut report.queries {
         let Some(then) = before.queries.iter().find(|b| b.name == query.name) else {
             continue;
         };
-        let baseline = compare_query(then, query);
+        let (baseline, note) = compare_query(then, query, rule);
         if let Some(problem) = regression_problem(&baseline, then, query) {
             query.problems.push(problem);
         }
+        query.notes.extend(note);
         if let Some(problem) = improvement_problem(query, &baseline) {
             query.problems.push(problem);
         }
@@ -84,63 +81,46 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
     crate::check::diagnosis::refresh(report);
 }
 
-fn compare_query(then: &QueryResult, now: &QueryResult) -> QueryBaseline {
+/// The comparison, and the note for a growth whose slowness could not be judged.
+fn compare_query(
+    then: &QueryResult,
+    now: &QueryResult,
+    rule: Rule,
+) -> (QueryBaseline, Option<String>) {
     let (median_then, median_now) = (median(then), median(now));
-    let noise_ms = match (&then.timing, &now.timing) {
-        (Some(a), Some(b))
-            if a.samples_ms.len() >= MIN_RUNS_FOR_NOISE
-                && b.samples_ms.len() >= MIN_RUNS_FOR_NOISE =>
-        {
-            Some(3.0 * (sigma(a).powi(2) + sigma(b).powi(2)).sqrt())
-        }
+    let judged = match (&then.timing, &now.timing) {
+        (Some(a), Some(b)) => Some((slower::judge(a, b, rule), a, b)),
         _ => None,
     };
+    let verdict = judged.as_ref().map(|(j, ..)| j.verdict);
     let regression = if index_lost(then, now).is_some() {
         Some(Regression::IndexLost)
-    } else if slower(then.timing.as_ref(), now.timing.as_ref(), noise_ms) {
+    } else if verdict == Some(Verdict::Slower) {
         Some(Regression::Slower)
     } else {
         None
     };
-    QueryBaseline {
+    let note = judged
+        .as_ref()
+        .filter(|_| regression.is_none())
+        .and_then(|(j, a, b)| slower::note(j, a, b));
+    let baseline = QueryBaseline {
         plan: then.plan.clone(),
         median_ms: median_then,
         change_pct: percent_change(median_then, median_now),
-        noise_ms,
+        noise_ms: judged.as_ref().and_then(|(j, ..)| j.noise_ms),
+        min_change_ms: judged.as_ref().map(|(j, ..)| j.min_change_ms),
         regression,
-    }
+        not_judged: match verdict {
+            Some(Verdict::NotJudged(why)) => Some(why),
+            _ => None,
+        },
+    };
+    (baseline, note)
 }
 
 fn median(q: &QueryResult) -> Option<f64> {
     q.timing.as_ref().map(|t| t.median_ms)
-}
-
-/// Robust standard deviation: 1.4826 × median absolute deviation.
-pub fn sigma(timing: &Timing) -> f64 {
-    let mut deviations: Vec<f64> = timing
-        .samples_ms
-        .iter()
-        .map(|s| (s - timing.median_ms).abs())
-        .collect();
-    deviations.sort_by(f64::total_cmp);
-    let n = deviations.len();
-    if n == 0 {
-        return 0.0;
-    }
-    let mad = if n % 2 == 1 {
-        deviations[n / 2]
-    } else {
-        (deviations[n / 2 - 1] + deviations[n / 2]) / 2.0
-    };
-    1.4826 * mad
-}
-
-fn slower(then: Option<&Timing>, now: Option<&Timing>, noise_ms: Option<f64>) -> bool {
-    let (Some(then), Some(now), Some(noise)) = (then, now, noise_ms) else {
-        return false;
-    };
-    let every_run_slower = now.min_ms > then.max_ms;
-    now.median_ms - then.median_ms > noise && every_run_slower
 }
 
 /// A relation read through an index then and seq-scanned (and judged) now.
@@ -173,10 +153,11 @@ fn regression_problem(
             then.plan.as_deref().unwrap_or("")
         )),
         Regression::Slower => Some(format!(
-            "regression: median {:.3} ms is {:+.0}% against the baseline's {:.3} ms, beyond the runs' noise of {:.3} ms, and every run was slower",
+            "regression: median {:.3} ms is {:+.0}% against the baseline's {:.3} ms, more than the minimum change of {:.3} ms, beyond the runs' noise of {:.3} ms, and every run was slower",
             now.timing.as_ref()?.median_ms,
             baseline.change_pct?,
             baseline.median_ms?,
+            baseline.min_change_ms?,
             baseline.noise_ms?
         )),
     }
@@ -196,46 +177,16 @@ fn improvement_problem(now: &QueryResult, baseline: &QueryBaseline) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::model::ScanResult;
+    use crate::report::model::{NotJudged, ScanResult, Timing};
 
     fn timed(samples: &[f64]) -> Timing {
         Timing::from_samples(samples.to_vec(), 1, 10)
     }
 
-    #[test]
-    fn sigma_is_robust_to_one_outlier() {
-        assert!((sigma(&timed(&[10.0, 10.2, 9.8, 10.1, 9.9])) - 1.4826 * 0.1).abs() < 1e-9);
-        assert!((sigma(&timed(&[10.0, 10.2, 9.8, 10.1, 95.0])) - 1.4826 * 0.1).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_clear_slowdown_is_a_regression() {
-        let (then, now) = (
-            timed(&[10.0, 10.2, 9.8, 10.1, 9.9]),
-            timed(&[15.0, 15.3, 14.8, 15.1, 14.9]),
-        );
-        assert!(slower(
-            Some(&then),
-            Some(&now),
-            Some(3.0 * 2f64.sqrt() * 1.4826 * 0.1)
-        ));
-    }
-
-    #[test]
-    fn one_noisy_run_is_not_a_regression() {
-        let then = timed(&[10.0, 10.2, 9.8, 10.1, 9.9]);
-        let now = timed(&[10.1, 9.9, 10.0, 40.0, 10.2]);
-        let noise = 3.0 * (sigma(&then).powi(2) + sigma(&now).powi(2)).sqrt();
-        assert!(!slower(Some(&then), Some(&now), Some(noise)));
-    }
-
-    #[test]
-    fn a_shift_within_the_spread_is_not_a_regression() {
-        let then = timed(&[10.0, 12.0, 8.0, 11.0, 9.0]);
-        let now = timed(&[11.0, 13.0, 9.5, 12.0, 10.5]);
-        let noise = 3.0 * (sigma(&then).powi(2) + sigma(&now).powi(2)).sqrt();
-        assert!(!slower(Some(&then), Some(&now), Some(noise)));
-    }
+    const DEFAULT: Rule = Rule {
+        threshold_pct: slower::DEFAULT_THRESHOLD_PCT,
+        floor_ms: slower::DEFAULT_FLOOR_MS,
+    };
 
     fn query(plan: &str, scans: Vec<ScanResult>, samples: &[f64]) -> QueryResult {
         QueryResult {
@@ -288,7 +239,7 @@ mod tests {
             vec![scan("Seq Scan", None, ScanVerdict::IndexUsable)],
             &[1.0, 1.0, 1.0],
         );
-        let b = compare_query(&then, &now);
+        let (b, _) = compare_query(&then, &now, DEFAULT);
         assert_eq!(b.regression, Some(Regression::IndexLost));
         assert!(
             regression_problem(&b, &then, &now)
@@ -301,12 +252,11 @@ mod tests {
     fn target_improvement_is_checked_against_the_measured_median() {
         let then = query("Seq Scan", vec![], &[100.0, 100.0, 100.0]);
         let faster = query("Index Scan", vec![], &[40.0, 40.0, 40.0]);
-        assert_eq!(
-            improvement_problem(&faster, &compare_query(&then, &faster)),
-            None
-        );
+        let (b, _) = compare_query(&then, &faster, DEFAULT);
+        assert_eq!(improvement_problem(&faster, &b), None);
         let not_enough = query("Index Scan", vec![], &[70.0, 70.0, 70.0]);
-        let problem = improvement_problem(&not_enough, &compare_query(&then, &not_enough)).unwrap();
+        let (b, _) = compare_query(&then, &not_enough, DEFAULT);
+        let problem = improvement_problem(&not_enough, &b).unwrap();
         assert!(
             problem
                 .starts_with("30% faster than the baseline's 100.000 ms; the target is 50% faster"),
@@ -315,10 +265,78 @@ mod tests {
     }
 
     #[test]
-    fn too_few_runs_leave_slowness_unjudged() {
+    fn slower_is_a_regression_that_names_the_minimum_change_and_the_noise() {
+        let then = query("Index Scan", vec![], &[10.0, 10.2, 9.8, 10.1, 9.9]);
+        let now = query("Index Scan", vec![], &[20.0, 20.3, 19.8, 20.1, 19.9]);
+        let (b, note) = compare_query(&then, &now, DEFAULT);
+        assert_eq!(
+            (b.regression, b.not_judged, note),
+            (Some(Regression::Slower), None, None)
+        );
+        assert_eq!(b.min_change_ms, Some(4.0));
+        let problem = regression_problem(&b, &then, &now).unwrap();
+        assert!(
+            problem.starts_with(
+                "regression: median 20.000 ms is +100% against the baseline's 10.000 ms, more than the minimum change of 4.000 ms, beyond the runs' noise of 0.629 ms"
+            ),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn growth_the_runs_cannot_confirm_is_a_note_in_the_report_not_a_failure() {
         let then = query("Index Scan", vec![], &[1.0, 1.0]);
         let now = query("Index Scan", vec![], &[9.0, 9.0]);
-        let b = compare_query(&then, &now);
-        assert_eq!((b.noise_ms, b.regression), (None, None));
+        let (b, note) = compare_query(&then, &now, DEFAULT);
+        assert_eq!(
+            (b.noise_ms, b.regression, b.not_judged),
+            (None, None, Some(NotJudged::TooFewRuns))
+        );
+        assert!(
+            note.unwrap()
+                .starts_with("slowness not judged: the median grew by +800%")
+        );
+
+        let mut report = crate::report::samples::after();
+        let mut before = report.clone();
+        before.queries[0].timing = Some(timed(&[5.0, 9.0, 4.0, 12.0, 6.0]));
+        report.queries[0].timing = Some(timed(&[8.0, 30.0, 5.0, 25.0, 9.0]));
+        apply(&mut report, &before, "before.json");
+        let q = &report.queries[0];
+        let b = q.baseline.as_ref().unwrap();
+        assert_eq!(
+            (b.regression, b.not_judged),
+            (None, Some(NotJudged::TooNoisy))
+        );
+        assert_eq!((q.status, report.summary.regressions), (Status::Pass, 0));
+        assert!(
+            q.notes
+                .iter()
+                .any(|n| n.starts_with("slowness not judged, the runs are too noisy")),
+            "{:?}",
+            q.notes
+        );
+    }
+
+    #[test]
+    fn the_minimum_change_is_the_compared_run_s_setting() {
+        let mut report = crate::report::samples::after();
+        let mut before = report.clone();
+        before.queries[0].timing = Some(timed(&[10.0, 10.2, 9.8, 10.1, 9.9]));
+        report.queries[0].timing = Some(timed(&[12.5, 12.7, 12.3, 12.6, 12.4]));
+        let mut strict = report.clone();
+        apply(&mut report, &before, "before.json");
+        assert_eq!(
+            report.queries[0].baseline.as_ref().unwrap().regression,
+            None
+        );
+        strict.settings.slower_threshold_pct = 20.0;
+        apply(&mut strict, &before, "before.json");
+        let b = strict.queries[0].baseline.as_ref().unwrap();
+        assert_eq!(
+            (b.regression, b.min_change_ms),
+            (Some(Regression::Slower), Some(2.0))
+        );
+        assert_eq!(strict.status, Status::Fail);
     }
 }

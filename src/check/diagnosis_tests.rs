@@ -214,7 +214,9 @@ fn compared(change_pct: f64, plan_then: &str, regression: Option<Regression>) ->
         median_ms: Some(72.6 / (1.0 + change_pct / 100.0)),
         change_pct: Some(change_pct),
         noise_ms: Some(1.0),
+        min_change_ms: Some(0.2),
         regression,
+        not_judged: None,
     });
     q
 }

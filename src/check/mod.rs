@@ -5,4 +5,5 @@ pub mod baseline;
 pub mod diagnosis;
 pub mod index;
 pub mod scans;
+pub mod slower;
 pub mod target;

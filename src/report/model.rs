@@ -82,6 +82,20 @@ pub struct RunSettings {
     pub warmup: u32,
     pub statement_timeout_ms: u64,
     pub lock_timeout_ms: u64,
+    /// The "slower" rule's minimum change (`slower_threshold`, `slower_floor_ms`); a run saved
+    /// before they existed is judged with the defaults.
+    #[serde(default = "default_slower_threshold_pct")]
+    pub slower_threshold_pct: f64,
+    #[serde(default = "default_slower_floor_ms")]
+    pub slower_floor_ms: f64,
+}
+
+fn default_slower_threshold_pct() -> f64 {
+    crate::check::slower::DEFAULT_THRESHOLD_PCT
+}
+
+fn default_slower_floor_ms() -> f64 {
+    crate::check::slower::DEFAULT_FLOOR_MS
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,10 +268,27 @@ pub struct QueryBaseline {
     pub median_ms: Option<f64>,
     /// (now − then) / then × 100: negative is faster.
     pub change_pct: Option<f64>,
-    /// How much slower than then the median may be before it counts as a regression: the
-    /// noise of the two runs, from their own spread (see the README).
+    /// The noise of the two runs, from their own spread: 3 × √(σ_then² + σ_now²) (see the README);
+    /// null with fewer than 3 timed runs on a side.
     pub noise_ms: Option<f64>,
+    /// The least the median must grow by to count as slower: the larger of `slower_threshold` ×
+    /// the median then and `slower_floor_ms`.
+    #[serde(default)]
+    pub min_change_ms: Option<f64>,
     pub regression: Option<Regression>,
+    /// Why slowness was not judged although the median grew by more than `min_change_ms`.
+    #[serde(default)]
+    pub not_judged: Option<NotJudged>,
+}
+
+/// Why a query's slowness against its baseline was not judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotJudged {
+    /// Fewer than 3 timed runs on a side: no spread to judge by.
+    TooFewRuns,
+    /// The change is within the runs' noise, or some runs now were as fast as runs then.
+    TooNoisy,
 }
 
 /// Why a query regressed against its baseline.
@@ -266,7 +297,7 @@ pub struct QueryBaseline {
 pub enum Regression {
     /// It used an index then and seq-scans now.
     IndexLost,
-    /// It is slower by more than the measurement noise.
+    /// It is slower by more than the minimum change and the runs' noise, every run slower.
     Slower,
 }
 

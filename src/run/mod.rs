@@ -130,6 +130,8 @@ pub async fn run(
             warmup: settings.warmup,
             statement_timeout_ms: millis(settings.statement_timeout),
             lock_timeout_ms: millis(settings.lock_timeout),
+            slower_threshold_pct: settings.slower_threshold_pct,
+            slower_floor_ms: settings.slower_floor_ms,
         },
         indexes,
         queries,

@@ -49,6 +49,10 @@ pub struct Settings {
     pub warmup: u32,
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
+    /// "Slower" against a baseline takes at least this much growth of the median (percent)…
+    pub slower_threshold_pct: f64,
+    /// …and at least this many milliseconds.
+    pub slower_floor_ms: f64,
 }
 
 impl Default for Settings {
@@ -60,6 +64,8 @@ impl Default for Settings {
             warmup: 1,
             statement_timeout: Duration::from_secs(30),
             lock_timeout: Duration::from_secs(5),
+            slower_threshold_pct: crate::check::slower::DEFAULT_THRESHOLD_PCT,
+            slower_floor_ms: crate::check::slower::DEFAULT_FLOOR_MS,
         }
     }
 }

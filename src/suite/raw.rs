@@ -47,6 +47,8 @@ struct RawSettings {
     warmup: Option<Spanned<i64>>,
     statement_timeout: Option<Spanned<RawDuration>>,
     lock_timeout: Option<Spanned<RawDuration>>,
+    slower_threshold: Option<Spanned<String>>,
+    slower_floor_ms: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -185,7 +187,39 @@ fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, Suit
     if let Some(v) = raw.lock_timeout {
         settings.lock_timeout = duration(&v, at)?;
     }
+    if let Some(v) = raw.slower_threshold {
+        settings.slower_threshold_pct = slower_threshold(&v, at)?;
+    }
+    if let Some(v) = raw.slower_floor_ms {
+        settings.slower_floor_ms = slower_floor(&v, at)?;
+    }
     Ok(settings)
+}
+
+/// `slower_threshold = "40%"`: from 0% to 1000%.
+fn slower_threshold(value: &Spanned<String>, at: &At) -> Result<f64, SuiteError> {
+    match parse_percent(value.get_ref()) {
+        Some(p) if (0.0..=1000.0).contains(&p) => Ok(p),
+        _ => Err(at(
+            value.span().start,
+            format!(
+                "slower_threshold is `{}`; write a percentage from \"0%\" to \"1000%\", such as \"40%\" (how much the median must grow for a query to count as slower)",
+                value.get_ref().trim()
+            ),
+        )),
+    }
+}
+
+/// `slower_floor_ms = 0.2`: milliseconds, 0 or more.
+fn slower_floor(value: &Spanned<f64>, at: &At) -> Result<f64, SuiteError> {
+    let ms = *value.get_ref();
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(at(
+            value.span().start,
+            format!("slower_floor_ms = {ms} must be a number of milliseconds, 0 or more"),
+        ));
+    }
+    Ok(ms)
 }
 
 fn bounded(
@@ -380,13 +414,17 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
     })
 }
 
+/// `"50%"` → 50.
+fn parse_percent(text: &str) -> Option<f64> {
+    text.trim()
+        .strip_suffix('%')
+        .and_then(|n| n.trim().parse::<f64>().ok())
+}
+
 /// `"50%"`: a percentage from 0 (exclusive) to 100 (exclusive).
 fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteError> {
     let text = value.get_ref().trim();
-    let number = text
-        .strip_suffix('%')
-        .and_then(|n| n.trim().parse::<f64>().ok());
-    match number {
+    match parse_percent(text) {
         Some(p) if p > 0.0 && p < 100.0 => Ok(p),
         _ => Err(at(
             value.span().start,
@@ -533,6 +571,40 @@ mod tests {
             suite("24d").unwrap().settings.statement_timeout.as_secs(),
             24 * 86400
         );
+    }
+
+    #[test]
+    fn the_slower_rule_s_minimum_change_is_read_and_checked() {
+        let suite = |settings: &str| {
+            parse_str(&format!(
+                "[settings]\n{settings}\n[[index]]\nname = \"i\"\ntable = \"t\"\n"
+            ))
+        };
+        let s = suite("slower_threshold = \"25%\"\nslower_floor_ms = 0.5")
+            .unwrap()
+            .settings;
+        assert_eq!((s.slower_threshold_pct, s.slower_floor_ms), (25.0, 0.5));
+        let s = suite("slower_threshold = \"0%\"\nslower_floor_ms = 0")
+            .unwrap()
+            .settings;
+        assert_eq!((s.slower_threshold_pct, s.slower_floor_ms), (0.0, 0.0));
+        for bad in ["25", "-5%", "2000%", "a lot"] {
+            let e = suite(&format!("slower_threshold = \"{bad}\""))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("suite/pgvet.toml:2:20: slower_threshold is `")
+                    && e.contains("write a percentage from \"0%\" to \"1000%\""),
+                "{e}"
+            );
+        }
+        let e = suite("slower_floor_ms = -0.1").unwrap_err().to_string();
+        assert!(
+            e.contains(":2:19: slower_floor_ms = -0.1 must be a number of milliseconds, 0 or more"),
+            "{e}"
+        );
+        let e = suite("slower_floor = 0.1").unwrap_err().to_string();
+        assert!(e.contains("unknown field `slower_floor`"), "{e}");
     }
 
     #[test]

@@ -163,21 +163,88 @@ async fn a_real_slowdown_is_a_regression_and_one_noisy_run_is_not() {
         "{compared}"
     );
 
-    let slower = with_samples(&report, &[14.0, 14.3, 13.9, 14.1, 14.2]);
+    let slower = with_samples(&report, &[15.0, 15.3, 14.9, 15.1, 15.2]);
     let (code, compared) = compare_reports(&steady, &slower);
     assert_eq!(code, 1);
     assert_eq!(compared["queries"][0]["baseline"]["regression"], "slower");
+    assert_eq!(compared["queries"][0]["baseline"]["min_change_ms"], 4.0);
     assert!(
         compared["queries"][0]["problems"][0]
             .as_str()
             .unwrap()
-            .contains("beyond the runs' noise")
+            .contains("more than the minimum change of 4.000 ms, beyond the runs' noise")
     );
 
     // The same shift inside a wide spread is noise.
     let wide = with_samples(&report, &[8.0, 12.0, 10.0, 15.0, 6.0]);
     let wide_later = with_samples(&report, &[9.0, 13.5, 11.0, 16.0, 7.5]);
     assert_eq!(compare_reports(&wide, &wide_later).0, 0);
+
+    // A big growth inside a wide spread is not judged, and the report says why.
+    let wide_and_slower = with_samples(&report, &[10.0, 28.0, 15.0, 35.0, 7.0]);
+    let (code, compared) = compare_reports(&wide, &wide_and_slower);
+    let q = &compared["queries"][0];
+    assert_eq!(
+        (
+            code,
+            &q["baseline"]["regression"],
+            &q["baseline"]["not_judged"]
+        ),
+        (0, &Value::Null, &Value::from("too_noisy")),
+        "{q}"
+    );
+    assert!(
+        q["notes"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("slowness not judged, the runs are too noisy: the median grew by +50%"),
+        "{q}"
+    );
+}
+
+#[tokio::test]
+async fn the_minimum_change_is_the_suite_s_slower_threshold_and_floor() {
+    let db = TestDb::new().await;
+    let sql = "[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n";
+    let default = db.check(&SuiteDir::new(sql, &[])).await;
+    let strict = db
+        .check(&SuiteDir::new(
+            &format!("[settings]\nslower_threshold = \"10%\"\nslower_floor_ms = 0.01\n{sql}"),
+            &[],
+        ))
+        .await;
+    assert_eq!(
+        (
+            strict.settings.slower_threshold_pct,
+            strict.settings.slower_floor_ms
+        ),
+        (10.0, 0.01)
+    );
+    // +20%, every run slower and far beyond the runs' noise: slower only by the strict rule.
+    let then = with_samples(&default, &[1.0, 1.01, 0.99, 1.005, 0.995]);
+    let twenty = [1.2, 1.21, 1.19, 1.205, 1.195];
+    let (code, compared) = compare_reports(&then, &with_samples(&default, &twenty));
+    assert_eq!(
+        (code, &compared["queries"][0]["baseline"]["regression"]),
+        (0, &Value::Null)
+    );
+    assert_eq!(compared["settings"]["slower_threshold_pct"], 40.0);
+    let (code, compared) = compare_reports(&then, &with_samples(&strict, &twenty));
+    assert_eq!(code, 1, "{compared}");
+    assert_eq!(compared["queries"][0]["baseline"]["regression"], "slower");
+    // A saved run from before these settings existed is judged with the defaults.
+    let mut old = serde_json::to_value(with_samples(&default, &twenty)).unwrap();
+    let settings = old["settings"].as_object_mut().unwrap();
+    settings.remove("slower_threshold_pct");
+    settings.remove("slower_floor_ms");
+    let old: Report = serde_json::from_value(old).unwrap();
+    assert_eq!(
+        (
+            old.settings.slower_threshold_pct,
+            old.settings.slower_floor_ms
+        ),
+        (40.0, 0.2)
+    );
 }
 
 #[test]

@@ -109,6 +109,39 @@ impl TestDb {
         run::run(&self.conn, &suite, context, &Quiet).await
     }
 
+    /// Starts `pgvet check` on this database in the background, saving to `save`, its session
+    /// findable by the application name `app`; stdout and stderr are piped.
+    pub fn spawn_check(
+        &self,
+        suite: &SuiteDir,
+        save: &Path,
+        app: &str,
+        extra: &[&str],
+    ) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_pgvet"))
+            .args(["check", "--db", &self.conninfo, suite.path_str()])
+            .args(["--save", save.to_str().unwrap()])
+            .args(extra)
+            .env("PGAPPNAME", app)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Polls `count_sql` (a count) until it is above 0; fails the test after 20 s saying
+    /// `what` never happened.
+    pub async fn wait_until(&self, count_sql: &str, what: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while self.scalar_i64(count_sql).await == 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what} never happened"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// Runs the pgvet binary with `--db` for this database.
     pub fn cli(&self, args: &[&str]) -> Output {
         let mut all = vec!["check", "--db", &self.conninfo];

@@ -294,41 +294,11 @@ async fn a_lock_on_an_indexed_table_errors_the_index_checks_and_the_rest_still_r
     assert!(saved.aborted.is_none());
 }
 
-/// pgvet's child process, waiting on the lock held on `t` during its index lookup.
-fn start_blocked(
-    db: &TestDb,
-    suite: &SuiteDir,
-    save: &std::path::Path,
-    app: &str,
-) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args([
-            "check",
-            "--db",
-            &db.conninfo,
-            suite.path_str(),
-            "--save",
-            save.to_str().unwrap(),
-        ])
-        .env("PGAPPNAME", app)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 async fn wait_for_lock_wait(db: &TestDb, app: &str) {
     let waiting = format!(
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND wait_event_type = 'Lock'"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while db.scalar_i64(&waiting).await == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "pgvet never waited for the lock"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    db.wait_until(&waiting, "pgvet waiting for the lock").await;
 }
 
 fn blocked_suite() -> SuiteDir {
@@ -355,7 +325,7 @@ async fn ctrl_c_or_a_lost_connection_during_the_index_lookup_keeps_the_documente
     ] {
         let app = format!("pgvet-lookup-{code}");
         let save = dir.path().join(format!("{code}.json"));
-        let mut child = start_blocked(&db, &suite, &save, &app);
+        let mut child = db.spawn_check(&suite, &save, &app, &[]);
         wait_for_lock_wait(&db, &app).await;
         if signal == 0 {
             db.exec(&format!(
@@ -399,21 +369,7 @@ async fn ctrl_c_between_many_fast_runs_stops_at_once_and_keeps_the_runs_done() {
     let dir = tempfile::tempdir().unwrap();
     for round in 0..3 {
         let save = dir.path().join(format!("{round}.json"));
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-            .args([
-                "check",
-                "--db",
-                &db.conninfo,
-                suite.path_str(),
-                "--save",
-                save.to_str().unwrap(),
-                "--format",
-                "json",
-            ])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = db.spawn_check(&suite, &save, "pgvet-fast-runs", &["--format", "json"]);
         // Some moment within the timed runs of the first query or the second.
         let jitter = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -141,30 +141,6 @@ async fn a_second_statement_hidden_from_the_lexer_is_refused_by_the_server() {
     assert_eq!(db.scalar_i64("SELECT count(*) FROM t").await, 10);
 }
 
-/// A suite of three queries whose second sleeps for 30 s, with pgvet's session findable by
-/// its application name; returns pgvet's child process (JSON saved to `save`).
-fn start_three_queries(
-    db: &TestDb,
-    suite: &SuiteDir,
-    save: &std::path::Path,
-    app: &str,
-) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args([
-            "check",
-            "--db",
-            &db.conninfo,
-            suite.path_str(),
-            "--save",
-            save.to_str().unwrap(),
-        ])
-        .env("PGAPPNAME", app)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 fn three_queries() -> SuiteDir {
     SuiteDir::new(
         "[settings]\nstatement_timeout = \"60s\"\nruns = 1\nwarmup = 0\n
@@ -179,14 +155,7 @@ async fn wait_for_sleep(db: &TestDb, app: &str) {
     let running = format!(
         "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}' AND query LIKE '%pg_sleep(30)%'"
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while db.scalar_i64(&running).await == 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the long query never started"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    db.wait_until(&running, "the long query").await;
 }
 
 fn saved_statuses(save: &std::path::Path) -> (serde_json::Value, Vec<(String, String)>) {
@@ -211,7 +180,7 @@ async fn ctrl_c_cancels_the_running_statement_reports_and_saves_what_was_finishe
     let db = table_of_ten().await;
     let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
     let save = dir.path().join("partial.json");
-    let mut child = start_three_queries(&db, &suite, &save, "pgvet-ctrl-c-test");
+    let mut child = db.spawn_check(&suite, &save, "pgvet-ctrl-c-test", &[]);
     wait_for_sleep(&db, "pgvet-ctrl-c-test").await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let sent = std::time::Instant::now();
@@ -256,7 +225,7 @@ async fn a_connection_lost_mid_run_reports_the_rest_as_not_run_and_exits_3() {
     let db = table_of_ten().await;
     let (suite, dir) = (three_queries(), tempfile::tempdir().unwrap());
     let save = dir.path().join("partial.json");
-    let mut child = start_three_queries(&db, &suite, &save, "pgvet-lost-test");
+    let mut child = db.spawn_check(&suite, &save, "pgvet-lost-test", &[]);
     wait_for_sleep(&db, "pgvet-lost-test").await;
     db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgvet-lost-test'").await;
     let started = std::time::Instant::now();
