@@ -65,12 +65,29 @@ fn assert_nothing_left(tmp: &Path) {
     assert!(running.is_empty(), "server processes left: {running:?}");
 }
 
+/// A copy of the shipped suite whose time targets no query can miss (10 minutes), so that an
+/// exit status does not depend on this machine's speed.
+fn suite_with_targets_met() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(repo("queries/codetune")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text
+            .replace("target_ms = 20\n", "target_ms = 600000\n")
+            .replace("target_ms = 40\n", "target_ms = 600000\n");
+        assert!(!text.contains("target_ms = 20\n") && !text.contains("target_ms = 40\n"));
+        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn the_ci_gate_passes_the_migrated_schema_and_fails_without_the_migration() {
     let tmp = private_tmp();
     let schema = repo("fixtures/codetune/schema.sql");
     let migration = repo("fixtures/codetune/migration.sql");
-    let suite = repo("queries/codetune");
+    let suite_dir = suite_with_targets_met();
+    let suite = suite_dir.path().to_str().unwrap().to_string();
     let args = [
         "check",
         "--ephemeral",
@@ -170,8 +187,11 @@ fn sigterm_stops_the_run_and_removes_the_server() {
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(143));
+    // Cancelled, not waited out: the 30 s sleep had at least 27 s to go. That takes about 1 s
+    // on an idle machine and 5 s or more with both cores busy (stopping the server), so the
+    // bound is well between the two, never this machine's speed.
     assert!(
-        sent.elapsed() < Duration::from_secs(5),
+        sent.elapsed() < Duration::from_secs(20),
         "took {:?}",
         sent.elapsed()
     );
@@ -203,9 +223,12 @@ fn the_demo_shows_the_migration_before_and_after_and_leaves_nothing() {
     let (before, rest) = stdout
         .split_once("AFTER the migration")
         .expect("both runs are shown");
-    let (after, comparison) = rest
+    let (after, rest) = rest
         .split_once("Before / after")
         .expect("the comparison is shown");
+    let (comparison, found) = rest
+        .split_once("What pgvet found")
+        .expect("the summary closes the output");
     assert!(
         before.contains("FAIL: 8 of 8 indexes failed, 4 of 4 queries failed"),
         "{before}"
@@ -235,19 +258,32 @@ fn the_demo_shows_the_migration_before_and_after_and_leaves_nothing() {
         comparison.contains("(declared 100 ms)") && comparison.contains("(declared 150 ms)"),
         "{comparison}"
     );
-    // Plans and indexes must pass; the targets are the checklist's times measured on this
-    // machine, so the exit status follows the after-run's verdict, which the output shows.
-    let verdict = comparison
-        .lines()
-        .find(|l| l.starts_with("PASS:") || l.starts_with("FAIL:"))
-        .expect("the after-run's verdict closes the output");
-    if verdict.starts_with("PASS:") {
-        assert_eq!(out.status.code(), Some(0), "{stderr}");
-    } else {
-        assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // The scenario's verdicts do not depend on this machine's speed, so neither does the exit
+    // status: a missed time target is a finding in the summary, with its cause.
+    assert_eq!(out.status.code(), Some(0), "{found}\n{stderr}");
+    assert!(
+        found.contains("· Before the migration: 8 of 8 indexes missing; every query seq-scans training_metric.")
+            && found.contains("· After it: 8 of 8 indexes present and valid; every query reads training_metric through an index.")
+            && found.contains("The scenario came out as expected (exit 0)"),
+        "{found}"
+    );
+    for name in [
+        "fetch experiment by config_id",
+        "filter by epoch",
+        "sort by timestamp",
+        "join configs and metrics",
+    ] {
+        assert!(found.contains(name), "{name} is in the summary: {found}");
+    }
+    // Whether the epoch filter meets its target depends on the machine; why, when it does not,
+    // depends on the data alone.
+    if let Some(epoch) = found.lines().find(|l| l.starts_with("· filter by epoch ")) {
         assert!(
-            !verdict.contains("indexes failed") && after.contains("over the target"),
-            "{after}"
+            epoch.contains(
+                "Why: ix_training_metric_epoch returns 49,590 rows, 4.96% of the 1,000,000 in \
+                 training_metric, from 1,432 of its 8,404 pages"
+            ),
+            "{epoch}"
         );
     }
     assert_nothing_left(tmp.path());

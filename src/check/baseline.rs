@@ -78,6 +78,7 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
     });
     report.summary = Summary::of(&report.indexes, &report.queries, &report.metrics);
     report.status = report.summary.status();
+    crate::check::diagnosis::refresh(report);
 }
 
 /// The comparison, and the note for a growth whose slowness could not be judged.
@@ -204,6 +205,8 @@ mod tests {
             target_ms: None,
             target_improvement_pct: Some(50.0),
             baseline: None,
+            plan_figures: None,
+            diagnosis: None,
         }
     }
 

@@ -12,6 +12,7 @@ use tokio_postgres::types::Oid;
 
 use super::guard::Db;
 use super::session::QueryError;
+use crate::plan::CatalogEntry;
 
 /// An index found under an expected name.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +206,43 @@ pub async fn relation_rows(
         sizes.insert((schema, name), rows);
     }
     Ok(sizes)
+}
+
+const CATALOG_ENTRIES: &str = "
+SELECT w.schema_name, w.name, c.reltuples::pg_catalog.float8,
+       (pg_catalog.pg_relation_size(c.oid)
+        / pg_catalog.current_setting('block_size')::pg_catalog.int8)::pg_catalog.float8,
+       am.amname::pg_catalog.text
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, name)
+JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.name
+LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam";
+
+/// For the diagnosis of index scans that did not help, in one statement for all the relations
+/// and indexes named: rows (`pg_class.reltuples`, negative when never analyzed), pages (the main
+/// fork's size over the block size: what a seq scan reads) and access method.
+pub async fn catalog_entries(
+    db: &Db<'_>,
+    names: &[(String, String)],
+) -> Result<HashMap<(String, String), CatalogEntry>, QueryError> {
+    if names.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = names.iter().map(|r| r.0.as_str()).collect();
+    let relnames: Vec<&str> = names.iter().map(|r| r.1.as_str()).collect();
+    let rows = db
+        .own_query(CATALOG_ENTRIES, &[&schemas, &relnames])
+        .await?;
+    let mut entries = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let entry = CatalogEntry {
+            rows: row.try_get(2)?,
+            pages: row.try_get(3)?,
+            access_method: row.try_get(4)?,
+        };
+        entries.insert((row.try_get(0)?, row.try_get(1)?), entry);
+    }
+    Ok(entries)
 }
 
 async fn count_up_to(

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::scan::IndexRead;
+use super::figures::{self, PlanFigures};
 use super::tree::{PlanNode, read_plan_tree};
 use super::{PlanError, Scan, summary};
 
@@ -22,6 +23,8 @@ pub struct Explain {
     pub execution_ms: Option<f64>,
     /// Number of plan nodes of every kind, Bitmap Index Scans included.
     pub node_count: usize,
+    /// What the executed plan shows about its index scans and memory (empty without ANALYZE).
+    pub figures: PlanFigures,
 }
 
 impl Explain {
@@ -30,8 +33,10 @@ impl Explain {
     /// (rules can add some), their scans are concatenated and their times added.
     pub fn parse(text: &str) -> Result<Explain, PlanError> {
         let tree = read_plan_tree(text)?;
-        let scans = collect_scans(&tree.nodes)?;
+        let (scans, scan_nodes) = collect_scans(&tree.nodes)?;
+        let figures = figures::collect(&tree.nodes, &scans, &scan_nodes);
         Ok(Explain {
+            figures,
             scans,
             planning_ms: tree.planning_ms,
             execution_ms: tree.execution_ms,
@@ -87,9 +92,11 @@ fn limited(node_type: &str, node: &PlanNode, parent_feeds_limit: bool) -> (bool,
     (under_limit, feeds)
 }
 
-/// Collects the scans of pre-order `nodes`, whose parents always come before them.
-fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
+/// Collects the scans of pre-order `nodes`, whose parents always come before them, and the
+/// position in `nodes` of each one.
+fn collect_scans(nodes: &[PlanNode]) -> Result<(Vec<Scan>, Vec<usize>), PlanError> {
     let mut scans: Vec<Scan> = Vec::new();
+    let mut scan_nodes = Vec::new();
     let mut inherited: Vec<Inherited> = Vec::with_capacity(nodes.len());
     for (index, node) in nodes.iter().enumerate() {
         let node_type = node
@@ -121,6 +128,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
                     under_limit,
                     ..scan_of(node_type, node, context)
                 });
+                scan_nodes.push(index);
             }
             _ => {}
         }
@@ -130,7 +138,7 @@ fn collect_scans(nodes: &[PlanNode]) -> Result<Vec<Scan>, PlanError> {
             feeds_limit,
         });
     }
-    Ok(scans)
+    Ok((scans, scan_nodes))
 }
 
 fn add_index(scan: &mut Scan, bitmap_index_scan: &PlanNode) {

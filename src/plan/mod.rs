@@ -4,11 +4,13 @@
 //!
 //! [`Explain::parse`] reads the JSON with a non-recursive reader ([`json`]), keeps the
 //! fields pgvet needs as a flat node list ([`tree`]), then walks that list once to collect
-//! every scan in tree order ([`explain`], [`scan`]). Plans of any depth or width are handled
-//! without growing the call stack.
+//! every scan in tree order ([`explain`], [`scan`]), and the figures that say why an index
+//! did not help ([`figures`]). Plans of any depth or width are handled without growing the
+//! call stack.
 
 pub mod cond;
 mod explain;
+mod figures;
 mod json;
 mod scan;
 mod tree;
@@ -17,6 +19,7 @@ mod tree;
 mod fixture_tests;
 
 pub use explain::Explain;
+pub use figures::{CatalogEntry, IndexScanFigures, PlanFigures, Spill};
 pub use scan::{IndexRead, Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.

@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use super::PlanError;
+use super::figures::NodeFigures;
 use super::json::{Event, JsonReader, Scalar};
 
 /// The fields of one plan node that pgvet looks at. Absent fields are `None`.
@@ -36,6 +37,8 @@ pub(super) struct PlanNode {
     pub index_cond: Option<String>,
     /// "Filter": rows are read and then thrown away.
     pub filter: Option<String>,
+    /// Buffers, heap blocks, sort and hash spills: what `figures` reports.
+    pub figures: NodeFigures,
 }
 
 /// Every plan node of every statement in the EXPLAIN output, plus statement-level timings.
@@ -187,6 +190,10 @@ fn set_node_field(
         number(value).map(|v| *field = v)
     } else if name == "Parallel Aware" {
         flag(value).map(|v| node.parallel_aware = v)
+    } else if let Some(field) = node.figures.number_field(name) {
+        number(value).map(|v| *field = v)
+    } else if let Some(field) = node.figures.text_field(name) {
+        text(value).map(|v| *field = v)
     } else {
         Ok(())
     };

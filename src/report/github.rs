@@ -4,7 +4,9 @@
 //! `::notice title=pgvet::…` with the verdict and its counts.
 //!
 //! Choices: no `::warning`s. Notes are passes by design (a small table's seq scan with a usable
-//! index), and whatever deserves attention already fails, regressions included. GitHub shows 10
+//! index), and whatever deserves attention already fails, regressions included. A failing
+//! query's annotation says why its index did not help, when pgvet diagnosed it; a passing query
+//! with a diagnosis (no faster than a baseline with another plan) gets a `::notice` saying so. GitHub shows 10
 //! error annotations per step, so past 10 failures the tenth annotation lists the rest (every
 //! failure also stays in the log). When the suite path is relative (pgvet run from the
 //! repository), annotations carry `file=` so they attach to the suite file. Data is escaped as
@@ -27,6 +29,9 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for a in shown(failures(report)) {
         out.push_str(&command("error", &a.title, file, &a.message));
+    }
+    for a in report.queries.iter().filter_map(diagnosed_pass) {
+        out.push_str(&command("notice", &a.title, file, &a.message));
     }
     let verdict = match report.status {
         Status::Pass => "PASS",
@@ -103,6 +108,7 @@ fn query(q: &QueryResult) -> Option<Annotation> {
         None => "",
     };
     let mut lines: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
+    lines.extend(q.diagnosis.iter().map(|d| d.line()));
     if let Some(plan) = &q.plan {
         lines.push(format!("Plan: {plan}"));
     }
@@ -113,6 +119,15 @@ fn query(q: &QueryResult) -> Option<Annotation> {
     Some(Annotation {
         title: format!("pgvet: query \"{}\" {verb}{regression}", q.name),
         message: lines.join("\n"),
+    })
+}
+
+/// A passing query with a diagnosis (no faster than a baseline with another plan): a notice.
+fn diagnosed_pass(q: &QueryResult) -> Option<Annotation> {
+    let diagnosis = q.diagnosis.as_ref().filter(|_| q.status == Status::Pass)?;
+    Some(Annotation {
+        title: format!("pgvet: query \"{}\" {}", q.name, diagnosis.symptom),
+        message: diagnosis.line(),
     })
 }
 
@@ -182,6 +197,27 @@ mod tests {
     #[test]
     fn errors_misses_and_regressions() {
         insta::assert_snapshot!(render(&samples::broken()));
+    }
+
+    #[test]
+    fn a_passing_query_no_faster_than_before_gets_a_notice_saying_why() {
+        // The epoch filter as fast as its seq scan was: it passes, but its index did not help.
+        let mut before = samples::before();
+        before.queries[1].timing = samples::after().queries[1].timing.clone();
+        let mut report = samples::after();
+        crate::check::baseline::apply(&mut report, &before, "before.json");
+        let out = render(&report);
+        let notice = out
+            .lines()
+            .find(|l| l.starts_with("::notice title=pgvet%3A query"))
+            .expect("a notice for the diagnosed query");
+        assert!(
+            notice.starts_with(
+                "::notice title=pgvet%3A query \"filter by epoch\" is no faster than before (+0%25),file=queries/codetune/pgvet.toml::why it is no faster than before (+0%25): ix_training_metric_epoch returns 4,628 rows"
+            ),
+            "{notice}"
+        );
+        assert!(!out.contains("::error"), "{out}");
     }
 
     #[test]

@@ -110,7 +110,11 @@ fn index(i: &IndexResult) -> TestCase {
 fn query(q: &QueryResult) -> TestCase {
     let status = match q.status {
         Status::Pass => TestCaseStatus::success(),
-        Status::Fail => non_success(NonSuccessKind::Failure, &q.problems, regression(q)),
+        Status::Fail => {
+            let why = q.diagnosis.iter().map(|d| d.line());
+            let reasons: Vec<String> = q.problems.iter().cloned().chain(why).collect();
+            non_success(NonSuccessKind::Failure, &reasons, regression(q))
+        }
         Status::Error => {
             let reasons: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
             non_success(NonSuccessKind::Error, &reasons, None)
@@ -158,6 +162,7 @@ fn query_out(q: &QueryResult) -> Vec<String> {
             b.plan.as_deref().unwrap_or("—")
         ));
     }
+    out.extend(q.diagnosis.iter().map(|d| d.line()));
     out.extend(q.notes.iter().map(|n| format!("note: {n}")));
     out
 }

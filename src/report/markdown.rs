@@ -278,9 +278,11 @@ fn query_median(q: &QueryResult) -> String {
 fn findings(q: &QueryResult) -> String {
     let error = q.error.iter().map(|e| format!("error: {}", text(e)));
     let problems = q.problems.iter().map(|p| text(p));
+    let why = q.diagnosis.iter().map(|d| text(&d.line()));
     let notes = q.notes.iter().map(|n| format!("note: {}", text(n)));
     error
         .chain(problems)
+        .chain(why)
         .chain(notes)
         .collect::<Vec<_>>()
         .join("; ")

@@ -213,6 +213,56 @@ pub struct QueryResult {
     /// This query in the saved run given with `--baseline`.
     #[serde(default)]
     pub baseline: Option<QueryBaseline>,
+    /// What EXPLAIN ANALYZE showed about the query's index scans and memory: the evidence for
+    /// `diagnosis`, kept so that a later comparison (`pgvet compare`) can diagnose too.
+    #[serde(default)]
+    pub plan_figures: Option<crate::plan::PlanFigures>,
+    /// Why a query that reads through an index missed its target, is no faster than its
+    /// baseline or is slower (see `check::diagnosis`); null otherwise.
+    #[serde(default)]
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// Why an index did not make a query fast, from the plan's own figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// What it explains: "missed its 40.0 ms target (72.6 ms)", "is no faster than before (-3%)".
+    pub symptom: String,
+    /// What the figures point at, the one to act on first.
+    pub causes: Vec<Cause>,
+    /// One sentence: the index scan's figures, the causes, and what to do.
+    pub message: String,
+}
+
+impl Diagnosis {
+    /// "why it missed its 40.0 ms target (53.0 ms): ix_… returns …", as the formats show it.
+    pub fn line(&self) -> String {
+        format!("why it {}: {}", self.symptom, self.message)
+    }
+}
+
+/// A cause the plan's figures show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// A sort did not fit in `work_mem` and went to disk.
+    SortSpill,
+    /// A hash or hash aggregate did not fit in `work_mem` and was split into batches.
+    HashSpill,
+    /// The bitmap did not fit in `work_mem`: whole pages were rechecked.
+    LossyBitmap,
+    /// The index returned rows that its recheck then threw away (a lossy index type).
+    IndexRecheck,
+    /// A Filter threw away most of the rows the index found.
+    FilterRemovesRows,
+    /// The scan returned 10× or more the rows the planner expected.
+    Misestimate,
+    /// The scan read half or more of the relation's pages, as a seq scan would.
+    MostPages,
+    /// The server's execution was a fraction of the time; the rest is returning rows.
+    ResultTransfer,
+    /// Nothing in the plan stands out.
+    NoneInPlan,
 }
 
 /// A query compared with the same query in a saved run.

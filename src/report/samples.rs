@@ -2,7 +2,9 @@
 //! CodeTune suite run by pgvet against PostgreSQL 15 (200 configs, 100,000 metric rows) before
 //! and after its migration, saved in `fixtures/reports/`. Timings are replaced by fixed values
 //! close to the measured ones, so the snapshots stay put when the fixtures are captured again;
-//! the replacement never changes a verdict (checked on load).
+//! the replacement never changes a verdict (checked on load). The run after the migration
+//! carries the plan figures pgvet saves for the diagnosis (`plan_figures`), captured from the
+//! same plans.
 
 use crate::check::{baseline, target};
 use crate::report::model::{Better, MetricRow, QueryResult, Report, Status, Summary, Timing};
@@ -156,4 +158,13 @@ fn the_samples_are_what_their_names_say() {
         (s.metrics_missed, s.metrics_errored, s.regressions),
         (3, 1, 2)
     );
+    // The slow query reads through its index: its shortfall is diagnosed.
+    let diagnosed: Vec<&str> = broken
+        .queries
+        .iter()
+        .filter(|q| q.diagnosis.is_some())
+        .map(|q| q.name.as_str())
+        .collect();
+    assert_eq!(diagnosed, ["fetch experiment by config_id"]);
+    assert!(compared.queries.iter().all(|q| q.diagnosis.is_none()));
 }

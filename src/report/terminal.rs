@@ -131,12 +131,14 @@ fn queries(results: &[QueryResult]) -> Table {
         "Query", "Status", "Plan", "Median", "p95", "Rows", "Findings",
     ]);
     for q in results {
+        let why = q.diagnosis.iter().map(|d| d.line());
         let findings: Vec<String> = q
             .error
             .iter()
             .chain(&q.problems)
-            .chain(&q.notes)
             .cloned()
+            .chain(why)
+            .chain(q.notes.iter().cloned())
             .collect();
         let timing = q.timing.as_ref();
         add_row(

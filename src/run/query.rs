@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::check::leading::{self, IndexKeyMap};
-use crate::check::{scans, target};
+use crate::check::{diagnosis, scans, target};
 use crate::db::catalog;
 use crate::db::guard::Db;
 use crate::db::session::{self, QueryError};
@@ -35,6 +35,8 @@ pub fn empty_result(query: &Query) -> QueryResult {
         target_ms: query.target_ms,
         target_improvement_pct: query.target_improvement,
         baseline: None,
+        plan_figures: None,
+        diagnosis: None,
     }
 }
 
@@ -72,6 +74,11 @@ async fn check_query_into(
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
     result.plan = Some(explain.summary());
     result.explain_execution_ms = explain.execution_ms;
+    let mut figures = explain.figures.clone();
+    let names = figures.catalog_names(&settings.schema);
+    let catalog = catalog::catalog_entries(db, &names).await;
+    figures.set_catalog(&catalog.map_err(|e| e.message)?, &settings.schema);
+    result.plan_figures = Some(figures);
 
     let judgement = judge_plan(db, query, &explain, settings).await?;
     result.scans = judgement.scans;
@@ -87,6 +94,7 @@ async fn check_query_into(
             .problems
             .extend(target::target_problem(query, timing));
     }
+    result.diagnosis = diagnosis::diagnose(result);
     Ok(())
 }
 

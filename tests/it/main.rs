@@ -5,6 +5,7 @@
 mod baseline;
 mod cli;
 mod codetune;
+mod diagnosis;
 mod harness;
 mod hostile;
 mod indexes;
