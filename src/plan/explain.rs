@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use super::scan::IndexRead;
 use super::figures::{self, PlanFigures};
+use super::scan::IndexRead;
 use super::tree::{PlanNode, read_plan_tree};
 use super::{PlanError, Scan, summary};
 
