@@ -23,13 +23,20 @@ pub enum Destination {
 impl Destination {
     /// Checks the destination can be written, without touching an existing file or leaving a
     /// new one behind if the run fails.
-    pub fn open(path: Option<&Path>) -> Result<Destination, UsageError> {
+    /// `flag` names the option in messages (`--output`, `--save`).
+    pub fn open(path: Option<&Path>, flag: &str) -> Result<Destination, UsageError> {
         let Some(path) = path else {
             return Ok(Destination::Stdout);
         };
         let unwritable = |e: std::io::Error| {
+            let reason = match e.raw_os_error() {
+                Some(libc::ENXIO) => "it is a named pipe that nobody reads".to_string(),
+                // The OS's words, without the name of the probe file made in the directory.
+                Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+                None => e.to_string(),
+            };
             UsageError(format!(
-                "--output {}: {e}; choose a writable path",
+                "{flag} {}: {reason}; choose a writable path",
                 path.display()
             ))
         };

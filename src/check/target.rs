@@ -1,15 +1,21 @@
 //! Time targets and the metrics table: one row per query that carries a metric label, a baseline
 //! or a target. Actual is the measured median; met when it is at or under the target.
 
-use crate::report::model::{Better, MetricRow, MetricStatus, Timing};
+use crate::report::model::{Better, MetricRow, MetricStatus, QueryResult, Status, Timing};
 use crate::suite::{Metric, Query};
 
-/// The query's row in the metrics table, if it has one.
-pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
+/// The query's row in the metrics table, if it has one. A query that errored (or was
+/// interrupted) has no Actual and no Status: its error is the query's, not a missed target.
+pub fn metric_row(query: &Query, result: &QueryResult) -> Option<MetricRow> {
     if !query.has_metric() {
         return None;
     }
-    let actual = timing.map(|t| t.median_ms);
+    let finished = result.status != Status::Error;
+    let actual = result
+        .timing
+        .as_ref()
+        .filter(|_| finished)
+        .map(|t: &Timing| t.median_ms);
     Some(MetricRow {
         label: query.metric_label().to_string(),
         query: Some(query.name.clone()),
@@ -20,7 +26,9 @@ pub fn metric_row(query: &Query, timing: Option<&Timing>) -> Option<MetricRow> {
         actual,
         measured_baseline: None,
         change_pct: percent_change(query.baseline_ms, actual),
-        status: status(Better::Lower, query.target_ms, actual),
+        status: finished
+            .then(|| status(Better::Lower, query.target_ms, actual))
+            .flatten(),
         error: None,
         baseline_ms: query.baseline_ms,
         target_ms: query.target_ms,
@@ -99,6 +107,24 @@ pub fn target_problem(query: &Query, timing: &Timing) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_that_errored_has_no_actual_and_no_status() {
+        let suite = crate::suite::parse_str(
+            std::path::Path::new("pgvet.toml"),
+            "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_ms = 20\n",
+        )
+        .unwrap();
+        let report = crate::report::samples::after();
+        let mut result = report.queries[0].clone();
+        assert!(result.timing.is_some());
+        let row = metric_row(&suite.queries[0], &result).unwrap();
+        assert!(row.actual.is_some() && row.status.is_some());
+        // Interrupted after some runs: the figures are kept in the query, not judged here.
+        result.status = Status::Error;
+        let row = metric_row(&suite.queries[0], &result).unwrap();
+        assert_eq!((row.actual, row.status, row.error), (None, None, None));
+    }
 
     #[test]
     fn status_follows_which_way_is_better() {

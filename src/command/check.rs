@@ -18,11 +18,11 @@ use crate::suite::{self, Suite};
 pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     args.validate()?;
     let suite = suite::load(args.suite.as_deref())?;
-    let destination = Destination::open(args.output.output.as_deref())?;
+    let destination = Destination::open(args.output.output.as_deref(), "--output")?;
     let save = args
         .save
         .as_deref()
-        .map(|p| Destination::open(Some(p)))
+        .map(|p| Destination::open(Some(p), "--save"))
         .transpose()?;
     let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();

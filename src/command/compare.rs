@@ -8,7 +8,7 @@ use crate::output::{self, Destination};
 use crate::report::saved;
 
 pub fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
-    let destination = Destination::open(args.output.output.as_deref())?;
+    let destination = Destination::open(args.output.output.as_deref(), "--output")?;
     let before = saved::load(&args.before)?;
     let mut after = saved::load(&args.after)?;
     baseline::apply(&mut after, &before, &args.before.display().to_string());
@@ -22,7 +22,7 @@ pub fn compare(args: &CompareArgs) -> anyhow::Result<u8> {
 }
 
 pub fn report(args: &ReportArgs) -> anyhow::Result<u8> {
-    let destination = Destination::open(args.output.output.as_deref())?;
+    let destination = Destination::open(args.output.output.as_deref(), "--output")?;
     let report = saved::load(&args.file)?;
     let written = output::deliver(&report, &args.output, &destination, None);
     let status = if report.summary.status() == crate::report::model::Status::Pass {

@@ -18,8 +18,8 @@ use crate::report::terminal::printable_line;
 pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
     let document = input::read_text(&args.document, &input::CHECKLIST)?;
     let target = match (&args.output, args.in_place) {
-        (_, true) => Destination::open(Some(&args.document))?,
-        (path, false) => Destination::open(path.as_deref())?,
+        (_, true) => Destination::open(Some(&args.document), "--in-place")?,
+        (path, false) => Destination::open(path.as_deref(), "--output")?,
     };
     let mut results = saved::load(&args.results)?;
     if let Some(path) = &args.baseline {

@@ -17,8 +17,9 @@ const MAX_TIME_MS: f64 = 1e12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
+    /// The reader's message names the file and what is wrong; it is not repeated as a source.
     #[error("cannot read the saved run {0}")]
-    Read(#[from] InputError),
+    Read(InputError),
     #[error("{}:{line}:{column}: not a pgvet JSON report: {message} (write one with `pgvet check --save FILE` or `--format json`)", path.display())]
     Invalid {
         path: PathBuf,
@@ -30,6 +31,12 @@ pub enum SavedRunError {
     Version { path: PathBuf, found: u64 },
     #[error("{}: not a report pgvet wrote: {message}; save the run again", path.display())]
     Implausible { path: PathBuf, message: String },
+}
+
+impl From<InputError> for SavedRunError {
+    fn from(error: InputError) -> Self {
+        SavedRunError::Read(error)
+    }
 }
 
 /// Just the version, read before the rest: a newer report may have renamed any other field.

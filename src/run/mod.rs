@@ -104,7 +104,7 @@ pub async fn run(
         .queries
         .iter()
         .zip(&queries)
-        .filter_map(|(q, r)| target::metric_row(q, r.timing.as_ref()))
+        .filter_map(|(q, r)| target::metric_row(q, r))
         .collect();
     for metric in &suite.metrics {
         if runner.stop().is_none() {
@@ -192,6 +192,11 @@ impl Runner<'_> {
             Err(e) => {
                 let message = match &self.stopped {
                     Some(stop) => format!("{}: {}", stop.message, e.message),
+                    None if e.message.contains("(SQLSTATE 55P03)") => format!(
+                        "the catalog query for the expected indexes failed: {}; another session holds a lock on one of their tables (an ALTER TABLE, a REINDEX, a migration still running) and pgvet waited lock_timeout ({} ms): check pg_locks, or raise lock_timeout",
+                        e.message,
+                        millis(self.settings.lock_timeout)
+                    ),
                     None => format!(
                         "the catalog query for the expected indexes failed: {}",
                         e.message
