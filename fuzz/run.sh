@@ -8,13 +8,15 @@
 # Defaults: stop at 10 million executions or 25 minutes, whichever comes first.
 # libFuzzer's log goes to fuzz/fuzz-0.log (-jobs=1); a crash input to fuzz/artifacts/TARGET/.
 set -eu
-target=${1:?usage: fuzz/run.sh suite_parser|explain_walker|markdown_filler [libFuzzer flags...]}
+target=${1:?usage: fuzz/run.sh suite_parser|explain_walker|markdown_filler|saved_report|conninfo_parser [libFuzzer flags...]}
 shift
 cd "$(dirname "$0")"
 case $target in
     suite_parser) seeds="seeds/suite_parser ../queries/codetune" ;;
     explain_walker) seeds="seeds/explain_walker ../fixtures/plans" ;;
     markdown_filler) seeds="seeds/markdown_filler ../fixtures/checklists" ;;
+    saved_report) seeds="seeds/saved_report ../fixtures/reports" ;;
+    conninfo_parser) seeds="seeds/conninfo_parser" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p "corpus/$target"

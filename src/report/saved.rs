@@ -14,6 +14,9 @@ use crate::input::{self, InputError};
 
 /// No run lasts longer (31.7 years in milliseconds); a time above it was edited by hand.
 const MAX_TIME_MS: f64 = 1e12;
+/// The largest noise a comparison computes from such times: 3 × √(σ₁² + σ₂²), where each
+/// robust standard deviation is at most 1.4826 × [`MAX_TIME_MS`]: 6.3 × 10¹² ms.
+const MAX_NOISE_MS: f64 = 1e13;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
@@ -47,10 +50,14 @@ struct Version {
 
 /// Reads a JSON report written by `--save` or `--format json`.
 pub fn load(path: &Path) -> Result<Report, SavedRunError> {
-    let bytes = input::read_bytes(path, &input::SAVED_RUN)?;
+    parse(&input::read_bytes(path, &input::SAVED_RUN)?, path)
+}
+
+/// Reads a JSON report from the text of the file `path` names (errors name that file).
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Report, SavedRunError> {
     if let Ok(Version {
         format_version: Some(version),
-    }) = serde_json::from_slice(&bytes)
+    }) = serde_json::from_slice(bytes)
     {
         match version.as_u64() {
             Some(found) if found > u64::from(FORMAT_VERSION) => {
@@ -65,7 +72,7 @@ pub fn load(path: &Path) -> Result<Report, SavedRunError> {
             _ => {}
         }
     }
-    let report: Report = serde_json::from_slice(&bytes).map_err(|e| SavedRunError::Invalid {
+    let report: Report = serde_json::from_slice(bytes).map_err(|e| SavedRunError::Invalid {
         path: path.into(),
         line: e.line(),
         column: e.column(),
@@ -111,12 +118,11 @@ fn implausible(report: &Report) -> Result<(), String> {
                 "baseline.median_ms",
                 q.baseline.as_ref().and_then(|b| b.median_ms),
             ),
-            (
-                "baseline.noise_ms",
-                q.baseline.as_ref().and_then(|b| b.noise_ms),
-            ),
         ] {
             v.map_or(Ok(()), |v| time(v, || at(field)))?;
+        }
+        if let Some(v) = q.baseline.as_ref().and_then(|b| b.noise_ms) {
+            within(v, MAX_NOISE_MS, || at("baseline.noise_ms"))?;
         }
         let change = q.baseline.as_ref().and_then(|b| b.change_pct);
         finite(change, || at("baseline.change_pct"))?;
@@ -168,11 +174,15 @@ fn implausible(report: &Report) -> Result<(), String> {
 }
 
 fn time(v: f64, field: impl FnOnce() -> String) -> Result<(), String> {
-    if v.is_finite() && (0.0..=MAX_TIME_MS).contains(&v) {
+    within(v, MAX_TIME_MS, field).map_err(|e| format!("{e} (31 years)"))
+}
+
+fn within(v: f64, max: f64, field: impl FnOnce() -> String) -> Result<(), String> {
+    if v.is_finite() && (0.0..=max).contains(&v) {
         return Ok(());
     }
     Err(format!(
-        "{} is {} ms; a time is at least 0 and at most {MAX_TIME_MS:e} ms (31 years)",
+        "{} is {} ms; a time is at least 0 and at most {max:e} ms",
         field(),
         shown(v)
     ))

@@ -2,6 +2,7 @@
 //! URI for logs and output, a short "target" phrase for error messages, and `Debug`.
 
 use std::fmt;
+use std::net::Ipv6Addr;
 
 use super::{ConnSettings, Host, HostSpec, TargetSessionAttrs};
 
@@ -81,9 +82,11 @@ fn bracketed(host: &str, port: u16) -> String {
     }
 }
 
+/// An IPv6 address in brackets, anything else percent-encoded: a name is shown as written, and
+/// no `:`, `/` or `]` in it can change how the URI reads.
 fn uri_host(spec: &HostSpec) -> String {
     match &spec.host {
-        Host::Tcp(name) if name.contains(':') => format!("[{name}]:{}", spec.port),
+        Host::Tcp(name) if name.parse::<Ipv6Addr>().is_ok() => format!("[{name}]:{}", spec.port),
         Host::Tcp(name) => format!("{}:{}", encode(name), spec.port),
         Host::Socket(dir) => format!("{}:{}", encode(&dir.to_string_lossy()), spec.port),
     }
@@ -182,6 +185,17 @@ mod tests {
             (s.hosts, s.user, s.dbname)
         );
         assert_eq!(again.target_session_attrs, TargetSessionAttrs::Primary);
+    }
+
+    #[test]
+    fn a_host_name_with_colons_and_slashes_is_encoded_not_bracketed() {
+        // Found by fuzzing: `[a:b/c]:5432` split at the `/`, so the URI named another port.
+        let s = settings("host='a:b/c],d' user=u dbname=d");
+        assert_eq!(
+            s.redacted(),
+            "postgresql://u@a%3Ab%2Fc%5D:5432,d:5432/d?sslmode=prefer"
+        );
+        assert_eq!(settings(&s.redacted()).hosts, s.hosts);
     }
 
     #[test]

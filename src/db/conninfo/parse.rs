@@ -16,8 +16,13 @@ const URI_PREFIXES: [&str; 2] = ["postgresql://", "postgres://"];
 /// Pairs in the order they appeared; a later pair overrides an earlier one.
 pub type Pairs = Vec<(String, String)>;
 
-/// Parses a URI, a conninfo string, or (like psql) a bare database name.
+/// Parses a URI, a conninfo string, or (like psql) a bare database name. A NUL character is
+/// refused, as `%00` is: libpq's strings end there, and the server's startup message cannot
+/// carry one.
 pub fn parse(input: &str) -> Result<Pairs, ConnInfoError> {
+    if input.contains('\0') {
+        return Err(ConnInfoError::Nul);
+    }
     if let Some(prefix) = URI_PREFIXES.iter().find(|p| input.starts_with(*p)) {
         parse_uri(prefix, &input[prefix.len()..])
     } else if input.contains('=') {
@@ -370,6 +375,15 @@ mod tests {
             got,
             pairs(&[("user", "bob"), ("password", "a@b"), ("host", "h")])
         );
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_in_either_form() {
+        // Found by fuzzing: a dbname with a NUL was accepted, and its redacted URI (`%00`)
+        // was then refused.
+        for input in ["host=h dbname=a\0b", "postgresql://h/a\0b", "a\0b"] {
+            assert!(matches!(parse(input), Err(ConnInfoError::Nul)), "{input:?}");
+        }
     }
 
     #[test]

@@ -156,6 +156,15 @@ mod tests {
     }
 
     #[test]
+    fn digits_then_a_uri_tail_read_as_libpq_reads_them() {
+        // The residual case (docs/FUZZING.md): a "password" `1234?application_name=x` cannot
+        // be told from a port and a parameter, so pgvet reads it as libpq does.
+        let s = resolve("postgresql://u:1234?application_name=x@h", &env());
+        assert_eq!(s.hosts[0].port, 1234);
+        assert_eq!(s.application_name, "x@h");
+    }
+
+    #[test]
     fn what_a_user_means_still_parses_and_other_errors_still_quote() {
         let s = resolve("postgresql://h:5432/db?user=me@srv", &env());
         assert_eq!((s.user.as_str(), s.dbname.as_str()), ("me@srv", "db"));

@@ -148,6 +148,42 @@ fn damaged_json_is_refused_with_its_position() {
 }
 
 #[test]
+fn a_saved_run_read_back_keeps_every_digit() {
+    // Found by fuzzing: serde_json's default float parser read 1018.127904374498 back as
+    // 1018.1279043744979, so a saved run re-saved changed its figures.
+    let report = load_edited(|r| r["metrics"][0]["change_pct"] = json!(1018.127904374498)).unwrap();
+    let saved = render(&report, Format::Json);
+    assert!(saved.contains("\"change_pct\": 1018.127904374498,"), "{saved}");
+    assert_eq!(render(&load_text(&saved).unwrap(), Format::Json), saved);
+}
+
+#[test]
+fn a_comparison_of_runs_with_extreme_spread_reads_back() {
+    // Found by fuzzing: the noise of two runs (3 × √(σ₁² + σ₂²)) can exceed the longest time,
+    // and `check --baseline --save` wrote a run that `compare` then refused.
+    let wide = |r: &mut Value| {
+        let t = &mut r["queries"][0]["timing"];
+        t["median_ms"] = json!(MAX_TIME_MS);
+        t["samples_ms"] = json!([0.0, 0.0, 0.0]);
+    };
+    let (mut now, then) = (load_edited(wide).unwrap(), load_edited(wide).unwrap());
+    crate::check::baseline::apply(&mut now, &then, "before.json");
+    let noise = now.queries[0].baseline.as_ref().unwrap().noise_ms.unwrap();
+    assert!(noise > MAX_TIME_MS && noise <= MAX_NOISE_MS, "{noise}");
+    load_text(&render(&now, Format::Json)).unwrap();
+
+    let err = load_edited(|r| {
+        r["queries"][0]["baseline"] = json!({"plan": null, "median_ms": 1.0,
+            "change_pct": 0.0, "noise_ms": 2e13, "regression": null})
+    })
+    .unwrap_err();
+    assert!(
+        err.contains("baseline.noise_ms is 2e13 ms; a time is at least 0 and at most 1e13 ms"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_newer_format_is_named_even_when_its_fields_changed() {
     let err = load_edited(|r| {
         r["format_version"] = json!(7);
