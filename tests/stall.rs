@@ -109,24 +109,12 @@ async fn ctrl_c_while_the_session_is_reset_keeps_the_verdict_of_the_finished_que
     .unwrap_or_else(|e| panic!("test server: {e}"));
     // The clean-up after the first query never gets an answer.
     let (port, stalled) = stalling_proxy(server.port(), b"pg_advisory_unlock_all").await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("pgvet.toml"),
+    let (_dir, save, child) = start_pgvet(
+        port,
         "[settings]\nruns = 3\nwarmup = 0\n
 [[query]]\nname = \"first\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n
 [[query]]\nname = \"second\"\nsql = \"SELECT 2\"\nexpect = \"any\"\n",
-    )
-    .unwrap();
-    let save = dir.path().join("run.json");
-    let db = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args(["check", "--db", &db, dir.path().to_str().unwrap()])
-        .args(["--save", save.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    );
     tokio::time::timeout(Duration::from_secs(60), stalled.notified())
         .await
         .expect("pgvet reached the reset after its first query");
@@ -263,24 +251,12 @@ async fn ctrl_c_stops_within_2_s_when_the_network_swallows_the_cancel_request() 
     })
     .unwrap_or_else(|e| panic!("test server: {e}"));
     let (port, stalled) = black_holing_proxy(server.port()).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("pgvet.toml"),
+    let (_dir, save, child) = start_pgvet(
+        port,
         "[settings]\nruns = 1\nwarmup = 0\n
 [[query]]\nname = \"first\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n
 [[query]]\nname = \"stalled\"\nsql = \"SELECT 'pgvet_stall_here'\"\nexpect = \"any\"\n",
-    )
-    .unwrap();
-    let save = dir.path().join("run.json");
-    let db = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
-        .args(["check", "--db", &db, dir.path().to_str().unwrap()])
-        .args(["--save", save.to_str().unwrap()])
-        .env_remove("DATABASE_URL")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    );
     tokio::time::timeout(Duration::from_secs(60), stalled.notified())
         .await
         .expect("pgvet sent the stalling query");
@@ -307,4 +283,25 @@ async fn ctrl_c_stops_within_2_s_when_the_network_swallows_the_cancel_request() 
         "{:?}",
         report.queries[1]
     );
+}
+
+/// Starts `pgvet check` through the proxy on `port` with the suite `toml`, saving to the
+/// returned path; stdout and stderr are piped. The directory lives as long as the guard.
+fn start_pgvet(
+    port: u16,
+    toml: &str,
+) -> (tempfile::TempDir, std::path::PathBuf, std::process::Child) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pgvet.toml"), toml).unwrap();
+    let save = dir.path().join("run.json");
+    let db = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgvet"))
+        .args(["check", "--db", &db, dir.path().to_str().unwrap()])
+        .args(["--save", save.to_str().unwrap()])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    (dir, save, child)
 }

@@ -57,9 +57,7 @@ pub enum ConnInfoError {
         "unterminated quoted string in connection info string; close the value with a single quote (write \\' for a literal quote)"
     )]
     UnterminatedQuote,
-    #[error(
-        "connection info string contains a NUL character; no connection setting can hold one"
-    )]
+    #[error("connection info string contains a NUL character; no connection setting can hold one")]
     Nul,
     #[error("invalid percent-encoded token in connection URI; write a literal % as %25")]
     BadPercent,

@@ -153,7 +153,10 @@ fn a_saved_run_read_back_keeps_every_digit() {
     // 1018.1279043744979, so a saved run re-saved changed its figures.
     let report = load_edited(|r| r["metrics"][0]["change_pct"] = json!(1018.127904374498)).unwrap();
     let saved = render(&report, Format::Json);
-    assert!(saved.contains("\"change_pct\": 1018.127904374498,"), "{saved}");
+    assert!(
+        saved.contains("\"change_pct\": 1018.127904374498,"),
+        "{saved}"
+    );
     assert_eq!(render(&load_text(&saved).unwrap(), Format::Json), saved);
 }
 
