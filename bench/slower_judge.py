@@ -22,8 +22,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PGVET = os.path.join(ROOT, "target", "release", "pgvet")
 UNCHANGED_EVERYWHERE = {"point lookup"}
-# (0, 0): no minimum change, the rule before slower_threshold and slower_floor_ms.
-SWEEP = [(0, 0.0)] + [(t, f) for t in (25, 40, 50, 75, 100) for f in (0.1, 0.2)]
+SWEEP = [(25, 0.2), (40, 0.1), (50, 0.2), (75, 0.2)]
 
 
 def load(directory, suite):
@@ -35,18 +34,40 @@ def medians(runs, name):
     return [q["timing"]["median_ms"] for _, r in runs for q in r["queries"] if q["name"] == name]
 
 
-def compare(before, after, settings, scratch):
-    """Each query's (regression, not_judged) for `pgvet compare before after`."""
-    if settings:
-        report = json.load(open(after))
-        report["settings"]["slower_threshold_pct"], report["settings"]["slower_floor_ms"] = settings
-        after = os.path.join(scratch, "after.json")
-        json.dump(report, open(after, "w"))
+def compare(before, after, settings, scratch, blind=False):
+    """Each query's (regression, not_judged, confirmed_by) for `pgvet compare before after`.
+    blind: both runs without the reference statement's times and the plan's work, as runs
+    saved before pgvet recorded them are judged (time alone)."""
+    def edited(path, name, edit):
+        report = json.load(open(path))
+        edit(report)
+        out = os.path.join(scratch, name)
+        json.dump(report, open(out, "w"))
+        return out
+
+    def strip(report):
+        for q in report["queries"]:
+            if q.get("timing"):
+                q["timing"].pop("reference_ms", None)
+            if q.get("plan_figures"):
+                q["plan_figures"].pop("work", None)
+
+    def set_rule(report):
+        if blind:
+            strip(report)
+        if settings:
+            report["settings"]["slower_threshold_pct"], report["settings"]["slower_floor_ms"] = settings
+
+    if blind:
+        before = edited(before, "before.json", strip)
+    if settings or blind:
+        after = edited(after, "after.json", set_rule)
     out = subprocess.run([PGVET, "compare", before, after, "--format", "json"],
                          capture_output=True, check=False)
     if out.returncode not in (0, 1):
         sys.exit(f"pgvet compare failed: {out.stderr.decode()}")
-    return {q["name"]: (q["baseline"]["regression"], q["baseline"].get("not_judged"))
+    return {q["name"]: (q["baseline"]["regression"], q["baseline"].get("not_judged"),
+                        q["baseline"].get("confirmed_by"))
             for q in json.loads(out.stdout)["queries"] if q.get("baseline")}
 
 
@@ -59,19 +80,20 @@ def pairs(same, doubled):
         yield a, b, lambda name: "unchanged" if name in UNCHANGED_EVERYWHERE else "slowdown"
 
 
-def judge_all(same, doubled, settings, typical, scratch):
-    """Per (query, kind): [comparisons, slower, not judged]."""
+def judge_all(same, doubled, settings, typical, scratch, blind=False):
+    """Per (query, kind): [comparisons, slower, not judged, confirmed by work]."""
     tally = {}
     for a, b, kind_of in pairs(same, doubled):
-        for name, (regression, not_judged) in compare(a, b, settings, scratch).items():
+        for name, (regression, not_judged, by) in compare(a, b, settings, scratch, blind).items():
             kind = kind_of(name)
             # Which suite the query's unchanged comparisons come from, for its typical median.
             suite = "doubled" if "doubled-" in os.path.basename(a) else "same"
             key = (name, kind, suite if kind == "unchanged" else "same")
-            t = tally.setdefault(key, [0, 0, 0])
+            t = tally.setdefault(key, [0, 0, 0, 0])
             t[0] += 1
             t[1] += regression == "slower"
             t[2] += not_judged is not None
+            t[3] += regression == "slower" and by == "work"
     return tally
 
 
@@ -82,7 +104,7 @@ def goal(tally, typical):
             if kind == "slowdown" and typical[(name, "same")] >= 1.0]
     total = lambda rows, i: sum(r[i] for r in rows)
     return (total(false, 1), total(false, 0), total(false, 2),
-            total(hits, 1), total(hits, 0), total(hits, 2))
+            total(hits, 1), total(hits, 0), total(hits, 2), total(hits, 3))
 
 
 def main():
@@ -115,18 +137,21 @@ def main():
                 cell = lambda v: f"{v[0]:5} {v[1]:5} {v[2]:5}" if v else ""
                 print(f"{n:22} {suite:8} {cell(u):>22} {cell(sd):>22}   "
                       f"median {typical[(n, suite)]:.3f} ms")
-        f, fn, fj, h, hn, hj = goal(tally, typical)
+        f, fn, fj, h, hn, hj, hw = goal(tally, typical)
         print(f"\nGOAL (defaults): false slower {f} of {fn} unchanged comparisons "
               f"(0.05–50 ms; {fj} not judged); 2x slowdowns (>= 1 ms) flagged {h} of {hn} "
-              f"= {100 * h / max(hn, 1):.1f}% ({hj} not judged)")
+              f"= {100 * h / max(hn, 1):.1f}% ({hj} not judged; {hw} of the flagged confirmed "
+              f"by the plan's work)")
         print("\nSweep: slower_threshold, slower_floor_ms -> false slower, 2x flagged")
-        for settings in SWEEP:
-            f, fn, fj, h, hn, hj = goal(judge_all(same, doubled, settings, typical, scratch),
-                                        typical)
-            print(f"{settings[0]:4}% {settings[1]:4} ms: false {f:4} of {fn} "
-                  f"({100 * f / fn:5.2f}%), not judged {fj:4};  flagged {h:4} of {hn} "
-                  f"({100 * h / max(hn, 1):5.1f}%), not judged {hj:4}")
-
+        rows = [(f"{t:4}% {fl:4} ms", judge_all(same, doubled, (t, fl), typical, scratch))
+                for t, fl in SWEEP]
+        rows.append(("defaults, time alone (no reference times, no plan work: the rule before)",
+                     judge_all(same, doubled, None, typical, scratch, blind=True)))
+        for label, tally in rows:
+            f, fn, fj, h, hn, hj, hw = goal(tally, typical)
+            print(f"{label}: false {f:4} of {fn} ({100 * f / fn:5.2f}%), not judged {fj:4};  "
+                  f"flagged {h:4} of {hn} ({100 * h / max(hn, 1):5.1f}%), not judged {hj:4}, "
+                  f"by work {hw}")
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,14 @@ impl Timing {
             stddev_ms: variance.sqrt(),
             rows,
             samples_ms: samples,
+            reference_ms: Vec::new(),
         }
+    }
+
+    /// The reference statement's times, one after each timed run.
+    pub fn with_reference(mut self, reference_ms: Vec<f64>) -> Timing {
+        self.reference_ms = reference_ms;
+        self
     }
 }
 

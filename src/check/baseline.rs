@@ -6,11 +6,11 @@
 //! A growth past the minimum change that the runs cannot confirm gets a note, not a failure.
 //! A suite's `target_improvement` is checked against the measured median then.
 
-use crate::check::slower::{self, Rule, Verdict};
+use crate::check::slower::{self, Confirmed, Rule, Side, Verdict};
 use crate::check::target::percent_change;
 use crate::report::model::{
-    BaselineSource, MetricStatus, QueryBaseline, QueryResult, Regression, Report, ScanVerdict,
-    Status, Summary,
+    BaselineSource, ConfirmedBy, MetricStatus, QueryBaseline, QueryResult, Regression, Report,
+    ScanVerdict, Status, Summary,
 };
 
 /// The note a query with `target_improvement` gets when there is no baseline to judge it by.
@@ -81,6 +81,12 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
     crate::check::diagnosis::refresh(report);
 }
 
+/// A query's side of the slower comparison: its timed runs and its plan's work.
+fn side(q: &QueryResult) -> Option<Side<'_>> {
+    let work = q.plan_figures.as_ref().and_then(|f| f.work.as_ref());
+    q.timing.as_ref().map(|timing| Side { timing, work })
+}
+
 /// The comparison, and the note for a growth whose slowness could not be judged.
 fn compare_query(
     then: &QueryResult,
@@ -88,14 +94,19 @@ fn compare_query(
     rule: Rule,
 ) -> (QueryBaseline, Option<String>) {
     let (median_then, median_now) = (median(then), median(now));
-    let judged = match (&then.timing, &now.timing) {
-        (Some(a), Some(b)) => Some((slower::judge(a, b, rule), a, b)),
+    let judged = match (&then.timing, &now.timing, side(then), side(now)) {
+        (Some(a), Some(b), Some(x), Some(y)) => Some((slower::judge(x, y, rule), a, b)),
         _ => None,
     };
     let verdict = judged.as_ref().map(|(j, ..)| j.verdict);
+    let confirmed_by = match verdict {
+        Some(Verdict::Slower(Confirmed::ByWork)) => Some(ConfirmedBy::Work),
+        Some(Verdict::Slower(Confirmed::ByRuns)) => Some(ConfirmedBy::Runs),
+        _ => None,
+    };
     let regression = if index_lost(then, now).is_some() {
         Some(Regression::IndexLost)
-    } else if verdict == Some(Verdict::Slower) {
+    } else if confirmed_by.is_some() {
         Some(Regression::Slower)
     } else {
         None
@@ -115,6 +126,10 @@ fn compare_query(
             Some(Verdict::NotJudged(why)) => Some(why),
             _ => None,
         },
+        reference_ratio: judged.as_ref().and_then(|(j, ..)| j.reference_ratio),
+        adjusted_median_ms: judged.as_ref().and_then(|(j, ..)| j.adjusted_median_ms),
+        work_ratio: judged.as_ref().and_then(|(j, ..)| j.work_ratio),
+        confirmed_by: confirmed_by.filter(|_| regression == Some(Regression::Slower)),
     };
     (baseline, note)
 }
@@ -152,15 +167,34 @@ fn regression_problem(
             index_lost(then, now).unwrap_or("a relation"),
             then.plan.as_deref().unwrap_or("")
         )),
-        Regression::Slower => Some(format!(
-            "regression: median {:.3} ms is {:+.0}% against the baseline's {:.3} ms, more than the minimum change of {:.3} ms, beyond the runs' noise of {:.3} ms, and every run was slower",
-            now.timing.as_ref()?.median_ms,
-            baseline.change_pct?,
-            baseline.median_ms?,
-            baseline.min_change_ms?,
-            baseline.noise_ms?
-        )),
+        Regression::Slower => slower_problem(baseline, now),
     }
+}
+
+/// The sentence for a `slower` regression: the change, and what confirmed it.
+fn slower_problem(baseline: &QueryBaseline, now: &QueryResult) -> Option<String> {
+    let median = now.timing.as_ref()?.median_ms;
+    let then = baseline.median_ms?;
+    let speed = match (baseline.reference_ratio, baseline.adjusted_median_ms) {
+        (Some(k), Some(adjusted)) if (k - 1.0).abs() >= 0.05 => format!(
+            " ({adjusted:.3} ms at the baseline's machine speed: the reference statement took {k:.2}× as long now)"
+        ),
+        _ => String::new(),
+    };
+    let head = format!(
+        "regression: median {median:.3} ms{speed} is {:+.0}% against the baseline's {then:.3} ms",
+        baseline.change_pct?
+    );
+    Some(match baseline.confirmed_by? {
+        ConfirmedBy::Work => format!(
+            "{head}, and the plan did {:.1}× the work (buffers, rows scanned): the query does more than it did",
+            baseline.work_ratio?
+        ),
+        ConfirmedBy::Runs => format!(
+            "{head}, more than the minimum change of {:.3} ms, beyond the runs' noise of {:.3} ms, and every run was slower",
+            baseline.min_change_ms?, baseline.noise_ms?
+        ),
+    })
 }
 
 fn improvement_problem(now: &QueryResult, baseline: &QueryBaseline) -> Option<String> {

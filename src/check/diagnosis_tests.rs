@@ -217,6 +217,10 @@ fn compared(change_pct: f64, plan_then: &str, regression: Option<Regression>) ->
         min_change_ms: Some(0.2),
         regression,
         not_judged: None,
+        reference_ratio: None,
+        adjusted_median_ms: None,
+        work_ratio: None,
+        confirmed_by: None,
     });
     q
 }

@@ -1,19 +1,32 @@
-//! "Slower": whether a query's time grew, against a saved run, by what a DBA would call slower.
-//! Three conditions, all required:
+//! "Slower": whether a query's time grew, against a saved run, by what a DBA would call slower,
+//! on a machine whose speed moves between two runs minutes apart.
 //!
-//! 1. **A minimum change.** The median grew by more than the larger of `slower_threshold` (a
-//!    percentage of the median then, 40% by default) and `slower_floor_ms` (0.2 ms by default:
-//!    a sub-millisecond query moves by a tenth of a millisecond between runs on its own).
-//! 2. **Beyond the runs' noise.** Each run's noise is its robust standard deviation σ = 1.4826 ×
-//!    the median absolute deviation of its timed runs; the median must have grown by more than
-//!    3 × √(σ_then² + σ_now²). One noisy run moves neither the median nor the MAD.
-//! 3. **Every timed run now slower than every timed run then.** One fast run breaks it, so a
-//!    single outlier cannot fail a build.
+//! **The machine's speed.** After each timed run pgvet times a fixed reference statement
+//! (`db::session::REFERENCE_SQL`). The ratio of its medians, now ÷ then, is how much slower the
+//! machine, server and connection were now ([`Judgement::reference_ratio`]).
 //!
-//! A change within (1) is not slower, however steady the runs. Past (1), a query is not judged
-//! when either side has fewer than [`MIN_RUNS`] timed runs (no spread to judge by), or when (2)
-//! or (3) fails: the runs are too noisy to tell. Neither fails the query; a note says which.
+//! **The minimum change.** `slower_threshold` × the median then (40% by default), and at
+//! least `slower_floor_ms` (0.2 ms by default: a sub-millisecond query moves by a tenth of a
+//! millisecond between runs on its own).
+//!
+//! A query is slower when either holds:
+//!
+//! 1. **Confirmed by the plan.** The plan did at least (1 + `slower_threshold`) times the work
+//!    then (buffers, or rows its scans returned: figures the machine's speed does not change),
+//!    and its median, at the baseline's machine speed (divided by the reference ratio), grew by
+//!    more than half the minimum change. The work is the evidence; the time only has to agree.
+//! 2. **Confirmed by the runs.** Its median grew by more than the minimum change, beyond the
+//!    runs' noise (3 × √(σ_then² + σ_now²), σ = 1.4826 × the median absolute deviation), and
+//!    every timed run now was slower than every timed run then. Here the times are divided by
+//!    the reference ratio only when the machine was slower now: pgvet discounts a slowdown
+//!    that the machine explains, and never makes a query look slower than it was measured.
+//!
+//! A growth past the minimum change that neither confirms is not judged (fewer than
+//! [`MIN_RUNS`] timed runs on a side, or runs too noisy to tell): it does not fail the query,
+//! and a note says which. Runs saved before pgvet timed the reference statement or recorded
+//! the plan's work are judged without them.
 
+use crate::plan::Work;
 use crate::report::model::{NotJudged, RunSettings, Timing};
 
 /// `slower_threshold` when the suite does not set it, in percent of the median then.
@@ -39,11 +52,27 @@ impl Rule {
     }
 }
 
+/// One side of the comparison: the query's timed runs and what its plan did.
+#[derive(Debug, Clone, Copy)]
+pub struct Side<'a> {
+    pub timing: &'a Timing,
+    pub work: Option<&'a Work>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     NotSlower,
-    Slower,
+    Slower(Confirmed),
     NotJudged(NotJudged),
+}
+
+/// What confirmed a slowdown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The plan did more work by the threshold, and the time agreed.
+    ByWork,
+    /// The timed runs: beyond their noise, every run slower.
+    ByRuns,
 }
 
 /// The verdict and the figures it was reached by.
@@ -54,48 +83,98 @@ pub struct Judgement {
     pub min_change_ms: f64,
     /// 3 × √(σ_then² + σ_now²); none with fewer than [`MIN_RUNS`] timed runs on a side.
     pub noise_ms: Option<f64>,
+    /// The reference statement's median now ÷ then: above 1, the machine was slower now.
+    /// None when a side has no reference times.
+    pub reference_ratio: Option<f64>,
+    /// The median now at the baseline's machine speed: the median ÷ the reference ratio.
+    pub adjusted_median_ms: Option<f64>,
+    /// The plan's work now ÷ then ([`Work::ratio`]); none when a side did not record it.
+    pub work_ratio: Option<f64>,
+    /// What the runs were judged by (confirmation 2): the median's change, with the later
+    /// runs divided by the reference ratio when it is above 1.
+    pub runs_change_ms: f64,
+    /// Every timed run now (divided likewise) slower than every timed run then.
+    pub every_run_slower: bool,
 }
 
-pub fn judge(then: &Timing, now: &Timing, rule: Rule) -> Judgement {
-    let min_change_ms = (rule.threshold_pct / 100.0 * then.median_ms).max(rule.floor_ms);
-    let enough_runs = then.samples_ms.len() >= MIN_RUNS && now.samples_ms.len() >= MIN_RUNS;
-    let noise_ms = enough_runs.then(|| 3.0 * (sigma(then).powi(2) + sigma(now).powi(2)).sqrt());
-    let change = now.median_ms - then.median_ms;
+pub fn judge(then: Side, now: Side, rule: Rule) -> Judgement {
+    let (a, b) = (then.timing, now.timing);
+    let min_change_ms = (rule.threshold_pct / 100.0 * a.median_ms).max(rule.floor_ms);
+    let reference_ratio = reference_ratio(a, b);
+    let adjusted_median_ms = reference_ratio.map(|k| b.median_ms / k);
+    let work_ratio = then.work.zip(now.work).and_then(|(a, b)| Work::ratio(a, b));
+    let more_work = work_ratio.is_some_and(|w| w >= 1.0 + rule.threshold_pct / 100.0);
+    let enough_runs = a.samples_ms.len() >= MIN_RUNS && b.samples_ms.len() >= MIN_RUNS;
+    // The later runs at the baseline's speed, where the machine was slower now.
+    let discount = reference_ratio.unwrap_or(1.0).max(1.0);
+    let discounted: Vec<f64> = b.samples_ms.iter().map(|s| s / discount).collect();
+    let change = b.median_ms / discount - a.median_ms;
+    let noise_ms = enough_runs.then(|| {
+        3.0 * (sigma_of(&a.samples_ms, a.median_ms).powi(2)
+            + sigma_of(&discounted, b.median_ms / discount).powi(2))
+        .sqrt()
+    });
+    let adjusted_change = adjusted_median_ms.unwrap_or(b.median_ms) - a.median_ms;
+    let every_run_slower = min(&discounted) > a.max_ms;
     let verdict = match noise_ms {
+        _ if more_work && adjusted_change > min_change_ms / 2.0 => {
+            Verdict::Slower(Confirmed::ByWork)
+        }
         _ if change <= min_change_ms => Verdict::NotSlower,
         None => Verdict::NotJudged(NotJudged::TooFewRuns),
-        Some(noise) if change > noise && every_run_slower(then, now) => Verdict::Slower,
+        Some(noise) if change > noise && every_run_slower => Verdict::Slower(Confirmed::ByRuns),
         Some(_) => Verdict::NotJudged(NotJudged::TooNoisy),
     };
     Judgement {
         verdict,
         min_change_ms,
         noise_ms,
+        reference_ratio,
+        adjusted_median_ms,
+        work_ratio,
+        runs_change_ms: change,
+        every_run_slower,
     }
 }
 
-fn every_run_slower(then: &Timing, now: &Timing) -> bool {
-    now.min_ms > then.max_ms
+/// The reference statement's median now ÷ then, when both sides timed it.
+fn reference_ratio(then: &Timing, now: &Timing) -> Option<f64> {
+    let median = |t: &Timing| {
+        (!t.reference_ms.is_empty()).then(|| {
+            let mut r = t.reference_ms.clone();
+            r.sort_by(f64::total_cmp);
+            median_of_sorted(&r)
+        })
+    };
+    let (a, b) = (median(then)?, median(now)?);
+    (a > 0.0 && b > 0.0).then(|| b / a)
+}
+
+fn min(samples: &[f64]) -> f64 {
+    samples.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
 }
 
 /// Robust standard deviation: 1.4826 × median absolute deviation.
 pub fn sigma(timing: &Timing) -> f64 {
-    let mut deviations: Vec<f64> = timing
-        .samples_ms
-        .iter()
-        .map(|s| (s - timing.median_ms).abs())
-        .collect();
-    deviations.sort_by(f64::total_cmp);
-    let n = deviations.len();
-    if n == 0 {
+    sigma_of(&timing.samples_ms, timing.median_ms)
+}
+
+fn sigma_of(samples: &[f64], median: f64) -> f64 {
+    if samples.is_empty() {
         return 0.0;
     }
-    let mad = if n % 2 == 1 {
-        deviations[n / 2]
-    } else {
-        (deviations[n / 2 - 1] + deviations[n / 2]) / 2.0
-    };
-    1.4826 * mad
+    let mut deviations: Vec<f64> = samples.iter().map(|s| (s - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    1.4826 * median_of_sorted(&deviations)
 }
 
 /// The note for a query whose slowness was not judged: what grew, and why that is not enough.
@@ -103,17 +182,24 @@ pub fn note(judgement: &Judgement, then: &Timing, now: &Timing) -> Option<String
     let Verdict::NotJudged(why) = judgement.verdict else {
         return None;
     };
+    let speed = match judgement.reference_ratio {
+        Some(k) if k > 1.0 => format!(
+            "; {:.3} ms at the baseline's machine speed, the reference statement taking {k:.2}× as long now",
+            then.median_ms + judgement.runs_change_ms
+        ),
+        _ => String::new(),
+    };
     let grew = format!(
-        "the median grew by {} ({:.3} → {:.3} ms), more than the minimum change of {:.3} ms",
-        percent(then.median_ms, now.median_ms),
+        "the median grew by {} ({:.3} → {:.3} ms{speed}), more than the minimum change of {:.3} ms",
+        percent(then.median_ms, then.median_ms + judgement.runs_change_ms),
         then.median_ms,
         now.median_ms,
         judgement.min_change_ms
     );
     Some(match (why, judgement.noise_ms) {
         (NotJudged::TooNoisy, Some(noise)) => {
-            let change = now.median_ms - then.median_ms;
-            let reason = match (change > noise, every_run_slower(then, now)) {
+            let beyond_noise = judgement.runs_change_ms > noise;
+            let reason = match (beyond_noise, judgement.every_run_slower) {
                 (true, _) => "some runs now were as fast as runs then".to_string(),
                 (false, true) => format!("not beyond the runs' noise of {noise:.3} ms"),
                 (false, false) => format!(
@@ -121,7 +207,7 @@ pub fn note(judgement: &Judgement, then: &Timing, now: &Timing) -> Option<String
                 ),
             };
             format!(
-                "slowness not judged, the runs are too noisy: {grew}, but {reason}; run again (on a quieter machine, or with more `runs`) to tell"
+                "slowness not judged, the runs are too noisy: {grew}, but {reason}, and the plan did not do more work; run again (on a quieter machine, or with more `runs`) to tell"
             )
         }
         _ => format!(
@@ -148,13 +234,17 @@ mod tests {
         Timing::from_samples(samples.to_vec(), 1, 10)
     }
 
+    fn side(timing: &Timing) -> Side<'_> {
+        Side { timing, work: None }
+    }
+
     const DEFAULT: Rule = Rule {
         threshold_pct: DEFAULT_THRESHOLD_PCT,
         floor_ms: DEFAULT_FLOOR_MS,
     };
 
     fn verdict(then: &[f64], now: &[f64], rule: Rule) -> Verdict {
-        judge(&timed(then), &timed(now), rule).verdict
+        judge(side(&timed(then)), side(&timed(now)), rule).verdict
     }
 
     /// Five steady runs around `median`: a spread of ±1%.
@@ -170,8 +260,12 @@ mod tests {
 
     #[test]
     fn a_clear_slowdown_is_slower() {
-        let j = judge(&timed(&steady(10.0)), &timed(&steady(20.0)), DEFAULT);
-        assert_eq!(j.verdict, Verdict::Slower);
+        let j = judge(
+            side(&timed(&steady(10.0))),
+            side(&timed(&steady(20.0))),
+            DEFAULT,
+        );
+        assert_eq!(j.verdict, Verdict::Slower(Confirmed::ByRuns));
         assert!((j.min_change_ms - 4.0).abs() < 1e-9, "{j:?}");
     }
 
@@ -185,7 +279,7 @@ mod tests {
         // Just past the threshold it is.
         assert_eq!(
             verdict(&steady(10.0), &steady(14.2), DEFAULT),
-            Verdict::Slower
+            Verdict::Slower(Confirmed::ByRuns)
         );
         let strict = Rule {
             threshold_pct: 20.0,
@@ -193,21 +287,25 @@ mod tests {
         };
         assert_eq!(
             verdict(&steady(10.0), &steady(13.0), strict),
-            Verdict::Slower
+            Verdict::Slower(Confirmed::ByRuns)
         );
     }
 
     #[test]
     fn a_sub_millisecond_query_must_grow_by_the_floor() {
         // 0.1 → 0.25 ms is +150%, but 0.15 ms is under the 0.2 ms floor.
-        let j = judge(&timed(&steady(0.1)), &timed(&steady(0.25)), DEFAULT);
+        let j = judge(
+            side(&timed(&steady(0.1))),
+            side(&timed(&steady(0.25))),
+            DEFAULT,
+        );
         assert_eq!(
             (j.verdict, j.min_change_ms),
             (Verdict::NotSlower, DEFAULT_FLOOR_MS)
         );
         assert_eq!(
             verdict(&steady(0.1), &steady(0.35), DEFAULT),
-            Verdict::Slower
+            Verdict::Slower(Confirmed::ByRuns)
         );
         let no_floor = Rule {
             floor_ms: 0.0,
@@ -215,14 +313,14 @@ mod tests {
         };
         assert_eq!(
             verdict(&steady(0.1), &steady(0.25), no_floor),
-            Verdict::Slower
+            Verdict::Slower(Confirmed::ByRuns)
         );
     }
 
     #[test]
     fn too_few_runs_are_not_judged_and_say_so() {
         let (then, now) = (timed(&[1.0, 1.0]), timed(&[9.0, 9.0, 9.0]));
-        let j = judge(&then, &now, DEFAULT);
+        let j = judge(side(&then), side(&now), DEFAULT);
         assert_eq!(
             (j.verdict, j.noise_ms),
             (Verdict::NotJudged(NotJudged::TooFewRuns), None)
@@ -247,7 +345,7 @@ mod tests {
             timed(&[8.0, 14.0, 10.0, 15.0, 5.0]),
             timed(&[9.0, 25.0, 15.0, 30.0, 6.0]),
         );
-        let j = judge(&then, &now, DEFAULT);
+        let j = judge(side(&then), side(&now), DEFAULT);
         assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
         let note = note(&j, &then, &now).unwrap();
         assert!(
@@ -262,7 +360,7 @@ mod tests {
     fn one_fast_run_now_makes_it_too_noisy_not_slower() {
         let then = timed(&steady(10.0));
         let now = timed(&[20.0, 20.1, 19.9, 9.0, 20.2]);
-        let j = judge(&then, &now, DEFAULT);
+        let j = judge(side(&then), side(&now), DEFAULT);
         assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
         assert!(
             note(&j, &then, &now)
@@ -280,7 +378,158 @@ mod tests {
     #[test]
     fn slower_and_not_slower_carry_no_note() {
         let (then, now) = (timed(&steady(10.0)), timed(&steady(20.0)));
-        assert_eq!(note(&judge(&then, &now, DEFAULT), &then, &now), None);
-        assert_eq!(note(&judge(&now, &then, DEFAULT), &now, &then), None);
+        assert_eq!(
+            note(&judge(side(&then), side(&now), DEFAULT), &then, &now),
+            None
+        );
+        assert_eq!(
+            note(&judge(side(&now), side(&then), DEFAULT), &now, &then),
+            None
+        );
+    }
+    fn with_reference(samples: &[f64], reference_ms: f64) -> Timing {
+        timed(samples).with_reference(vec![reference_ms; samples.len()])
+    }
+
+    fn work(buffers: f64) -> Work {
+        Work {
+            buffers: Some(buffers),
+            rows_scanned: 1000.0,
+        }
+    }
+
+    #[test]
+    fn a_machine_slower_by_the_same_factor_explains_the_slowdown() {
+        // Twice the time, and the reference statement took twice as long too.
+        let then = with_reference(&steady(10.0), 1.0);
+        let now = with_reference(&steady(20.0), 2.0);
+        let j = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(j.verdict, Verdict::NotSlower);
+        assert_eq!(
+            (j.reference_ratio, j.adjusted_median_ms),
+            (Some(2.0), Some(10.0))
+        );
+        // The same times with the reference unchanged: slower.
+        let now = with_reference(&steady(20.0), 1.0);
+        assert_eq!(
+            judge(side(&then), side(&now), DEFAULT).verdict,
+            Verdict::Slower(Confirmed::ByRuns)
+        );
+    }
+
+    #[test]
+    fn a_faster_machine_never_makes_the_runs_look_slower() {
+        // +30% measured, under the threshold; the reference ran at twice the speed now. The
+        // runs alone are never scaled up: not slower.
+        let then = with_reference(&steady(10.0), 1.0);
+        let now = with_reference(&steady(13.0), 0.5);
+        let j = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(j.verdict, Verdict::NotSlower);
+        assert_eq!(j.adjusted_median_ms, Some(26.0));
+    }
+
+    #[test]
+    fn more_work_confirms_a_slowdown_the_runs_cannot() {
+        // Noisy runs: +60%, some runs now as fast as runs then.
+        let then = timed(&[8.0, 14.0, 10.0, 15.0, 5.0]);
+        let now = timed(&[9.0, 25.0, 16.0, 30.0, 6.0]);
+        let (a, b) = (work(100.0), work(200.0));
+        let by_runs = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(by_runs.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
+        let by_work = judge(
+            Side {
+                timing: &then,
+                work: Some(&a),
+            },
+            Side {
+                timing: &now,
+                work: Some(&b),
+            },
+            DEFAULT,
+        );
+        assert_eq!(by_work.verdict, Verdict::Slower(Confirmed::ByWork));
+        assert_eq!(by_work.work_ratio, Some(2.0));
+    }
+
+    #[test]
+    fn more_work_needs_the_time_to_agree() {
+        let (a, b) = (work(100.0), work(200.0));
+        let then = timed(&steady(10.0));
+        // Twice the buffers, +15%: more than half the minimum change (4 ms) is 2 ms; 1.5 is not.
+        let now = timed(&steady(11.5));
+        let j = judge(
+            Side {
+                timing: &then,
+                work: Some(&a),
+            },
+            Side {
+                timing: &now,
+                work: Some(&b),
+            },
+            DEFAULT,
+        );
+        assert_eq!(j.verdict, Verdict::NotSlower);
+        let now = timed(&steady(12.5));
+        let j = judge(
+            Side {
+                timing: &then,
+                work: Some(&a),
+            },
+            Side {
+                timing: &now,
+                work: Some(&b),
+            },
+            DEFAULT,
+        );
+        assert_eq!(j.verdict, Verdict::Slower(Confirmed::ByWork));
+        // A machine twice as slow explains +25% and more: the time does not agree.
+        let then = with_reference(&steady(10.0), 1.0);
+        let now = with_reference(&steady(12.5), 2.0);
+        let j = judge(
+            Side {
+                timing: &then,
+                work: Some(&a),
+            },
+            Side {
+                timing: &now,
+                work: Some(&b),
+            },
+            DEFAULT,
+        );
+        assert_eq!(j.verdict, Verdict::NotSlower);
+    }
+
+    #[test]
+    fn work_under_the_threshold_confirms_nothing() {
+        // 1.3× the buffers is less than 1 + 40%: the runs must confirm, and here cannot.
+        let (a, b) = (work(100.0), work(130.0));
+        let then = timed(&[8.0, 14.0, 10.0, 15.0, 5.0]);
+        let now = timed(&[9.0, 25.0, 16.0, 30.0, 6.0]);
+        let j = judge(
+            Side {
+                timing: &then,
+                work: Some(&a),
+            },
+            Side {
+                timing: &now,
+                work: Some(&b),
+            },
+            DEFAULT,
+        );
+        assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
+    }
+
+    #[test]
+    fn a_slower_machine_is_named_in_the_note() {
+        let then = with_reference(&[8.0, 14.0, 10.0, 15.0, 5.0], 1.0);
+        let now = with_reference(&[12.0, 33.0, 24.0, 45.0, 9.0], 1.2);
+        let j = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
+        let note = note(&j, &then, &now).unwrap();
+        assert!(
+            note.contains("(10.000 → 24.000 ms; 20.000 ms at the baseline's machine speed, the reference statement taking 1.20× as long now)")
+                && note.contains("+100%"),
+            "{note}"
+        );
     }
 }

@@ -24,7 +24,8 @@ use super::session::QueryError;
 pub const GRACE: Duration = Duration::from_secs(10);
 
 /// What opens every statement pgvet sends on its own behalf.
-const PINNED: &str = "BEGIN TRANSACTION READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp";
+pub(super) const PINNED: &str =
+    "BEGIN TRANSACTION READ ONLY; SET LOCAL search_path = pg_catalog, pg_temp";
 
 /// What opens [`Db::own_query_as_printed`].
 const READ_ONLY: &str = "BEGIN TRANSACTION READ ONLY";

@@ -245,7 +245,26 @@ pub async fn timed_run(
     sql: &str,
     writes: bool,
 ) -> Result<(Duration, u64), QueryError> {
-    db.open(begin(writes)).await?;
+    timed(db, begin(writes), sql).await
+}
+
+/// The reference statement: a fixed piece of server work (about a millisecond of CPU) that
+/// pgvet times the way it times a query, after each timed run. Its time measures how fast the
+/// machine, the server and the connection were at that moment, so that two runs taken at
+/// different moments can be compared by what the query itself did (`check::slower`).
+/// Qualified functions and no operator: one of pgvet's own statements, READ ONLY, pinned path.
+pub const REFERENCE_SQL: &str =
+    "SELECT pg_catalog.sum(i) FROM pg_catalog.generate_series(1, 10000) AS s(i)";
+
+/// Times [`REFERENCE_SQL`] once.
+pub async fn reference_run(db: &Db<'_>) -> Result<Duration, QueryError> {
+    Ok(timed(db, super::guard::PINNED, REFERENCE_SQL).await?.0)
+}
+
+/// Times `sql` in a transaction opened with `begin`, from sending it to its last row, then
+/// rolls back.
+async fn timed(db: &Db<'_>, begin: &str, sql: &str) -> Result<(Duration, u64), QueryError> {
+    db.open(begin).await?;
     let start = Instant::now();
     let result = db
         .wait(async {

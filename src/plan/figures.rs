@@ -18,6 +18,10 @@ pub(super) struct NodeFigures {
     lossy_heap_blocks: Option<f64>,
     shared_hit_blocks: Option<f64>,
     shared_read_blocks: Option<f64>,
+    local_hit_blocks: Option<f64>,
+    local_read_blocks: Option<f64>,
+    temp_read_blocks: Option<f64>,
+    temp_written_blocks: Option<f64>,
     sort_space_used_kb: Option<f64>,
     hash_batches: Option<f64>,
     hashagg_batches: Option<f64>,
@@ -34,6 +38,10 @@ impl NodeFigures {
             "Lossy Heap Blocks" => &mut self.lossy_heap_blocks,
             "Shared Hit Blocks" => &mut self.shared_hit_blocks,
             "Shared Read Blocks" => &mut self.shared_read_blocks,
+            "Local Hit Blocks" => &mut self.local_hit_blocks,
+            "Local Read Blocks" => &mut self.local_read_blocks,
+            "Temp Read Blocks" => &mut self.temp_read_blocks,
+            "Temp Written Blocks" => &mut self.temp_written_blocks,
             "Sort Space Used" => &mut self.sort_space_used_kb,
             "Hash Batches" => &mut self.hash_batches,
             "HashAgg Batches" => &mut self.hashagg_batches,
@@ -58,6 +66,35 @@ pub struct PlanFigures {
     pub scans: Vec<IndexScanFigures>,
     /// Every sort, hash or hash aggregate that spilled to disk.
     pub spills: Vec<Spill>,
+    /// How much the whole plan did; `None` in runs saved before pgvet recorded it.
+    #[serde(default)]
+    pub work: Option<Work>,
+}
+
+/// How much work an executed plan did, in figures that do not depend on the machine's speed:
+/// the same plan over the same data gives the same figures. `check::slower` tells a query that
+/// does more from a machine that is slower by them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    /// Buffers the statement hit, read or wrote, shared, local and temporary (its top nodes'
+    /// counts, which include every node below them); `None` without BUFFERS.
+    pub buffers: Option<f64>,
+    /// Rows all its scans returned, over all loops.
+    pub rows_scanned: f64,
+}
+
+impl Work {
+    /// How many times the work of `then` this is: the larger of the two figures' ratios, of
+    /// those both sides have and `then` has more than none of.
+    pub fn ratio(then: &Work, now: &Work) -> Option<f64> {
+        let ratio = |a: f64, b: f64| (a > 0.0).then(|| b / a);
+        let buffers = then.buffers.zip(now.buffers).and_then(|(a, b)| ratio(a, b));
+        let rows = ratio(then.rows_scanned, now.rows_scanned);
+        match (buffers, rows) {
+            (Some(b), Some(r)) => Some(b.max(r)),
+            (b, r) => b.or(r),
+        }
+    }
 }
 
 /// One index scan (Index, Index Only or Bitmap Heap Scan) as EXPLAIN ANALYZE measured it.
@@ -178,13 +215,48 @@ fn schema(scan: &IndexScanFigures, default_schema: &str) -> String {
 
 /// The figures of `scans` (found at `nodes[scan_nodes[i]]`) and of every node that spilled.
 pub(super) fn collect(nodes: &[PlanNode], scans: &[Scan], scan_nodes: &[usize]) -> PlanFigures {
-    let scans = scans
+    let index_scans = scans
         .iter()
         .zip(scan_nodes)
         .filter_map(|(scan, &at)| index_scan(scan, &nodes[at]))
         .collect();
     let spills = nodes.iter().filter_map(spill).collect();
-    PlanFigures { scans, spills }
+    let work = work(nodes, scans);
+    PlanFigures {
+        scans: index_scans,
+        spills,
+        work,
+    }
+}
+
+/// The plan's work; `None` for a plan that did not run (EXPLAIN without ANALYZE).
+fn work(nodes: &[PlanNode], scans: &[Scan]) -> Option<Work> {
+    if scans.iter().all(|s| s.rows_actual.is_none()) {
+        return None;
+    }
+    let top = nodes.iter().filter(|n| n.parent.is_none());
+    let blocks = top
+        .flat_map(|n| {
+            let f = &n.figures;
+            [
+                f.shared_hit_blocks,
+                f.shared_read_blocks,
+                f.local_hit_blocks,
+                f.local_read_blocks,
+                f.temp_read_blocks,
+                f.temp_written_blocks,
+            ]
+        })
+        .flatten()
+        .fold(None, |sum: Option<f64>, b| Some(sum.unwrap_or(0.0) + b));
+    let rows_scanned = scans
+        .iter()
+        .map(|s| s.rows_actual.unwrap_or(0.0) * s.loops.unwrap_or(1.0))
+        .sum();
+    Some(Work {
+        buffers: blocks,
+        rows_scanned,
+    })
 }
 
 fn index_scan(scan: &Scan, node: &PlanNode) -> Option<IndexScanFigures> {
@@ -270,11 +342,58 @@ mod tests {
 
     #[test]
     fn scans_without_an_index_or_never_run_have_no_figures() {
-        assert_eq!(figures("seq_scan.json"), PlanFigures::default());
+        let seq_scan = figures("seq_scan.json");
+        assert_eq!((seq_scan.scans, seq_scan.spills), (vec![], vec![]));
         assert_eq!(figures("no_analyze.json"), PlanFigures::default());
         let never = figures("never_executed.json");
         let indexes: Vec<&str> = never.scans.iter().map(|s| s.index.as_str()).collect();
         assert_eq!(indexes, ["training_config_pkey"]);
+    }
+
+    #[test]
+    fn the_work_counts_every_buffer_of_the_statement_and_every_scanned_row() {
+        // The top node's buffers include every node below it; rows are over all loops.
+        let work = figures("nested_loop.json").work.unwrap();
+        let text = std::fs::read_to_string(format!(
+            "{}/fixtures/plans/nested_loop.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let explain = Explain::parse(&text).unwrap();
+        let scanned: f64 = explain
+            .scans
+            .iter()
+            .map(|s| s.rows_actual.unwrap() * s.loops.unwrap())
+            .sum();
+        assert_eq!(work.rows_scanned, scanned);
+        assert!(work.rows_scanned >= 40.0, "{work:?}");
+        assert_eq!(work.buffers, Some(57.0), "the top node's shared hits");
+        // A plan that did not run did no work.
+        assert_eq!(figures("no_analyze.json").work, None);
+        // Temporary blocks count: a sort that spilled wrote them.
+        let spilled = figures("diagnosis/sort_spill.json").work.unwrap();
+        assert_eq!(spilled.buffers, Some(399.0 + 9.0 + 1001.0 + 1082.0));
+    }
+
+    #[test]
+    fn work_ratios_take_the_larger_figure_and_skip_what_is_missing() {
+        let w = |buffers, rows_scanned| Work {
+            buffers,
+            rows_scanned,
+        };
+        assert_eq!(
+            Work::ratio(&w(Some(100.0), 10.0), &w(Some(200.0), 10.0)),
+            Some(2.0)
+        );
+        assert_eq!(
+            Work::ratio(&w(Some(100.0), 10.0), &w(Some(100.0), 30.0)),
+            Some(3.0)
+        );
+        assert_eq!(
+            Work::ratio(&w(None, 10.0), &w(Some(100.0), 10.0)),
+            Some(1.0)
+        );
+        assert_eq!(Work::ratio(&w(Some(0.0), 0.0), &w(Some(5.0), 5.0)), None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod tree;
 mod fixture_tests;
 
 pub use explain::Explain;
-pub use figures::{CatalogEntry, IndexScanFigures, PlanFigures, Spill};
+pub use figures::{CatalogEntry, IndexScanFigures, PlanFigures, Spill, Work};
 pub use scan::{IndexRead, Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.

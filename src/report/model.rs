@@ -185,6 +185,11 @@ pub struct Timing {
     /// Rows the query returned (or affected).
     pub rows: u64,
     pub samples_ms: Vec<f64>,
+    /// The reference statement's time after each timed run, in the same order
+    /// (`db::session::REFERENCE_SQL`): how fast the machine was while the query was timed.
+    /// Empty in runs saved before pgvet measured it.
+    #[serde(default)]
+    pub reference_ms: Vec<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -285,6 +290,29 @@ pub struct QueryBaseline {
     /// Why slowness was not judged although the median grew by more than `min_change_ms`.
     #[serde(default)]
     pub not_judged: Option<NotJudged>,
+    /// The reference statement's median now ÷ then: above 1, the machine was slower now
+    /// (`check::slower`); null when a run has no reference times.
+    #[serde(default)]
+    pub reference_ratio: Option<f64>,
+    /// The median now at the baseline's machine speed: the median ÷ `reference_ratio`.
+    #[serde(default)]
+    pub adjusted_median_ms: Option<f64>,
+    /// The plan's work now ÷ then (buffers, or rows its scans returned: the larger ratio).
+    #[serde(default)]
+    pub work_ratio: Option<f64>,
+    /// What confirmed a `slower` regression: the plan's work, or the timed runs.
+    #[serde(default)]
+    pub confirmed_by: Option<ConfirmedBy>,
+}
+
+/// What confirmed a `slower` regression (`check::slower`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmedBy {
+    /// The plan did more work by `slower_threshold`, and the time agreed.
+    Work,
+    /// The timed runs: beyond their noise, every run slower.
+    Runs,
 }
 
 /// Why a query's slowness against its baseline was not judged.

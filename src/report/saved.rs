@@ -109,6 +109,17 @@ fn implausible(report: &Report) -> Result<(), String> {
             for (j, &v) in t.samples_ms.iter().enumerate() {
                 time(v, || at(&format!("timing.samples_ms[{j}]")))?;
             }
+            for (j, &v) in t.reference_ms.iter().enumerate() {
+                time(v, || at(&format!("timing.reference_ms[{j}]")))?;
+            }
+            if !t.reference_ms.is_empty() && t.reference_ms.len() != t.samples_ms.len() {
+                return Err(format!(
+                    "{} has {} times for {} timed runs: one a run, or none",
+                    at("timing.reference_ms"),
+                    t.reference_ms.len(),
+                    t.samples_ms.len()
+                ));
+            }
         }
         for (field, v) in [
             ("explain_execution_ms", q.explain_execution_ms),

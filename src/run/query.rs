@@ -226,28 +226,40 @@ fn with_hint(query: &Query, error: QueryError) -> String {
     error.message
 }
 
-/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction.
-/// Stops early at an error or a signal (checked between two runs, so even many fast runs stop
-/// at once); the runs done so far are kept either way.
+/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction and
+/// each followed by one run of the reference statement (`session::reference_run`), whose times
+/// after the timed runs are kept beside them. Stops early at an error or a signal (checked
+/// between two runs, so even many fast runs stop at once); the runs done so far are kept
+/// either way.
 async fn time_query(
     db: &Db<'_>,
     query: &Query,
     settings: &Settings,
 ) -> (Option<Timing>, Result<(), String>) {
     let runs = settings.runs as usize;
+    let warmup = settings.warmup as usize;
     let mut samples = Vec::with_capacity(runs);
+    let mut reference = Vec::with_capacity(runs);
     let mut rows = 0;
     let mut stopped = Ok(());
-    for n in 0..(settings.warmup as usize + runs) {
+    for n in 0..(warmup + runs) {
         if let Some(code) = signal::interrupted() {
             stopped = Err(interrupted_by(code).to_string());
             break;
         }
-        match session::timed_run(db, &query.sql, query.writes).await {
-            Ok((elapsed, count)) if n >= settings.warmup as usize => {
-                samples.push(elapsed.as_secs_f64() * 1e3);
-                rows = count;
+        let timed = n >= warmup;
+        let run = match session::timed_run(db, &query.sql, query.writes).await {
+            Ok((elapsed, count)) => {
+                if timed {
+                    samples.push(ms(elapsed));
+                    rows = count;
+                }
+                session::reference_run(db).await
             }
+            Err(e) => Err(e),
+        };
+        match run {
+            Ok(reference_time) if timed => reference.push(ms(reference_time)),
             Ok(_) => {}
             Err(e) => {
                 stopped = Err(match signal::interrupted() {
@@ -266,7 +278,16 @@ async fn time_query(
             samples.len()
         ));
     }
-    let timing =
-        (!samples.is_empty()).then(|| Timing::from_samples(samples, settings.warmup, rows));
+    // A timed run whose reference run was cut short by a signal is kept without it: the
+    // reference times are then dropped, since they must pair with the runs one to one.
+    if reference.len() != samples.len() {
+        reference.clear();
+    }
+    let timing = (!samples.is_empty())
+        .then(|| Timing::from_samples(samples, settings.warmup, rows).with_reference(reference));
     (timing, stopped)
+}
+
+fn ms(elapsed: std::time::Duration) -> f64 {
+    elapsed.as_secs_f64() * 1e3
 }

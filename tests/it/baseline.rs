@@ -202,6 +202,83 @@ async fn a_real_slowdown_is_a_regression_and_one_noisy_run_is_not() {
     );
 }
 
+/// `report`'s first query timed at `factor` × `then`'s runs, with the reference statement
+/// at `machine` × `then`'s: a constructed timing, so that no verdict depends on this machine.
+fn timed_like(report: &Report, then: &Report, factor: f64, machine: f64) -> Report {
+    let mut report = report.clone();
+    let t = then.queries[0].timing.as_ref().unwrap();
+    let scaled = |v: &[f64], by: f64| v.iter().map(|x| x * by).collect::<Vec<_>>();
+    report.queries[0].timing = Some(
+        Timing::from_samples(scaled(&t.samples_ms, factor), t.warmup, t.rows)
+            .with_reference(scaled(&t.reference_ms, machine)),
+    );
+    report
+}
+
+#[tokio::test]
+async fn the_reference_statement_and_the_plan_s_work_tell_more_work_from_a_slower_machine() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, v float8 NOT NULL);
+         INSERT INTO t SELECT i, i FROM generate_series(1, 20000) i; ANALYZE t;",
+    )
+    .await;
+    let suite = SuiteDir::new(
+        "[settings]\nruns = 5\n[[query]]\nname = \"all\"\nsql = \"SELECT sum(v) FROM t\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let then = db.check(&suite).await;
+    let timing = then.queries[0].timing.as_ref().unwrap();
+    // One reference time after each timed run, each a real measurement.
+    assert_eq!(timing.reference_ms.len(), 5, "{timing:?}");
+    assert!(timing.reference_ms.iter().all(|&r| r > 0.0), "{timing:?}");
+    let work = |r: &Report| r.queries[0].plan_figures.as_ref().unwrap().work.unwrap();
+    assert_eq!(work(&then).rows_scanned, 20000.0);
+    assert!(work(&then).buffers.unwrap() > 0.0);
+
+    // The table doubles: the same plan reads twice the rows and pages.
+    db.exec("INSERT INTO t SELECT i, i FROM generate_series(20001, 40000) i; ANALYZE t;")
+        .await;
+    let doubled = db.check(&suite).await;
+    assert_eq!(work(&doubled).rows_scanned, 40000.0);
+    // +30%, under the 40% threshold, but more than half of it with twice the work: slower,
+    // and the plan is what confirmed it.
+    let (code, compared) = compare_reports(&then, &timed_like(&doubled, &then, 1.3, 1.0));
+    let b = &compared["queries"][0]["baseline"];
+    assert_eq!(
+        (code, &b["regression"], &b["confirmed_by"]),
+        (1, &Value::from("slower"), &Value::from("work")),
+        "{b}"
+    );
+    assert!((b["work_ratio"].as_f64().unwrap() - 2.0).abs() < 0.1, "{b}");
+    let problem = compared["queries"][0]["problems"][0].as_str().unwrap();
+    assert!(problem.contains("the plan did 2.0× the work"), "{problem}");
+    // The same +30% with the reference statement 30% slower too: the machine explains it.
+    let (code, compared) = compare_reports(&then, &timed_like(&doubled, &then, 1.3, 1.3));
+    let b = &compared["queries"][0]["baseline"];
+    assert_eq!((code, &b["regression"]), (0, &Value::Null), "{b}");
+    assert!(
+        (b["reference_ratio"].as_f64().unwrap() - 1.3).abs() < 1e-9,
+        "{b}"
+    );
+
+    // The same work: +60% on a machine 60% slower is not slower; on the same machine it is,
+    // confirmed by the runs (steady, every run slower).
+    let same_work = db.check(&suite).await;
+    let mut steady = doubled.clone();
+    steady.queries[0].timing = Some(
+        Timing::from_samples(vec![10.0, 10.1, 9.9, 10.05, 9.95], 1, 1).with_reference(vec![1.0; 5]),
+    );
+    let (code, compared) = compare_reports(&steady, &timed_like(&same_work, &steady, 1.6, 1.6));
+    assert_eq!(
+        (code, &compared["queries"][0]["baseline"]["regression"]),
+        (0, &Value::Null)
+    );
+    let (code, compared) = compare_reports(&steady, &timed_like(&same_work, &steady, 1.6, 1.0));
+    let b = &compared["queries"][0]["baseline"];
+    assert_eq!((code, &b["confirmed_by"]), (1, &Value::from("runs")), "{b}");
+}
+
 #[tokio::test]
 async fn the_minimum_change_is_the_suite_s_slower_threshold_and_floor() {
     let db = TestDb::new().await;

@@ -84,12 +84,19 @@ fn a_huge_median_is_refused_naming_the_query_and_field() {
 
 #[test]
 fn impossible_values_are_refused_with_their_field() {
-    let cases: [Case; 6] = [
+    let cases: [Case; 8] = [
         ("timing.median_ms is -5 ms", |r| {
             r["queries"][0]["timing"]["median_ms"] = json!(-5.0)
         }),
         ("timing.samples_ms[2] is -0.1 ms", |r| {
             r["queries"][1]["timing"]["samples_ms"][2] = json!(-0.1)
+        }),
+        ("timing.reference_ms[1] is -1 ms", |r| {
+            r["queries"][1]["timing"]["reference_ms"] = json!([1.0, -1.0])
+        }),
+        ("timing.reference_ms has 2 times for", |r| {
+            let t = &mut r["queries"][1]["timing"];
+            t["reference_ms"] = json!([1.0, 1.0]);
         }),
         ("target_ms is -20 ms", |r| {
             r["queries"][0]["target_ms"] = json!(-20)
