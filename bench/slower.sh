@@ -14,7 +14,7 @@ source "$(dirname "$0")/common.sh"
 ROUNDS=${ROUNDS:-24}
 PAUSE=${PAUSE:-22}
 RUNS=${RUNS:-5}
-DB=pgvet_bench_slower
+DB=${DB:-pgvet_bench_slower}  # DB=name: another scratch database, for two collections at once
 cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
 recreate_db $DB
 URL=$(db_url $DB)
