@@ -178,9 +178,23 @@ fn sigma_of(samples: &[f64], median: f64) -> f64 {
 }
 
 /// The note for a query whose slowness was not judged: what grew, and why that is not enough.
+/// A query whose median grew past the minimum change only because the machine was slower now
+/// gets a note saying so, since its change in percent alone reads like a slowdown.
 pub fn note(judgement: &Judgement, then: &Timing, now: &Timing) -> Option<String> {
-    let Verdict::NotJudged(why) = judgement.verdict else {
-        return None;
+    let why = match judgement.verdict {
+        Verdict::NotJudged(why) => why,
+        Verdict::NotSlower if now.median_ms - then.median_ms > judgement.min_change_ms => {
+            let k = judgement.reference_ratio?;
+            return Some(format!(
+                "not slower: the median grew by {} ({:.3} → {:.3} ms), but the reference statement took {k:.2}× as long now too; at the baseline's machine speed the median is {:.3} ms, within the minimum change of {:.3} ms",
+                percent(then.median_ms, now.median_ms),
+                then.median_ms,
+                now.median_ms,
+                then.median_ms + judgement.runs_change_ms,
+                judgement.min_change_ms
+            ));
+        }
+        _ => return None,
     };
     let speed = match judgement.reference_ratio {
         Some(k) if k > 1.0 => format!(
@@ -408,6 +422,12 @@ mod tests {
         assert_eq!(
             (j.reference_ratio, j.adjusted_median_ms),
             (Some(2.0), Some(10.0))
+        );
+        assert_eq!(
+            note(&j, &then, &now).as_deref(),
+            Some(
+                "not slower: the median grew by +100% (10.000 → 20.000 ms), but the reference statement took 2.00× as long now too; at the baseline's machine speed the median is 10.000 ms, within the minimum change of 4.000 ms"
+            )
         );
         // The same times with the reference unchanged: slower.
         let now = with_reference(&steady(20.0), 1.0);
