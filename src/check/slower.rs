@@ -13,13 +13,16 @@
 //!
 //! 1. **Confirmed by the plan.** The plan did at least (1 + `slower_threshold`) times the work
 //!    then (buffers, or rows its scans returned: figures the machine's speed does not change),
-//!    and its median, at the baseline's machine speed (divided by the reference ratio), grew by
-//!    more than half the minimum change. The work is the evidence; the time only has to agree.
+//!    and the time agrees: its median, as measured or at the baseline's machine speed (divided
+//!    by the reference ratio), grew by more than `slower_floor_ms`. The work is the evidence and
+//!    sets the size of the change; on a busy machine the time can only say which way it went.
 //! 2. **Confirmed by the runs.** Its median grew by more than the minimum change, beyond the
 //!    runs' noise (3 × √(σ_then² + σ_now²), σ = 1.4826 × the median absolute deviation), and
-//!    every timed run now was slower than every timed run then. Here the times are divided by
-//!    the reference ratio only when the machine was slower now: pgvet discounts a slowdown
-//!    that the machine explains, and never makes a query look slower than it was measured.
+//!    every timed run now was slower than every timed run then, on a steady machine: the
+//!    reference statement's times spread by at most [`STEADY_REFERENCE`] within each run.
+//!    Here the times are divided by the reference ratio only when the machine was slower now:
+//!    pgvet discounts a slowdown that the machine explains, and never makes a query look
+//!    slower than it was measured.
 //!
 //! A growth past the minimum change that neither confirms is not judged (fewer than
 //! [`MIN_RUNS`] timed runs on a side, or runs too noisy to tell): it does not fail the query,
@@ -35,6 +38,10 @@ pub const DEFAULT_THRESHOLD_PCT: f64 = 40.0;
 pub const DEFAULT_FLOOR_MS: f64 = 0.2;
 /// Fewer timed runs than this on either side: no spread to judge by.
 pub const MIN_RUNS: usize = 3;
+/// The most the reference statement's times may spread within a run (robust σ ÷ median) for
+/// the timed runs alone to confirm a slowdown: beyond it the machine's speed was moving while
+/// the query was timed, and its times cannot tell a slower query from a busier machine.
+pub const STEADY_REFERENCE: f64 = 0.05;
 
 /// The minimum change, from the settings of the run being judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -95,6 +102,8 @@ pub struct Judgement {
     pub runs_change_ms: f64,
     /// Every timed run now (divided likewise) slower than every timed run then.
     pub every_run_slower: bool,
+    /// The reference statement's robust spread (σ ÷ median) in the run then and the run now.
+    pub reference_spread: [Option<f64>; 2],
 }
 
 pub fn judge(then: Side, now: Side, rule: Rule) -> Judgement {
@@ -114,14 +123,20 @@ pub fn judge(then: Side, now: Side, rule: Rule) -> Judgement {
             + sigma_of(&discounted, b.median_ms / discount).powi(2))
         .sqrt()
     });
-    let adjusted_change = adjusted_median_ms.unwrap_or(b.median_ms) - a.median_ms;
+    // With more work, the time agrees unless neither the median as measured nor the median at
+    // the baseline's machine speed grew by more than the floor.
+    let grew_ms = (b.median_ms).max(adjusted_median_ms.unwrap_or(b.median_ms)) - a.median_ms;
     let every_run_slower = min(&discounted) > a.max_ms;
+    let reference_spread = [a, b].map(reference_spread);
+    let machine_unsteady = reference_spread
+        .iter()
+        .flatten()
+        .any(|&s| s > STEADY_REFERENCE);
     let verdict = match noise_ms {
-        _ if more_work && adjusted_change > min_change_ms / 2.0 => {
-            Verdict::Slower(Confirmed::ByWork)
-        }
+        _ if more_work && grew_ms > rule.floor_ms => Verdict::Slower(Confirmed::ByWork),
         _ if change <= min_change_ms => Verdict::NotSlower,
         None => Verdict::NotJudged(NotJudged::TooFewRuns),
+        Some(_) if machine_unsteady => Verdict::NotJudged(NotJudged::MachineUnsteady),
         Some(noise) if change > noise && every_run_slower => Verdict::Slower(Confirmed::ByRuns),
         Some(_) => Verdict::NotJudged(NotJudged::TooNoisy),
     };
@@ -134,7 +149,20 @@ pub fn judge(then: Side, now: Side, rule: Rule) -> Judgement {
         work_ratio,
         runs_change_ms: change,
         every_run_slower,
+        reference_spread,
     }
+}
+
+/// The reference statement's robust spread within one run, σ ÷ median: how much the machine's
+/// speed moved while the query was timed. None without reference times.
+fn reference_spread(timing: &Timing) -> Option<f64> {
+    let mut r = timing.reference_ms.clone();
+    if r.is_empty() {
+        return None;
+    }
+    r.sort_by(f64::total_cmp);
+    let median = median_of_sorted(&r);
+    (median > 0.0).then(|| sigma_of(&r, median) / median)
 }
 
 /// The reference statement's median now ÷ then, when both sides timed it.
@@ -222,6 +250,18 @@ pub fn note(judgement: &Judgement, then: &Timing, now: &Timing) -> Option<String
             };
             format!(
                 "slowness not judged, the runs are too noisy: {grew}, but {reason}, and the plan did not do more work; run again (on a quieter machine, or with more `runs`) to tell"
+            )
+        }
+        (NotJudged::MachineUnsteady, _) => {
+            let spread = judgement
+                .reference_spread
+                .iter()
+                .flatten()
+                .fold(0.0_f64, |a, &b| a.max(b));
+            format!(
+                "slowness not judged, the machine was too busy: {grew}, but the plan did not do more work, and the reference statement's times varied by {:.0}% within a run (at most {:.0}% to judge by time alone); compare runs taken on a quieter machine",
+                spread * 100.0,
+                STEADY_REFERENCE * 100.0
             )
         }
         _ => format!(
@@ -474,49 +514,65 @@ mod tests {
     #[test]
     fn more_work_needs_the_time_to_agree() {
         let (a, b) = (work(100.0), work(200.0));
+        let judged = |then: &Timing, now: &Timing| {
+            judge(
+                Side {
+                    timing: then,
+                    work: Some(&a),
+                },
+                Side {
+                    timing: now,
+                    work: Some(&b),
+                },
+                DEFAULT,
+            )
+            .verdict
+        };
         let then = timed(&steady(10.0));
-        // Twice the buffers, +15%: more than half the minimum change (4 ms) is 2 ms; 1.5 is not.
-        let now = timed(&steady(11.5));
-        let j = judge(
-            Side {
-                timing: &then,
-                work: Some(&a),
-            },
-            Side {
-                timing: &now,
-                work: Some(&b),
-            },
-            DEFAULT,
+        // Twice the buffers, and the median grew by 0.1 ms, not more than the 0.2 ms floor.
+        assert_eq!(judged(&then, &timed(&steady(10.1))), Verdict::NotSlower);
+        // By 0.5 ms: the time agrees, and the work sets the size of the change.
+        assert_eq!(
+            judged(&then, &timed(&steady(10.5))),
+            Verdict::Slower(Confirmed::ByWork)
         );
-        assert_eq!(j.verdict, Verdict::NotSlower);
-        let now = timed(&steady(12.5));
-        let j = judge(
-            Side {
-                timing: &then,
-                work: Some(&a),
-            },
-            Side {
-                timing: &now,
-                work: Some(&b),
-            },
-            DEFAULT,
-        );
-        assert_eq!(j.verdict, Verdict::Slower(Confirmed::ByWork));
-        // A machine twice as slow explains +25% and more: the time does not agree.
+        // As measured or at the baseline's machine speed: either view agreeing is enough.
         let then = with_reference(&steady(10.0), 1.0);
-        let now = with_reference(&steady(12.5), 2.0);
-        let j = judge(
-            Side {
-                timing: &then,
-                work: Some(&a),
-            },
-            Side {
-                timing: &now,
-                work: Some(&b),
-            },
-            DEFAULT,
+        let machine_twice_as_slow = with_reference(&steady(12.5), 2.0);
+        let machine_twice_as_fast = with_reference(&steady(9.0), 0.5);
+        assert_eq!(
+            judged(&then, &machine_twice_as_slow),
+            Verdict::Slower(Confirmed::ByWork)
         );
-        assert_eq!(j.verdict, Verdict::NotSlower);
+        assert_eq!(
+            judged(&then, &machine_twice_as_fast),
+            Verdict::Slower(Confirmed::ByWork)
+        );
+        // Neither view grew: not slower, whatever the work.
+        let neither = with_reference(&steady(9.0), 1.0);
+        assert_eq!(judged(&then, &neither), Verdict::NotSlower);
+    }
+
+    #[test]
+    fn time_alone_is_not_judged_when_the_machine_was_unsteady() {
+        // Steady runs, +100%, every run slower; but the reference statement's times spread by
+        // far more than 5% in the run now.
+        let then = with_reference(&steady(10.0), 1.0);
+        let now = timed(&steady(20.0)).with_reference(vec![1.0, 1.3, 0.8, 1.0, 1.2]);
+        let j = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::MachineUnsteady));
+        let note = note(&j, &then, &now).unwrap();
+        assert!(
+            note.starts_with("slowness not judged, the machine was too busy: the median grew by +100%")
+                && note.contains("the reference statement's times varied by 30% within a run (at most 5% to judge by time alone)"),
+            "{note}"
+        );
+        // Steady reference times (±1%): judged, and slower.
+        let steady_now = timed(&steady(20.0)).with_reference(steady(1.0));
+        assert_eq!(
+            judge(side(&then), side(&steady_now), DEFAULT).verdict,
+            Verdict::Slower(Confirmed::ByRuns)
+        );
     }
 
     #[test]

@@ -323,6 +323,9 @@ pub enum NotJudged {
     TooFewRuns,
     /// The change is within the runs' noise, or some runs now were as fast as runs then.
     TooNoisy,
+    /// The plan did no more work, and the machine's speed moved while the query was timed
+    /// (the reference statement's times spread by more than 5% within a run).
+    MachineUnsteady,
 }
 
 /// Why a query regressed against its baseline.
