@@ -185,9 +185,9 @@ pub struct Timing {
     /// Rows the query returned (or affected).
     pub rows: u64,
     pub samples_ms: Vec<f64>,
-    /// The reference statement's time after each timed run, in the same order
-    /// (`db::session::REFERENCE_SQL`): how fast the machine was while the query was timed.
-    /// Empty in runs saved before pgvet measured it.
+    /// The reference statement's time after each timed run, in the same order, or after every
+    /// n-th of more than 25 (`db::session::REFERENCE_SQL`): how fast the machine was while the
+    /// query was timed. Empty in runs saved before pgvet measured it.
     #[serde(default)]
     pub reference_ms: Vec<f64>,
 }

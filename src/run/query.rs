@@ -226,11 +226,15 @@ fn with_hint(query: &Query, error: QueryError) -> String {
     error.message
 }
 
-/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction and
-/// each followed by one run of the reference statement (`session::reference_run`), whose times
-/// after the timed runs are kept beside them. Stops early at an error or a signal (checked
-/// between two runs, so even many fast runs stop at once); the runs done so far are kept
-/// either way.
+/// The most reference statements timed for one query: with more timed runs than this, it is
+/// timed after every n-th run, so that a suite of many fast runs takes no longer for it.
+const MAX_REFERENCE_RUNS: usize = 25;
+
+/// `warmup` untimed runs, then `runs` timed ones, each in its own rolled-back transaction. The
+/// reference statement (`session::reference_run`) is timed after each warmup run and after each
+/// timed run, or after every n-th of more than [`MAX_REFERENCE_RUNS`]; its times after timed
+/// runs are kept beside the query's. Stops early at an error or a signal (checked between two
+/// runs, so even many fast runs stop at once); the runs done so far are kept either way.
 async fn time_query(
     db: &Db<'_>,
     query: &Query,
@@ -238,8 +242,9 @@ async fn time_query(
 ) -> (Option<Timing>, Result<(), String>) {
     let runs = settings.runs as usize;
     let warmup = settings.warmup as usize;
+    let stride = runs.div_ceil(MAX_REFERENCE_RUNS).max(1);
     let mut samples = Vec::with_capacity(runs);
-    let mut reference = Vec::with_capacity(runs);
+    let mut reference = Vec::new();
     let mut rows = 0;
     let mut stopped = Ok(());
     for n in 0..(warmup + runs) {
@@ -254,12 +259,16 @@ async fn time_query(
                     samples.push(ms(elapsed));
                     rows = count;
                 }
-                session::reference_run(db).await
+                let with_reference = !timed || (n - warmup) % stride == 0;
+                match with_reference {
+                    true => session::reference_run(db).await.map(Some),
+                    false => Ok(None),
+                }
             }
             Err(e) => Err(e),
         };
         match run {
-            Ok(reference_time) if timed => reference.push(ms(reference_time)),
+            Ok(Some(reference_time)) if timed => reference.push(ms(reference_time)),
             Ok(_) => {}
             Err(e) => {
                 stopped = Err(match signal::interrupted() {
@@ -277,11 +286,6 @@ async fn time_query(
             " after {} of {runs} timed runs (the figures are of those runs)",
             samples.len()
         ));
-    }
-    // A timed run whose reference run was cut short by a signal is kept without it: the
-    // reference times are then dropped, since they must pair with the runs one to one.
-    if reference.len() != samples.len() {
-        reference.clear();
     }
     let timing = (!samples.is_empty())
         .then(|| Timing::from_samples(samples, settings.warmup, rows).with_reference(reference));

@@ -232,6 +232,17 @@ async fn the_reference_statement_and_the_plan_s_work_tell_more_work_from_a_slowe
     // One reference time after each timed run, each a real measurement.
     assert_eq!(timing.reference_ms.len(), 5, "{timing:?}");
     assert!(timing.reference_ms.iter().all(|&r| r > 0.0), "{timing:?}");
+    // With many timed runs, it is timed after every n-th: at most 25 times.
+    let many = SuiteDir::new(
+        "[settings]\nruns = 60\n[[query]]\nname = \"one\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n",
+        &[],
+    );
+    let many = db.check(&many).await;
+    let timing = many.queries[0].timing.as_ref().unwrap();
+    assert_eq!(
+        (timing.samples_ms.len(), timing.reference_ms.len()),
+        (60, 20)
+    );
     let work = |r: &Report| r.queries[0].plan_figures.as_ref().unwrap().work.unwrap();
     assert_eq!(work(&then).rows_scanned, 20000.0);
     assert!(work(&then).buffers.unwrap() > 0.0);
