@@ -13,13 +13,14 @@
 //!
 //! 1. **Confirmed by the plan.** The plan did at least (1 + `slower_threshold`) times the work
 //!    then (buffers, or rows its scans returned: figures the machine's speed does not change),
-//!    and the time agrees: its median, as measured or at the baseline's machine speed (divided
-//!    by the reference ratio), grew by more than `slower_floor_ms`. The work is the evidence and
+//!    and the time agrees: its median as measured, its median at the baseline's machine speed
+//!    (divided by the reference ratio), or its fastest run grew by more than `slower_floor_ms`. The work is the evidence and
 //!    sets the size of the change; on a busy machine the time can only say which way it went.
 //! 2. **Confirmed by the runs.** Its median grew by more than the minimum change, beyond the
 //!    runs' noise (3 × √(σ_then² + σ_now²), σ = 1.4826 × the median absolute deviation), and
 //!    every timed run now was slower than every timed run then, on a steady machine: the
-//!    reference statement's times spread by at most [`STEADY_REFERENCE`] within each run.
+//!    reference statement's times spread by at most [`STEADY_REFERENCE`] within each run, and
+//!    its median differs by at most [`STEADY_BETWEEN`]× between the runs.
 //!    Here the times are divided by the reference ratio only when the machine was slower now:
 //!    pgvet discounts a slowdown that the machine explains, and never makes a query look
 //!    slower than it was measured.
@@ -42,6 +43,10 @@ pub const MIN_RUNS: usize = 3;
 /// the timed runs alone to confirm a slowdown: beyond it the machine's speed was moving while
 /// the query was timed, and its times cannot tell a slower query from a busier machine.
 pub const STEADY_REFERENCE: f64 = 0.05;
+/// The most the reference statement's median may differ between the two runs (as a ratio,
+/// either way) for the timed runs alone to confirm a slowdown: beyond it the machine's speed
+/// changed between the runs by more than its correction can be trusted for.
+pub const STEADY_BETWEEN: f64 = 1.1;
 
 /// The minimum change, from the settings of the run being judged.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,13 +130,17 @@ pub fn judge(then: Side, now: Side, rule: Rule) -> Judgement {
     });
     // With more work, the time agrees unless neither the median as measured nor the median at
     // the baseline's machine speed grew by more than the floor.
-    let grew_ms = (b.median_ms).max(adjusted_median_ms.unwrap_or(b.median_ms)) - a.median_ms;
+    // Noise only adds time, so the fastest run is the least disturbed one: a third view.
+    let grew_ms = (b.median_ms - a.median_ms)
+        .max(adjusted_median_ms.unwrap_or(b.median_ms) - a.median_ms)
+        .max(b.min_ms - a.min_ms);
     let every_run_slower = min(&discounted) > a.max_ms;
     let reference_spread = [a, b].map(reference_spread);
     let machine_unsteady = reference_spread
         .iter()
         .flatten()
-        .any(|&s| s > STEADY_REFERENCE);
+        .any(|&s| s > STEADY_REFERENCE)
+        || reference_ratio.is_some_and(|k| !(1.0 / STEADY_BETWEEN..=STEADY_BETWEEN).contains(&k));
     let verdict = match noise_ms {
         _ if more_work && grew_ms > rule.floor_ms => Verdict::Slower(Confirmed::ByWork),
         _ if change <= min_change_ms => Verdict::NotSlower,
@@ -258,10 +267,20 @@ pub fn note(judgement: &Judgement, then: &Timing, now: &Timing) -> Option<String
                 .iter()
                 .flatten()
                 .fold(0.0_f64, |a, &b| a.max(b));
+            let moved = if spread > STEADY_REFERENCE {
+                format!(
+                    "the reference statement's times varied by {:.0}% within a run (at most {:.0}% to judge by time alone)",
+                    spread * 100.0,
+                    STEADY_REFERENCE * 100.0
+                )
+            } else {
+                format!(
+                    "the reference statement took {:.2}× as long as in the baseline (within {STEADY_BETWEEN}× either way to judge by time alone)",
+                    judgement.reference_ratio.unwrap_or(1.0)
+                )
+            };
             format!(
-                "slowness not judged, the machine was too busy: {grew}, but the plan did not do more work, and the reference statement's times varied by {:.0}% within a run (at most {:.0}% to judge by time alone); compare runs taken on a quieter machine",
-                spread * 100.0,
-                STEADY_REFERENCE * 100.0
+                "slowness not judged, the machine was too busy: {grew}, but the plan did not do more work, and {moved}; compare runs taken on a quieter machine"
             )
         }
         _ => format!(
@@ -598,14 +617,35 @@ mod tests {
     #[test]
     fn a_slower_machine_is_named_in_the_note() {
         let then = with_reference(&[8.0, 14.0, 10.0, 15.0, 5.0], 1.0);
-        let now = with_reference(&[12.0, 33.0, 24.0, 45.0, 9.0], 1.2);
+        let now = with_reference(&[12.0, 33.0, 25.0, 45.0, 9.0], 1.0625);
         let j = judge(side(&then), side(&now), DEFAULT);
         assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
         let note = note(&j, &then, &now).unwrap();
         assert!(
-            note.contains("(10.000 → 24.000 ms; 20.000 ms at the baseline's machine speed, the reference statement taking 1.20× as long now)")
-                && note.contains("+100%"),
+            note.contains("(10.000 → 25.000 ms; 23.529 ms at the baseline's machine speed, the reference statement taking 1.06× as long now)")
+                && note.contains("+135%"),
             "{note}"
+        );
+    }
+
+    #[test]
+    fn time_alone_is_not_judged_when_the_machine_s_speed_changed_between_the_runs() {
+        // Steady runs, +100%; the reference statement took 1.3× as long: corrected, +54%, but a
+        // change of speed that large between runs is more than the correction can be trusted for.
+        let then = with_reference(&steady(10.0), 1.0);
+        let now = with_reference(&steady(20.0), 1.3);
+        let j = judge(side(&then), side(&now), DEFAULT);
+        assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::MachineUnsteady));
+        let note = note(&j, &then, &now).unwrap();
+        assert!(
+            note.contains("the reference statement took 1.30× as long as in the baseline (within 1.1× either way to judge by time alone)"),
+            "{note}"
+        );
+        // Within 1.1× it is judged, corrected: +100% measured, +82% at the baseline's speed.
+        let now = with_reference(&steady(20.0), 1.1);
+        assert_eq!(
+            judge(side(&then), side(&now), DEFAULT).verdict,
+            Verdict::Slower(Confirmed::ByRuns)
         );
     }
 }
