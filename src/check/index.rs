@@ -98,7 +98,7 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
         problems.push((
             IndexProblem::ColumnsDiffer,
             format!(
-                "columns differ: expected ({}), actual ({})",
+                "expected columns ({}), actual ({})",
                 columns.join(", "),
                 found.columns.join(", ")
             ),
@@ -197,7 +197,9 @@ mod tests {
         assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
         let msg = r.message.unwrap();
         assert!(
-            msg.contains("expected (config_id, epoch, step), actual (epoch, config_id, step)"),
+            msg.contains(
+                "expected columns (config_id, epoch, step), actual (epoch, config_id, step)"
+            ),
             "{msg}"
         );
     }

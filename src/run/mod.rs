@@ -84,7 +84,10 @@ pub async fn run(
         }));
     }
 
-    progress.step(&format!("checking {} indexes", suite.indexes.len()));
+    progress.step(&format!(
+        "checking {}",
+        crate::report::counted(suite.indexes.len(), "index", "indexes")
+    ));
     let indexes = runner.indexes(&suite.indexes).await;
 
     let mut queries = Vec::with_capacity(suite.queries.len());

@@ -274,8 +274,8 @@ async fn time_query(
         && reason.starts_with("interrupted")
     {
         reason.push_str(&format!(
-            " after {} of {runs} timed runs (the figures are of those runs)",
-            samples.len()
+            " after {} (the figures are of those runs)",
+            crate::report::of_total(samples.len(), runs, "timed run", "timed runs")
         ));
     }
     // A timed run whose reference run was cut short by a signal is kept without it: the

@@ -199,7 +199,7 @@ async fn every_format_comes_from_the_same_run_and_github_annotations_come_by_the
     let out = command.output().unwrap();
     let text = stdout(&out);
     assert!(
-        text.contains("FAIL: 1 of 1 indexes failed")
+        text.contains("FAIL: 1 of 1 index failed")
             && text.contains("::error title=pgvet%3A index ix_t_v missing::"),
         "{text}"
     );

@@ -283,10 +283,7 @@ async fn a_lock_on_an_indexed_table_errors_the_index_checks_and_the_rest_still_r
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("lock timeout"), "{text}");
-    assert!(
-        text.contains("1 of 1 indexes could not be checked"),
-        "{text}"
-    );
+    assert!(text.contains("1 of 1 index could not be checked"), "{text}");
     let saved: pgvet::report::Report =
         serde_json::from_str(&std::fs::read_to_string(&save).unwrap()).unwrap();
     assert_eq!(saved.indexes[0].status, Status::Error);
