@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::input::{self, InputError};
 
-pub use duration::parse_duration;
+pub use duration::{parse_duration, parse_millis};
 
 /// The file name looked for when the suite path is a directory (or not given at all).
 pub const SUITE_FILE_NAME: &str = "pgvet.toml";

@@ -58,6 +58,37 @@ enum RawDuration {
     Millis(i64),
 }
 
+/// A time target: a number of milliseconds, or a duration such as "5ms" or "1.5s".
+enum RawMillis {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawMillis {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawMillis;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawMillis, E> {
+                Ok(RawMillis::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndex {
@@ -84,8 +115,8 @@ struct RawQuery {
     #[serde(default)]
     writes: bool,
     metric: Option<Spanned<String>>,
-    baseline_ms: Option<Spanned<f64>>,
-    target_ms: Option<Spanned<f64>>,
+    baseline_ms: Option<Spanned<RawMillis>>,
+    target_ms: Option<Spanned<RawMillis>>,
     target_improvement: Option<Spanned<String>>,
 }
 
@@ -346,20 +377,8 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         offset,
         at,
     )?;
-    for (key, value) in [
-        ("baseline_ms", &raw.baseline_ms),
-        ("target_ms", &raw.target_ms),
-    ] {
-        if let Some(v) = value
-            .as_ref()
-            .filter(|v| !(*v.get_ref() > 0.0 && v.get_ref().is_finite()))
-        {
-            return Err(at(
-                v.span().start,
-                format!("{key} of query \"{name}\" must be a positive number of milliseconds"),
-            ));
-        }
-    }
+    let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
+    let target_ms = time_target(raw.target_ms.as_ref(), "target_ms", &name, at)?;
     let target_improvement = raw
         .target_improvement
         .map(|t| percent(&t, &name, at))
@@ -372,10 +391,35 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         allow_seq_scan: raw.allow_seq_scan,
         writes: raw.writes,
         metric: raw.metric.map(Spanned::into_inner),
-        baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
-        target_ms: raw.target_ms.map(Spanned::into_inner),
+        baseline_ms,
+        target_ms,
         target_improvement,
     })
+}
+
+/// `target_ms = 20`, `"20ms"`, `"1.5s"`: a positive time in milliseconds.
+fn time_target(
+    value: Option<&Spanned<RawMillis>>,
+    key: &str,
+    name: &str,
+    at: &At,
+) -> Result<Option<f64>, SuiteError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let (millis, shown) = match value.get_ref() {
+        RawMillis::Number(ms) => (Some(*ms).filter(|ms| *ms <= 1e12), ms.to_string()),
+        RawMillis::Text(text) => (super::parse_millis(text), format!("\"{}\"", text.trim())),
+    };
+    match millis {
+        Some(ms) if ms > 0.0 && ms.is_finite() => Ok(Some(ms)),
+        _ => Err(at(
+            value.span().start,
+            format!(
+                "{key} of query \"{name}\" is {shown}; write a positive time: a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")"
+            ),
+        )),
+    }
 }
 
 fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
@@ -805,7 +849,39 @@ mod tests {
     fn targets_must_be_positive() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_ms = -5\n");
         assert!(
-            e.contains("target_ms of query \"q\" must be a positive number"),
+            e.contains(":4:13: target_ms of query \"q\" is -5; write a positive time"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn time_targets_take_durations_and_bare_milliseconds() {
+        let q = |line: &str| {
+            parse_str(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n{line}\n"
+            ))
+        };
+        let times = |line: &str| {
+            let suite = q(line).unwrap();
+            (suite.queries[0].baseline_ms, suite.queries[0].target_ms)
+        };
+        assert_eq!(times("target_ms = \"5ms\""), (None, Some(5.0)));
+        assert_eq!(times("target_ms = \"1.5s\""), (None, Some(1500.0)));
+        assert_eq!(times("target_ms = 20"), (None, Some(20.0)));
+        assert_eq!(times("target_ms = 0.000001"), (None, Some(0.000001)));
+        assert_eq!(times("baseline_ms = \"2min\""), (Some(120_000.0), None));
+        assert_eq!(times("baseline_ms = \"150\""), (Some(150.0), None));
+        for bad in ["\"fast\"", "\"0ms\"", "0", "\"-1s\"", "\"5 parsecs\""] {
+            let e = q(&format!("baseline_ms = {bad}")).unwrap_err().to_string();
+            assert!(
+                e.contains(":4:15: baseline_ms of query \"q\" is ")
+                    && e.contains("write a positive time: a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")"),
+                "{bad}: {e}"
+            );
+        }
+        let e = q("target_ms = true").unwrap_err().to_string();
+        assert!(
+            e.starts_with("suite/pgvet.toml:4:13: invalid type: boolean `true`, expected a number of milliseconds (20) or a duration"),
             "{e}"
         );
     }
