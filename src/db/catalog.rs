@@ -208,6 +208,48 @@ pub async fn relation_rows(
     Ok(sizes)
 }
 
+/// Every parent of each relation, nearest first (`pg_inherits`, which holds both declarative
+/// partitioning and table inheritance), walked up to the root.
+const ANCESTORS: &str = "
+WITH RECURSIVE up(schema_name, relation, parent, depth) AS (
+    SELECT w.schema_name, w.relation, c.oid, 0
+    FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, relation)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.relation
+  UNION ALL
+    SELECT up.schema_name, up.relation, i.inhparent, up.depth + 1
+    FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.parent
+    WHERE up.depth < 1000
+)
+SELECT up.schema_name, up.relation, pn.nspname::pg_catalog.text, p.relname::pg_catalog.text
+FROM up
+JOIN pg_catalog.pg_class p ON p.oid = up.parent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+WHERE up.depth > 0
+ORDER BY up.schema_name, up.relation, up.depth, pn.nspname, p.relname";
+
+/// The partitioned tables (and inheritance parents) above each relation, at any depth, nearest
+/// first, in one statement for all: a partition's seq scan is allowed by its parent's
+/// `allow_seq_scan` entry. Relations without parents are absent from the map.
+pub async fn ancestors(
+    db: &Db<'_>,
+    relations: &[(String, String)],
+) -> Result<HashMap<(String, String), Vec<(String, String)>>, QueryError> {
+    if relations.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = relations.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = relations.iter().map(|r| r.1.as_str()).collect();
+    let mut parents: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
+    for row in db.own_query(ANCESTORS, &[&schemas, &names]).await? {
+        parents
+            .entry((row.try_get(0)?, row.try_get(1)?))
+            .or_default()
+            .push((row.try_get(2)?, row.try_get(3)?));
+    }
+    Ok(parents)
+}
+
 const CATALOG_ENTRIES: &str = "
 SELECT w.schema_name, w.name, c.reltuples::pg_catalog.float8,
        (pg_catalog.pg_relation_size(c.oid)

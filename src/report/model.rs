@@ -205,7 +205,9 @@ pub struct QueryResult {
     pub scans: Vec<ScanResult>,
     /// Why the check failed, one sentence each.
     pub problems: Vec<String>,
-    /// What passed with a remark, e.g. "index usable; seq scan chosen on a small table".
+    /// What passed with a remark, naming its relation, e.g. "small: index usable
+    /// (ix_small_code); Seq Scan on small chosen on a small table (20 rows, fewer than
+    /// min_rows = 1000)".
     pub notes: Vec<String>,
     pub timing: Option<Timing>,
     /// EXPLAIN ANALYZE's own figure, for reference; never used as the query's time.

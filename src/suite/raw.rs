@@ -93,8 +93,8 @@ impl<'de> Deserialize<'de> for RawMillis {
 #[serde(deny_unknown_fields)]
 struct RawIndex {
     name: Spanned<String>,
-    table: String,
-    schema: Option<String>,
+    table: Spanned<String>,
+    schema: Option<Spanned<String>>,
     columns: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     unique: bool,
@@ -111,7 +111,7 @@ struct RawQuery {
     #[serde(default = "default_expect")]
     expect: Expect,
     #[serde(default)]
-    allow_seq_scan: Vec<String>,
+    allow_seq_scan: Vec<Spanned<String>>,
     #[serde(default)]
     writes: bool,
     metric: Option<Spanned<String>>,
@@ -304,7 +304,30 @@ fn non_empty(value: String, key: &str, offset: usize, at: &At) -> Result<String,
 fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, SuiteError> {
     let offset = raw.name.span().start;
     let name = non_empty(raw.name.into_inner(), "index name", offset, at)?;
-    let table = non_empty(raw.table, &format!("table of index {name}"), offset, at)?;
+    let table_offset = raw.table.span().start;
+    let written = non_empty(
+        raw.table.into_inner(),
+        &format!("table of index {name}"),
+        table_offset,
+        at,
+    )?;
+    let table = super::relation::qualified_name(&written)
+        .map_err(|e| at(table_offset, format!("table of index {name}: {e}")))?;
+    let schema = match (table.schema, raw.schema) {
+        (Some(from_table), Some(key)) if from_table != *key.get_ref() => {
+            return Err(at(
+                key.span().start,
+                format!(
+                    "index {name} has table = \"{written}\" and schema = \"{}\"; they name different schemas: keep one",
+                    key.get_ref()
+                ),
+            ));
+        }
+        (Some(from_table), _) => from_table,
+        (None, Some(key)) => key.into_inner(),
+        (None, None) => settings.schema.clone(),
+    };
+    let table = table.name;
     if raw.absent && (raw.columns.is_some() || raw.unique) {
         return Err(at(
             offset,
@@ -327,7 +350,7 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
     Ok(ExpectedIndex {
         name,
         table,
-        schema: raw.schema.unwrap_or_else(|| settings.schema.clone()),
+        schema,
         columns,
         unique: raw.unique,
         absent: raw.absent,
@@ -383,12 +406,24 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         .target_improvement
         .map(|t| percent(&t, &name, at))
         .transpose()?;
+    let allow_seq_scan = raw
+        .allow_seq_scan
+        .iter()
+        .map(|entry| {
+            super::RelationPattern::parse(entry.get_ref().trim()).map_err(|e| {
+                at(
+                    entry.span().start,
+                    format!("allow_seq_scan of query \"{name}\": {e}"),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Query {
         name,
         sql,
         source,
         expect: raw.expect,
-        allow_seq_scan: raw.allow_seq_scan,
+        allow_seq_scan,
         writes: raw.writes,
         metric: raw.metric.map(Spanned::into_inner),
         baseline_ms,

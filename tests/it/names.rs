@@ -1,0 +1,207 @@
+//! Names as a suite writes them, against real catalogs: `schema.table`, an `allow_seq_scan`
+//! entry naming a partitioned table (its partitions at any depth) or an inheritance parent,
+//! glob patterns; and messages that say what was meant (the closest index names, the index
+//! with the expected columns under another name, which relation a note is about, the
+//! `min_rows` boundary).
+
+use pgvet::report::Report;
+use pgvet::report::model::{IndexProblem, QueryResult, ScanVerdict, Status};
+
+use crate::harness::{SuiteDir, TestDb};
+
+fn query<'a>(report: &'a Report, name: &str) -> &'a QueryResult {
+    report.queries.iter().find(|q| q.name == name).unwrap()
+}
+
+/// Each scan's relation and verdict, in plan order.
+fn verdicts(q: &QueryResult) -> Vec<(String, ScanVerdict)> {
+    q.scans
+        .iter()
+        .map(|s| (s.relation.clone().unwrap_or_default(), s.verdict))
+        .collect()
+}
+
+/// `scan_event` partitioned by year, 2026 itself partitioned by month (two levels), 1,500 rows
+/// in each leaf; `archive.old_event`; and `legacy_parent` with a child by table inheritance.
+/// min_rows = 1000 in the suites below, so every leaf is large.
+async fn partitioned() -> TestDb {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE scan_event (id int, at date, kind text) PARTITION BY RANGE (at);
+         CREATE TABLE scan_event_2025 PARTITION OF scan_event FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+         CREATE TABLE scan_event_2026 PARTITION OF scan_event FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')
+             PARTITION BY RANGE (at);
+         CREATE TABLE scan_event_2026_01 PARTITION OF scan_event_2026 FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+         CREATE TABLE scan_event_2026_02 PARTITION OF scan_event_2026 FOR VALUES FROM ('2026-02-01') TO ('2027-01-01');
+         INSERT INTO scan_event SELECT i, date '2025-03-01', 'k' || (i % 9) FROM generate_series(1, 1500) i;
+         INSERT INTO scan_event SELECT i, date '2026-01-10', 'k' || (i % 9) FROM generate_series(1, 1500) i;
+         INSERT INTO scan_event SELECT i, date '2026-05-10', 'k' || (i % 9) FROM generate_series(1, 1500) i;
+         CREATE SCHEMA archive;
+         CREATE TABLE archive.old_event (id int, note text);
+         INSERT INTO archive.old_event SELECT i, 'n' || i FROM generate_series(1, 3000) i;
+         CREATE TABLE legacy_parent (id int, note text);
+         CREATE TABLE legacy_child () INHERITS (legacy_parent);
+         INSERT INTO legacy_child SELECT i, 'n' || i FROM generate_series(1, 3000) i;
+         ANALYZE;",
+    )
+    .await;
+    db
+}
+
+fn allow_suite(queries: &[(&str, &str, &str)]) -> SuiteDir {
+    let mut toml = String::from("[settings]\nmin_rows = 1000\nruns = 1\nwarmup = 0\n");
+    for (name, sql, allow) in queries {
+        toml.push_str(&format!(
+            "\n[[query]]\nname = \"{name}\"\nsql = '''{sql}'''\nallow_seq_scan = {allow}\n"
+        ));
+    }
+    SuiteDir::new(&toml, &[])
+}
+
+#[tokio::test]
+async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_depth() {
+    let db = partitioned().await;
+    let all = "SELECT * FROM scan_event WHERE kind = 'k3'";
+    let report = db
+        .check(&allow_suite(&[
+            ("nothing allowed", all, "[]"),
+            ("the root", all, "[\"scan_event\"]"),
+            ("the root, qualified", all, "[\"public.scan_event\"]"),
+            ("a sub-partitioned year", all, "[\"scan_event_2026\"]"),
+            ("another schema's table", all, "[\"archive.scan_event\"]"),
+            ("a glob over the months", all, "[\"scan_event_2026_*\"]"),
+            ("a glob over one character", all, "[\"scan_event_202?\"]"),
+            (
+                "a schema glob",
+                "SELECT * FROM archive.old_event WHERE note = 'x'",
+                "[\"archive.*\"]",
+            ),
+            (
+                "an inheritance parent",
+                "SELECT * FROM legacy_parent WHERE note = 'x'",
+                "[\"legacy_parent\"]",
+            ),
+        ]))
+        .await;
+    use ScanVerdict::{Allowed, SeqScanOnLargeTable as Large};
+    let leaves = |v: [ScanVerdict; 3]| {
+        [
+            "scan_event_2025",
+            "scan_event_2026_01",
+            "scan_event_2026_02",
+        ]
+        .into_iter()
+        .map(String::from)
+        .zip(v)
+        .collect::<Vec<_>>()
+    };
+    for (name, expected) in [
+        ("nothing allowed", leaves([Large, Large, Large])),
+        ("the root", leaves([Allowed, Allowed, Allowed])),
+        ("the root, qualified", leaves([Allowed, Allowed, Allowed])),
+        ("a sub-partitioned year", leaves([Large, Allowed, Allowed])),
+        ("another schema's table", leaves([Large, Large, Large])),
+        ("a glob over the months", leaves([Large, Allowed, Allowed])),
+        // `?` is one character: scan_event_2025 itself, and 2026's leaves through their parent.
+        (
+            "a glob over one character",
+            leaves([Allowed, Allowed, Allowed]),
+        ),
+    ] {
+        let q = query(&report, name);
+        assert_eq!(verdicts(q), expected, "{name}: {q:?}");
+        let passes = expected.iter().all(|(_, v)| *v == Allowed);
+        assert_eq!(q.status == Status::Pass, passes, "{name}: {q:?}");
+    }
+    let archive = query(&report, "a schema glob");
+    assert_eq!(archive.status, Status::Pass, "{archive:?}");
+    assert_eq!(verdicts(archive), [("old_event".to_string(), Allowed)]);
+    let legacy = query(&report, "an inheritance parent");
+    assert_eq!(legacy.status, Status::Pass, "{legacy:?}");
+    assert!(
+        verdicts(legacy).contains(&("legacy_child".to_string(), Allowed)),
+        "{legacy:?}"
+    );
+    // A large partition that is not covered is named by itself in the problem.
+    let year = query(&report, "a sub-partitioned year");
+    assert_eq!(
+        year.problems,
+        [
+            "Seq Scan on scan_event_2025 scan_event_1 reads 1,500 rows (min_rows = 1000); expected an index scan"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_index_s_table_may_name_its_schema() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE SCHEMA app;
+         CREATE TABLE app.rental (id int, customer_id int, due date);
+         CREATE INDEX ix_rental_customer ON app.rental (customer_id);
+         CREATE INDEX ix_rental_id ON app.rental (id);
+         CREATE TABLE public.rental (id int);",
+    )
+    .await;
+    let suite = SuiteDir::new(
+        r#"
+[[index]]
+name = "ix_rental_customer"
+table = "app.rental"
+columns = ["customer_id"]
+
+[[index]]
+name = "ix_rental_id"
+table = "rental"
+schema = "app"
+
+[[index]]
+name = "ix_rental_due"
+table = "app.rental"
+absent = true
+
+[[index]]
+name = "ix_rental_customer"
+table = "public.rental"
+"#,
+        &[],
+    );
+    let report = db.check(&suite).await;
+    let summary: Vec<_> = report
+        .indexes
+        .iter()
+        .map(|i| (i.schema.as_str(), i.table.as_str(), i.status, i.problem))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("app", "rental", Status::Pass, None),
+            ("app", "rental", Status::Pass, None),
+            ("app", "rental", Status::Pass, None),
+            // Looked up in public, where it is not: missing, never `public.public.rental`.
+            (
+                "public",
+                "rental",
+                Status::Fail,
+                Some(IndexProblem::Missing)
+            ),
+        ],
+        "{:?}",
+        report.indexes
+    );
+
+    // A table and a schema that disagree are refused before anything runs.
+    let suite = SuiteDir::new(
+        "[[index]]\nname = \"ix\"\ntable = \"public.rental\"\nschema = \"app\"\n",
+        &[],
+    );
+    let out = db.cli(&[suite.path_str()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::harness::stderr(&out);
+    assert!(
+        err.contains(
+            "pgvet.toml:4:10: index ix has table = \"public.rental\" and schema = \"app\"; they name different schemas: keep one"
+        ),
+        "{err}"
+    );
+}
