@@ -127,6 +127,14 @@ pub struct IndexResult {
     pub actual_table: Option<String>,
     /// `CREATE INDEX …` as PostgreSQL prints it, when found.
     pub definition: Option<String>,
+    /// For a missing index: the names of the indexes on its table closest to the expected one
+    /// (a typo is the most common cause), closest first; empty when none is close.
+    #[serde(default)]
+    pub closest_names: Vec<String>,
+    /// For a missing index or one whose columns differ: another index on the table with the
+    /// expected columns, in order (the index exists under another name).
+    #[serde(default)]
+    pub same_columns_index: Option<String>,
 }
 
 /// How one scan node was judged.

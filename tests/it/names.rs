@@ -205,3 +205,108 @@ table = "public.rental"
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_missing_index_names_what_the_suite_probably_meant() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE rental (id int PRIMARY KEY, customer_id int, due date, store_id int);
+         CREATE INDEX ix_rental_customer_id ON rental (customer_id);
+         CREATE INDEX ix_rental_due ON rental (due);
+         CREATE INDEX ix_rental_store_due ON rental (store_id, due);
+         CREATE TABLE empty_table (id int);",
+    )
+    .await;
+    let suite = SuiteDir::new(
+        r#"
+[[index]]
+name = "ix_rental_custmer_id"
+table = "rental"
+
+[[index]]
+name = "ix_rental_by_customer"
+table = "rental"
+columns = ["customer_id"]
+
+[[index]]
+name = "ix_rental_due"
+table = "rental"
+columns = ["store_id", "due"]
+
+[[index]]
+name = "ix_unrelated_name"
+table = "rental"
+
+[[index]]
+name = "ix_empty"
+table = "empty_table"
+
+[[index]]
+name = "ix_rentals_due"
+table = "rentals"
+"#,
+        &[],
+    );
+    let report = db.check(&suite).await;
+    let index = |name: &str| report.indexes.iter().find(|i| i.name == name).unwrap();
+    let typo = index("ix_rental_custmer_id");
+    assert_eq!(typo.problem, Some(IndexProblem::Missing));
+    assert_eq!(typo.closest_names, ["ix_rental_customer_id"]);
+    assert_eq!(
+        typo.message.as_deref(),
+        Some(
+            "no index public.ix_rental_custmer_id exists; did you mean ix_rental_customer_id? It is the closest name on public.rental"
+        )
+    );
+    let renamed = index("ix_rental_by_customer");
+    assert_eq!(
+        renamed.same_columns_index.as_deref(),
+        Some("ix_rental_customer_id")
+    );
+    assert!(
+        renamed.message.as_deref().unwrap().contains(
+            "; ix_rental_customer_id on public.rental has the expected columns: the index exists under another name (rename it, ALTER INDEX public.ix_rental_customer_id RENAME TO ix_rental_by_customer, or write its name in the suite)"
+        ),
+        "{renamed:?}"
+    );
+    let differ = index("ix_rental_due");
+    assert_eq!(differ.problem, Some(IndexProblem::ColumnsDiffer));
+    assert_eq!(
+        differ.message.as_deref(),
+        Some(
+            "expected columns (store_id, due), actual (due); ix_rental_store_due on the same table has the expected columns"
+        )
+    );
+    let unrelated = index("ix_unrelated_name");
+    assert!(unrelated.closest_names.is_empty());
+    assert!(
+        unrelated.message.as_deref().unwrap().ends_with(
+            "; none of the indexes on public.rental has a close name: ix_rental_customer_id, ix_rental_due, ix_rental_store_due, rental_pkey"
+        ),
+        "{unrelated:?}"
+    );
+    assert!(
+        index("ix_empty")
+            .message
+            .as_deref()
+            .unwrap()
+            .ends_with("; public.empty_table has no index")
+    );
+    assert!(
+        index("ix_rentals_due")
+            .message
+            .as_deref()
+            .unwrap()
+            .ends_with(", and no table public.rentals exists either (check `table` and `schema`)")
+    );
+    // The JSON carries the same: the closest names and the index with the columns.
+    let json = pgvet::report::render(&report, pgvet::report::Format::Json);
+    assert!(
+        json.contains("\"closest_names\": [\n        \"ix_rental_customer_id\"\n      ]"),
+        "{json}"
+    );
+    assert!(
+        json.contains("\"same_columns_index\": \"ix_rental_customer_id\""),
+        "{json}"
+    );
+}
