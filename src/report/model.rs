@@ -167,10 +167,17 @@ pub struct ScanResult {
     /// The index used; for a bitmap scan over several indexes, their names joined by ", ".
     pub index: Option<String>,
     pub parallel: bool,
+    /// "Plan Rows": the rows the planner expected per loop (a whole number).
+    #[serde(serialize_with = "super::count::count_opt")]
     pub rows_estimated: Option<f64>,
+    /// "Actual Rows": the rows returned per loop; PostgreSQL 18 gives a fraction when the rows
+    /// do not divide evenly among the loops (0.5), earlier versions round it.
+    #[serde(serialize_with = "super::count::per_loop_opt")]
     pub rows_actual: Option<f64>,
+    #[serde(serialize_with = "super::count::count_opt")]
     pub loops: Option<f64>,
-    /// The relation's size as judged for the small-table rule (seq scans only).
+    /// The relation's size as judged for the small-table rule (seq scans only), in rows.
+    #[serde(serialize_with = "super::count::count_opt")]
     pub relation_rows: Option<f64>,
     /// For a seq scan on a small relation: the index the query can use instead.
     pub usable_index: Option<String>,
