@@ -180,7 +180,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// Write the report to FILE instead of stdout
+    /// Write the report to FILE instead of stdout (the one-line verdict goes to stderr)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
