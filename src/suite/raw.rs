@@ -127,7 +127,10 @@ fn default_expect() -> Expect {
 /// Parses and validates suite text read from `path`.
 pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let raw: RawSuite = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().replace('\n', " ");
+        let mut message = e.message().trim().replace('\n', " ");
+        if let Some(span) = e.span().filter(|_| message == "duplicate key") {
+            message = duplicate_key(text, span);
+        }
         SuiteError::at(path, text, e.span().map(|s| s.start), message)
     })?;
     let at = |offset: usize, message: String| SuiteError::at(path, text, Some(offset), message);
@@ -193,6 +196,45 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         queries,
         metrics,
     })
+}
+
+/// TOML's "duplicate key", saying which key or table, and where the first one is.
+fn duplicate_key(text: &str, span: std::ops::Range<usize>) -> String {
+    let key = text.get(span.clone()).unwrap_or("").trim_matches('"');
+    let Some(before) = text.get(..span.start) else {
+        return "duplicate key".into();
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if before[line_start..].trim_start().starts_with('[') {
+        let first = first_line(before, |line| line.trim_start_matches('[').starts_with(key));
+        return format!(
+            "the table [{key}] is written a second time{}; write each table once (for a list of entries, write [[{key}]] each time)",
+            first
+                .map(|n| format!(" (first on line {n})"))
+                .unwrap_or_default()
+        );
+    }
+    // The first one: a line of the same table that sets the key.
+    let table_start = before[..line_start]
+        .rmatch_indices("\n[")
+        .next()
+        .map_or(0, |(i, _)| i + 1);
+    let offset = super::line_column(text, table_start).0 - 1;
+    let first = first_line(&before[table_start..line_start], |line| {
+        line.split_once('=')
+            .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+    });
+    format!(
+        "`{key}` is set a second time in this table{}; keep one",
+        first
+            .map(|n| format!(" (first on line {})", n + offset))
+            .unwrap_or_default()
+    )
+}
+
+/// The 1-based number of the first line of `text` that, trimmed, `is`.
+fn first_line(text: &str, is: impl Fn(&str) -> bool) -> Option<usize> {
+    text.lines().position(|line| is(line.trim())).map(|n| n + 1)
 }
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
@@ -783,6 +825,35 @@ mod tests {
             e.starts_with(
                 "suite/pgvet.toml:7:10: index public.i is listed twice (first on line 2)"
             ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_key_or_table_written_twice_is_named_at_the_second() {
+        let e = err("[settings]\nruns = 2\nwarmup = 0\nruns = 3\n");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:1: `runs` is set a second time in this table (first on line 2); keep one"
+        );
+        let e = err(
+            "[[index]]\nname = \"a\"\ntable = \"t\"\n\n[[query]]\nname = \"q\"\nname = \"r\"\n",
+        );
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:7:1: `name` is set a second time in this table (first on line 6); keep one"
+        );
+        let e = err("[settings]\nruns = 2\n\n[settings]\nwarmup = 1\n");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:2: the table [settings] is written a second time (first on line 1); write each table once (for a list of entries, write [[settings]] each time)"
+        );
+        let e = err(
+            "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\nallow_seq_scan = [\"a\"]\nwrites = {a = 1, a = 2}\n",
+        );
+        assert!(e.starts_with("suite/pgvet.toml:5:"), "{e}");
+        assert!(
+            e.contains("`a` is set a second time in this table; keep one"),
             "{e}"
         );
     }
