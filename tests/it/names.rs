@@ -310,3 +310,190 @@ table = "rentals"
         "{json}"
     );
 }
+
+/// `exact` of exactly 1,000 rows, `under` of 999 (both unindexed), and two small indexed
+/// tables `colour` and `size` of 20 rows.
+async fn boundary_tables() -> TestDb {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE exact (id int, note text);
+         INSERT INTO exact SELECT i, 'n' || i FROM generate_series(1, 1000) i;
+         CREATE TABLE under (id int, note text);
+         INSERT INTO under SELECT i, 'n' || i FROM generate_series(1, 999) i;
+         CREATE TABLE colour (id int PRIMARY KEY, name text);
+         CREATE TABLE size (id int PRIMARY KEY, name text);
+         INSERT INTO colour SELECT i, 'c' || i FROM generate_series(1, 20) i;
+         INSERT INTO size SELECT i, 's' || i FROM generate_series(1, 20) i;
+         ANALYZE;",
+    )
+    .await;
+    db
+}
+
+#[tokio::test]
+async fn the_min_rows_boundary_and_the_relation_of_each_note_are_named() {
+    let db = boundary_tables().await;
+    let suite = SuiteDir::new(
+        "[settings]\nmin_rows = 1000\nruns = 1\nwarmup = 0\n
+[[query]]\nname = \"exact\"\nsql = \"SELECT * FROM exact WHERE note = 'n5'\"\n
+[[query]]\nname = \"under\"\nsql = \"SELECT * FROM under WHERE note = 'n5'\"\n
+[[query]]\nname = \"two small tables\"\nsql = \"SELECT * FROM colour c, size s WHERE c.id = 3 AND s.id = 4\"\n",
+        &[],
+    );
+    let report = db.check(&suite).await;
+    let exact = query(&report, "exact");
+    assert_eq!(exact.scans[0].verdict, ScanVerdict::SeqScanOnLargeTable);
+    assert_eq!(
+        exact.problems,
+        [
+            "Seq Scan on exact reads 1,000 rows (min_rows = 1000: a relation of min_rows rows or more is large); expected an index scan"
+        ]
+    );
+    let under = query(&report, "under");
+    assert_eq!(under.scans[0].verdict, ScanVerdict::NoUsableIndex);
+    assert_eq!(
+        under.problems,
+        [
+            "Seq Scan on under (999 rows, a small table: fewer than min_rows = 1000) and no usable index: planned with enable_seqscan = off, no index narrows the rows read"
+        ]
+    );
+    // Each small table's note says which relation and which index.
+    let two = query(&report, "two small tables");
+    assert_eq!(two.status, Status::Pass, "{two:?}");
+    let mut notes = two.notes.clone();
+    notes.sort();
+    assert_eq!(
+        notes,
+        [
+            "colour: index usable (colour_pkey); Seq Scan on colour c chosen on a small table (20 rows, fewer than min_rows = 1000)",
+            "size: index usable (size_pkey); Seq Scan on size s chosen on a small table (20 rows, fewer than min_rows = 1000)",
+        ],
+        "{two:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_binary_says_what_was_meant() {
+    let db = boundary_tables().await;
+    let dir = tempfile::tempdir().unwrap();
+    let suite = SuiteDir::new(
+        "[settings]\nmin_rows = 1000\nruns = 3\nwarmup = 0\n
+[[index]]\nname = \"colour_pk\"\ntable = \"public.colour\"\n
+[[query]]\nname = \"exact\"\nsql = \"SELECT * FROM exact WHERE note = 'n5'\"\nexpect = \"any\"\ntarget_ms = \"10min\"\n
+[[query]]\nname = \"unlabelled\"\nsql = \"SELECT 1\"\nexpect = \"any\"\n
+[[query]]\nname = \"impossible\"\nsql = \"SELECT 2\"\nexpect = \"any\"\ntarget_ms = \"0.000001ms\"\nbaseline_ms = \"1.5s\"\n
+[[metric]]\nlabel = \"Pool\"\nsql = \"SELECT NULL::int\"\n",
+        &[],
+    );
+    let report_file = dir.path().join("report.json");
+    let out = db.cli(&[
+        suite.path_str(),
+        "--format",
+        "json",
+        "-o",
+        report_file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // The report went to the file; the terminal gets the verdict in one line, and nothing else.
+    assert_eq!(crate::harness::stdout(&out), "");
+    let err = crate::harness::stderr(&out);
+    let verdict: Vec<&str> = err.lines().filter(|l| !l.contains("warning")).collect();
+    assert_eq!(
+        verdict,
+        [format!(
+            "pgvet: FAIL: 1 of 1 index failed, 1 of 3 queries failed (report in {})",
+            report_file.display()
+        )],
+        "{err}"
+    );
+    let json = std::fs::read_to_string(&report_file).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Durations: 10 minutes met, one nanosecond missed, 1.5 s as the baseline.
+    assert_eq!(report["queries"][0]["target_ms"], 600000.0);
+    assert_eq!(report["queries"][0]["status"], "pass");
+    assert_eq!(report["queries"][2]["status"], "fail");
+    assert_eq!(report["queries"][2]["baseline_ms"], 1500.0);
+    // Counts are integers in the JSON text itself.
+    assert!(json.contains("\"rows_estimated\": 1,"), "{json}");
+    assert!(json.contains("\"loops\": 1,"), "{json}");
+    assert!(!json.contains("\"loops\": 1.0"), "{json}");
+    assert!(
+        report["queries"][0]["scans"][0]["rows_actual"].is_u64(),
+        "{json}"
+    );
+    // A typo'd index is answered with the name that exists.
+    assert!(
+        report["indexes"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean colour_pkey?"),
+        "{json}"
+    );
+
+    // fill: each row's hint is in the keys of its kind of entry, and a query without a metric
+    // label is told from a label nobody knows.
+    let checklist = dir.path().join("checklist.md");
+    std::fs::write(
+        &checklist,
+        "| Metric | Baseline | Target | Actual |\n|---|---|---|---|\n\
+         | impossible | 2s | | ___ |\n| Pool | | ___ | ___ |\n| unlabelled | | | ___ |\n| Page load | | | ___ |\n",
+    )
+    .unwrap();
+    let out = crate::harness::pgvet(
+        &[
+            "fill",
+            checklist.to_str().unwrap(),
+            "--results",
+            report_file.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let err = crate::harness::stderr(&out);
+    let name = checklist.display();
+    for line in [
+        format!("{name}:3: filled \"impossible\": Target = 0.000000001s, Actual = "),
+        format!(
+            "{name}: not filled: line 4: metric \"Pool\" has no Target value; declare a target in the suite (`target` of its [[metric]])"
+        ),
+        format!(
+            "{name}: not filled: line 4: metric \"Pool\" has no Actual value; the run measured nothing for it: its SQL failed or returned NULL (see the report)"
+        ),
+        format!(
+            "{name}: not filled: line 5: \"unlabelled\" is a query of the run, not a metric label, so its blank Baseline, Target and Actual cells were left alone; [[query]] \"unlabelled\" has no row in the metrics table"
+        ),
+        format!("{name}: not filled: line 6: no metric is labelled \"Page load\""),
+    ] {
+        assert!(err.contains(&line), "{line}\n{err}");
+    }
+}
+
+#[test]
+fn a_duplicate_is_refused_at_its_own_line() {
+    let suite = SuiteDir::new(
+        "[settings]\nruns = 2\n\n[[index]]\nname = \"ix\"\ntable = \"public.t\"\n\n[[index]]\nname = \"ix\"\ntable = \"t\"\n",
+        &[],
+    );
+    let out = crate::harness::pgvet(
+        &["check", suite.path_str(), "--db", "host=/nonexistent"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::harness::stderr(&out);
+    assert!(
+        err.contains("pgvet.toml:9:8: index public.ix is listed twice (first on line 5); list each index once"),
+        "{err}"
+    );
+    let suite = SuiteDir::new("[settings]\nruns = 2\nwarmup = 1\nruns = 3\n", &[]);
+    let out = crate::harness::pgvet(
+        &["check", suite.path_str(), "--db", "host=/nonexistent"],
+        &[],
+    );
+    let err = crate::harness::stderr(&out);
+    assert!(
+        err.contains(
+            "pgvet.toml:4:1: `runs` is set a second time in this table (first on line 2); keep one"
+        ),
+        "{err}"
+    );
+}
