@@ -7,7 +7,8 @@
 //! nothing (on near-empty tables the planner picks one on a cost tie), so the query is then
 //! planned with plain index scans off too, leaving bitmap scans. If neither plan narrows the
 //! relation through an index, the check fails. Judged by node type and index keys, never by
-//! cost.
+//! cost. A relation the query's `allow_seq_scan` names, or whose partitioned (or inheritance)
+//! parent it names at any level, is not judged.
 
 use std::collections::HashMap;
 
