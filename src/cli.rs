@@ -64,6 +64,35 @@ pub enum Command {
     /// Fill a checklist's Baseline / Target / Actual (or Before / After / Improvement) tables
     /// from a saved run; every other byte of the document stays as it is
     Fill(FillArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell
+    ///
+    /// Install it where the shell looks: bash
+    /// `pgvet completions bash > ~/.local/share/bash-completion/completions/pgvet`, zsh
+    /// `pgvet completions zsh > ~/.zfunc/_pgvet` (with ~/.zfunc on fpath), fish
+    /// `pgvet completions fish > ~/.config/fish/completions/pgvet.fish`.
+    Completions(CompletionsArgs),
+    /// Print pgvet's manual page (roff), or with --dir write one for each command
+    ///
+    /// `pgvet man | man -l -` reads it at once; `pgvet man --dir ~/.local/share/man/man1`
+    /// installs pgvet(1) and pgvet-check(1), pgvet-compare(1), … for `man pgvet`.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete pgvet's commands and flags in
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (e.g. check) [default: pgvet itself]
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+    /// Write every page (pgvet.1, pgvet-check.1, …) into DIR instead of printing one
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -180,7 +209,7 @@ pub struct OutputArgs {
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
-    /// Write the report to FILE instead of stdout
+    /// Write the report to FILE instead of stdout (the one-line verdict goes to stderr)
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }

@@ -44,6 +44,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 Command::Compare(args) => pgvet::command::compare::compare(args),
                 Command::Fill(args) => pgvet::command::fill::fill(args),
                 Command::Report(args) => pgvet::command::compare::report(args),
+                Command::Completions(args) => pgvet::command::docs::completions(args),
+                Command::Man(args) => pgvet::command::docs::man(args),
             }
         };
         // On Ctrl-C or SIGTERM a run cancels its statement, reports what it finished and ends

@@ -100,7 +100,12 @@ pub fn deliver(
         eprintln!("pgvet: the run was not saved (--save): {e:#}");
         written = false;
     }
-    if let Err(e) = destination.write_report(report, output) {
+    let delivered = destination.write_report(report, output);
+    if let (Ok(()), Destination::File(path)) = (&delivered, destination) {
+        // The terminal gets the verdict, since the report itself went to the file.
+        eprintln!("{}", summary_to_stderr(report, path));
+    }
+    if let Err(e) = delivered {
         written = false;
         match destination {
             Destination::File(_) => {
@@ -117,6 +122,16 @@ pub fn deliver(
     written
 }
 
+/// "pgvet: FAIL: 1 of 8 indexes failed (report in out.json)": the one line `-o FILE` leaves
+/// on stderr.
+pub fn summary_to_stderr(report: &Report, path: &Path) -> String {
+    crate::report::terminal::printable_line(&format!(
+        "pgvet: {} (report in {})",
+        crate::report::terminal::summary_line(report),
+        path.display()
+    ))
+}
+
 /// The exit status once the results are written: the run's own, unless the run passed and a
 /// file it was asked to write (`--save`, `--output`) could not be: then 2, because what a CI
 /// pipeline goes on to use is missing. A failed run keeps its status (1, 3, 130, 143).
@@ -131,6 +146,15 @@ pub fn status_after_writing(run_status: u8, written: bool) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_written_to_a_file_leaves_its_verdict_for_the_terminal() {
+        let report = crate::report::samples::after();
+        assert_eq!(
+            summary_to_stderr(&report, Path::new("out/run\u{1b}.json")),
+            "pgvet: PASS: 8 indexes and 4 queries checked, 2 metrics (report in out/run\\u{1b}.json)"
+        );
+    }
 
     #[test]
     fn a_write_failure_turns_only_a_pass_into_2() {

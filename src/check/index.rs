@@ -1,14 +1,26 @@
 //! Index checks: exists in its schema, on the named table, key columns in order, unique when
 //! asked, valid and ready (a failed `CREATE INDEX CONCURRENTLY` leaves an invalid index that
-//! still shows in `pg_indexes`), or absent when the suite says it must not exist.
+//! still shows in `pg_indexes`), or absent when the suite says it must not exist. A missing
+//! index names what the suite probably meant: the closest index names on its table (a typo is
+//! the most common cause), and the index that has the expected columns under another name.
 
-use crate::db::catalog::FoundIndex;
+use crate::db::catalog::{FoundIndex, TableIndex};
 use crate::report::model::{IndexProblem, IndexResult, Status};
 use crate::suite::ExpectedIndex;
 
+/// At most this many close names are listed.
+const CLOSEST: usize = 3;
+/// At most this many of a table's indexes are listed when none has a close name.
+const LISTED: usize = 5;
+
 /// Judges one expected index against what the catalog holds under its name (None: no index of
-/// that name in that schema).
-pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResult {
+/// that name in that schema). `on_table` lists the indexes on the expected table (None: no
+/// such table).
+pub fn judge(
+    expected: &ExpectedIndex,
+    found: Option<&FoundIndex>,
+    on_table: Option<&[TableIndex]>,
+) -> IndexResult {
     let mut result = IndexResult {
         name: expected.name.clone(),
         schema: expected.schema.clone(),
@@ -22,13 +34,18 @@ pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResul
         actual_columns: found.map(|f| f.columns.clone()),
         actual_table: found.map(|f| f.table.clone()),
         definition: found.map(|f| f.definition.clone()),
+        closest_names: Vec::new(),
+        same_columns_index: None,
     };
+    if !expected.absent {
+        result.same_columns_index = same_columns(expected, on_table.unwrap_or_default());
+    }
     let problems = match found {
         None if expected.absent => vec![],
-        None => vec![(
-            IndexProblem::Missing,
-            format!("no index {}.{} exists", expected.schema, expected.name),
-        )],
+        None => {
+            result.closest_names = closest_names(&expected.name, on_table.unwrap_or_default());
+            vec![(IndexProblem::Missing, missing(expected, on_table, &result))]
+        }
         Some(_) if expected.absent => vec![(
             IndexProblem::Present,
             format!(
@@ -36,7 +53,7 @@ pub fn judge(expected: &ExpectedIndex, found: Option<&FoundIndex>) -> IndexResul
                 expected.name
             ),
         )],
-        Some(found) => shape_problems(expected, found),
+        Some(found) => shape_problems(expected, found, result.same_columns_index.as_deref()),
     };
     if !problems.is_empty() {
         result.status = Status::Fail;
@@ -69,10 +86,141 @@ pub fn error(expected: &ExpectedIndex, message: String) -> IndexResult {
         actual_columns: None,
         actual_table: None,
         definition: None,
+        closest_names: Vec::new(),
+        same_columns_index: None,
     }
 }
 
-fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexProblem, String)> {
+/// "no index public.ix_a exists; …" with what the suite probably meant.
+fn missing(
+    expected: &ExpectedIndex,
+    on_table: Option<&[TableIndex]>,
+    found: &IndexResult,
+) -> String {
+    let table = format!("{}.{}", expected.schema, expected.table);
+    let mut message = format!("no index {}.{} exists", expected.schema, expected.name);
+    let Some(indexes) = on_table else {
+        message.push_str(&format!(
+            ", and no table {table} exists either (check `table` and `schema`)"
+        ));
+        return message;
+    };
+    if let Some(other) = &found.same_columns_index {
+        message.push_str(&format!(
+            "; {other} on {table} has the expected columns: the index exists under another name (rename it, ALTER INDEX {} RENAME TO {}, or write its name in the suite)",
+            sql_identifier(&expected.schema, other),
+            sql_name(&expected.name)
+        ));
+    }
+    let close: Vec<&String> = found
+        .closest_names
+        .iter()
+        .filter(|n| Some(*n) != found.same_columns_index.as_ref())
+        .collect();
+    match close.as_slice() {
+        [] if found.same_columns_index.is_some() => {}
+        [] if indexes.is_empty() => message.push_str(&format!("; {table} has no index")),
+        [] => {
+            let names: Vec<&str> = indexes
+                .iter()
+                .take(LISTED)
+                .map(|i| i.name.as_str())
+                .collect();
+            let more = match indexes.len().saturating_sub(LISTED) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            message.push_str(&format!(
+                "; none of the indexes on {table} has a close name: {}{more}",
+                names.join(", ")
+            ));
+        }
+        [one] => message.push_str(&format!(
+            "; did you mean {one}? It is the closest name on {table}{}",
+            case_hint(&expected.name, one)
+        )),
+        several => message.push_str(&format!(
+            "; did you mean one of {}? They are the closest names on {table}",
+            several
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+    message
+}
+
+/// The names on the table closest to `name` by edit distance (case ignored), closest first:
+/// those within a typo's reach (2 edits, or one in 8 characters for long names).
+fn closest_names(name: &str, indexes: &[TableIndex]) -> Vec<String> {
+    let wanted = name.to_lowercase();
+    let reach = 2.max(wanted.chars().count() / 8);
+    let mut close: Vec<(usize, &str)> = indexes
+        .iter()
+        .map(|i| {
+            (
+                strsim::damerau_levenshtein(&wanted, &i.name.to_lowercase()),
+                i.name.as_str(),
+            )
+        })
+        .filter(|(distance, _)| *distance <= reach)
+        .collect();
+    close.sort();
+    let Some(&(best, _)) = close.first() else {
+        return Vec::new();
+    };
+    close
+        .into_iter()
+        .filter(|(distance, _)| *distance == best)
+        .take(CLOSEST)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+/// When the names differ only in case: PostgreSQL folds unquoted names, pgvet does not.
+fn case_hint(wanted: &str, close: &str) -> &'static str {
+    if wanted.to_lowercase() == close.to_lowercase() {
+        " (names compare exactly; PostgreSQL folds unquoted names to lower case)"
+    } else {
+        ""
+    }
+}
+
+/// Another index on the table whose key columns are the expected ones, in order.
+fn same_columns(expected: &ExpectedIndex, indexes: &[TableIndex]) -> Option<String> {
+    let columns = expected.columns.as_ref()?;
+    indexes
+        .iter()
+        .find(|i| i.name != expected.name && columns_match(columns, &i.columns))
+        .map(|i| i.name.clone())
+}
+
+/// A name as SQL text: quoted when it is not a plain lower-case identifier.
+fn sql_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+fn sql_identifier(schema: &str, name: &str) -> String {
+    format!("{}.{}", sql_name(schema), sql_name(name))
+}
+
+fn shape_problems(
+    expected: &ExpectedIndex,
+    found: &FoundIndex,
+    same_columns: Option<&str>,
+) -> Vec<(IndexProblem, String)> {
     let mut problems = Vec::new();
     if found.table != expected.table {
         problems.push((
@@ -95,10 +243,13 @@ fn shape_problems(expected: &ExpectedIndex, found: &FoundIndex) -> Vec<(IndexPro
         .as_ref()
         .filter(|c| !columns_match(c, &found.columns))
     {
+        let elsewhere = same_columns
+            .map(|other| format!("; {other} on the same table has the expected columns"))
+            .unwrap_or_default();
         problems.push((
             IndexProblem::ColumnsDiffer,
             format!(
-                "columns differ: expected ({}), actual ({})",
+                "expected columns ({}), actual ({}){elsewhere}",
                 columns.join(", "),
                 found.columns.join(", ")
             ),
@@ -168,22 +319,23 @@ mod tests {
         let r = judge(
             &expected(Some(&["config_id", "epoch", "step"])),
             Some(&found(&["config_id", "epoch", "step"])),
+            Some(&[]),
         );
         assert_eq!((r.status, r.problem, r.message), (Status::Pass, None, None));
     }
 
     #[test]
     fn missing_and_present() {
-        let r = judge(&expected(None), None);
+        let r = judge(&expected(None), None, Some(&[]));
         assert_eq!(
             (r.status, r.problem),
             (Status::Fail, Some(IndexProblem::Missing))
         );
         let mut absent = expected(None);
         absent.absent = true;
-        assert_eq!(judge(&absent, None).status, Status::Pass);
+        assert_eq!(judge(&absent, None, Some(&[])).status, Status::Pass);
         assert_eq!(
-            judge(&absent, Some(&found(&["a"]))).problem,
+            judge(&absent, Some(&found(&["a"])), Some(&[])).problem,
             Some(IndexProblem::Present)
         );
     }
@@ -193,11 +345,14 @@ mod tests {
         let r = judge(
             &expected(Some(&["config_id", "epoch", "step"])),
             Some(&found(&["epoch", "config_id", "step"])),
+            Some(&[]),
         );
         assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
         let msg = r.message.unwrap();
         assert!(
-            msg.contains("expected (config_id, epoch, step), actual (epoch, config_id, step)"),
+            msg.contains(
+                "expected columns (config_id, epoch, step), actual (epoch, config_id, step)"
+            ),
             "{msg}"
         );
     }
@@ -226,7 +381,7 @@ mod tests {
         let mut f = found(&["config_id"]);
         f.valid = false;
         f.table = "training_config".into();
-        let r = judge(&e, Some(&f));
+        let r = judge(&e, Some(&f), Some(&[]));
         assert_eq!(r.problem, Some(IndexProblem::WrongTable));
         assert_eq!(
             r.problems,
@@ -241,5 +396,118 @@ mod tests {
                 .unwrap()
                 .contains("invalid (indisvalid = false, indisready = true")
         );
+    }
+
+    fn on_table(indexes: &[(&str, &[&str])]) -> Vec<TableIndex> {
+        indexes
+            .iter()
+            .map(|(name, columns)| TableIndex {
+                name: name.to_string(),
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_missing_index_names_the_closest_names_on_its_table() {
+        let table = on_table(&[
+            ("ix_metric_config_epoch_stp", &["config_id"]),
+            ("ix_training_metric_epoch", &["epoch"]),
+            ("training_metric_pkey", &["id"]),
+        ]);
+        let r = judge(&expected(None), None, Some(&table));
+        assert_eq!(r.closest_names, ["ix_metric_config_epoch_stp"]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "no index public.ix_metric_config_epoch_step exists; did you mean ix_metric_config_epoch_stp? It is the closest name on public.training_metric"
+            )
+        );
+        // Case alone: named, with why it did not match.
+        let table = on_table(&[("IX_Metric_Config_Epoch_Step", &["a"])]);
+        let r = judge(&expected(None), None, Some(&table));
+        assert!(
+            r.message.unwrap().ends_with(
+                "(names compare exactly; PostgreSQL folds unquoted names to lower case)"
+            )
+        );
+        // Nothing close: the table's indexes are listed instead, or their absence said.
+        let table = on_table(&[("ix_a", &["a"]), ("ix_b", &["b"])]);
+        let r = judge(&expected(None), None, Some(&table));
+        assert!(r.closest_names.is_empty());
+        assert!(r.message.unwrap().ends_with(
+            "; none of the indexes on public.training_metric has a close name: ix_a, ix_b"
+        ));
+        let r = judge(&expected(None), None, Some(&[]));
+        assert!(
+            r.message
+                .unwrap()
+                .ends_with("; public.training_metric has no index")
+        );
+        let r = judge(&expected(None), None, None);
+        assert!(r.message.unwrap().ends_with(
+            ", and no table public.training_metric exists either (check `table` and `schema`)"
+        ));
+    }
+
+    #[test]
+    fn an_index_with_the_expected_columns_under_another_name_is_named() {
+        let table = on_table(&[
+            ("ix_ces", &["config_id", "epoch", "step"]),
+            ("ix_other", &["config_id", "step", "epoch"]),
+        ]);
+        let columns = ["config_id", "epoch", "step"];
+        let r = judge(&expected(Some(&columns)), None, Some(&table));
+        assert_eq!(r.same_columns_index.as_deref(), Some("ix_ces"));
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "no index public.ix_metric_config_epoch_step exists; ix_ces on public.training_metric has the expected columns: the index exists under another name (rename it, ALTER INDEX public.ix_ces RENAME TO ix_metric_config_epoch_step, or write its name in the suite)"
+            )
+        );
+        // Also when the index of that name has other columns.
+        let r = judge(
+            &expected(Some(&columns)),
+            Some(&found(&["epoch", "config_id", "step"])),
+            Some(&table),
+        );
+        assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
+        assert!(
+            r.message
+                .unwrap()
+                .ends_with("; ix_ces on the same table has the expected columns")
+        );
+        // An absent index has no columns to look for.
+        let mut absent = expected(None);
+        absent.absent = true;
+        assert_eq!(judge(&absent, None, Some(&table)).same_columns_index, None);
+    }
+
+    #[test]
+    fn closeness_is_a_typo_s_reach() {
+        let names = |wanted: &str, names: &[&str]| {
+            let table: Vec<TableIndex> = names
+                .iter()
+                .map(|n| TableIndex {
+                    name: n.to_string(),
+                    columns: vec![],
+                })
+                .collect();
+            closest_names(wanted, &table)
+        };
+        assert_eq!(
+            names("ix_ab", &["ix_ba", "ix_abc", "ix_xyz"]),
+            ["ix_abc", "ix_ba"]
+        );
+        assert!(names("ix_training_metric_epoch", &["ix_training_metric_step"]).is_empty());
+        assert_eq!(
+            names(
+                "ix_training_metric_timestmp",
+                &["ix_training_metric_timestamp"]
+            ),
+            ["ix_training_metric_timestamp"]
+        );
+        assert_eq!(sql_name("ix_a1"), "ix_a1");
+        assert_eq!(sql_name("Ix \"q\""), "\"Ix \"\"q\"\"\"");
     }
 }

@@ -7,7 +7,8 @@
 //! nothing (on near-empty tables the planner picks one on a cost tie), so the query is then
 //! planned with plain index scans off too, leaving bitmap scans. If neither plan narrows the
 //! relation through an index, the check fails. Judged by node type and index keys, never by
-//! cost.
+//! cost. A relation the query's `allow_seq_scan` names, or whose partitioned (or inheritance)
+//! parent it names at any level, is not judged.
 
 use std::collections::HashMap;
 
@@ -19,8 +20,14 @@ use crate::suite::{Expect, Query};
 /// A relation as EXPLAIN VERBOSE names it: (schema, name).
 pub type Relation = (Option<String>, String);
 
-/// The note a passing query gets when a small table's seq scan was proven avoidable.
-pub const INDEX_USABLE_NOTE: &str = "index usable; seq scan chosen on a small table";
+/// The parents of partitions and inheritance children, nearest first, as (schema, name)
+/// (`db::catalog::ancestors`): an `allow_seq_scan` entry naming a parent covers them.
+pub type Ancestors = HashMap<Relation, Vec<(String, String)>>;
+
+/// What the note a passing query gets when a small table's seq scan was proven avoidable
+/// says, after the relation's name: "small: index usable (ix_small_code); Seq Scan on small
+/// chosen on a small table (20 rows, fewer than min_rows = 1000)".
+pub const INDEX_USABLE_NOTE: &str = "index usable";
 
 /// What the check knows besides the plans: the judged relations' sizes, the key columns of
 /// the indexes the plans read, and `min_rows`.
@@ -29,6 +36,8 @@ pub struct Facts<'a> {
     pub sizes: &'a HashMap<Relation, f64>,
     pub keys: &'a IndexKeyMap,
     pub min_rows: u64,
+    /// The parents of the relations read whole, for `allow_seq_scan`; None when not looked up.
+    pub ancestors: Option<&'a Ancestors>,
 }
 
 impl<'a> Facts<'a> {
@@ -37,6 +46,15 @@ impl<'a> Facts<'a> {
             sizes,
             keys,
             min_rows,
+            ancestors: None,
+        }
+    }
+
+    /// The same facts, with the parents of the relations read whole.
+    pub fn with_ancestors(self, ancestors: &'a Ancestors) -> Self {
+        Facts {
+            ancestors: Some(ancestors),
+            ..self
         }
     }
 }
@@ -63,7 +81,7 @@ fn classify(query: &Query, scan: &Scan, facts: Facts<'_>) -> Class {
     if !scan.is_seq_scan() && full.is_none() {
         return Class::Narrow;
     }
-    if query.expect == Expect::Any || allowed(query, scan) {
+    if query.expect == Expect::Any || allowed(query, scan, facts.ancestors) {
         return Class::Allowed;
     }
     let catalog = relation_of(scan).and_then(|r| facts.sizes.get(&r).copied());
@@ -80,13 +98,21 @@ pub fn relation_of(scan: &Scan) -> Option<Relation> {
     scan.relation.clone().map(|r| (scan.schema.clone(), r))
 }
 
-/// The relations whose size the check needs: those of the whole reads it judges.
-pub fn judged_relations(query: &Query, scans: &[Scan], keys: &IndexKeyMap) -> Vec<Relation> {
+/// The relations whose size the check needs: those of the whole reads it judges. Without
+/// `ancestors`, a partition its parent's `allow_seq_scan` entry covers is among them: these
+/// are the relations whose parents to look up, when the query has such entries at all.
+pub fn judged_relations(
+    query: &Query,
+    scans: &[Scan],
+    keys: &IndexKeyMap,
+    ancestors: Option<&Ancestors>,
+) -> Vec<Relation> {
     let none = HashMap::new();
     let facts = Facts {
         sizes: &none,
         keys,
         min_rows: 0,
+        ancestors,
     };
     let mut relations: Vec<Relation> = scans
         .iter()
@@ -148,13 +174,19 @@ pub fn judge(
                 (verdict, Some(rows), None)
             }
             Class::Small(rows, full) => match narrowing_index(replanned, scan, facts.keys) {
-                Some(index) => (ScanVerdict::IndexUsable, Some(rows), Some(index)),
+                Some(index) => {
+                    let note = usable_note(scan, rows, &index, facts.min_rows);
+                    if !judgement.notes.contains(&note) {
+                        judgement.notes.push(note);
+                    }
+                    (ScanVerdict::IndexUsable, Some(rows), Some(index))
+                }
                 None => {
                     judgement.problems.push(format!(
-                        "{}{} ({} rows, a small table){} and no usable index: planned with enable_seqscan = off, no index narrows the rows read",
+                        "{}{} ({}){} and no usable index: planned with enable_seqscan = off, no index narrows the rows read",
                         scan.describe(),
                         where_in_plan(scan),
-                        whole(rows),
+                        small(rows, facts.min_rows),
                         reads_whole(full.as_ref())
                     ));
                     (ScanVerdict::NoUsableIndex, Some(rows), None)
@@ -165,14 +197,27 @@ pub fn judge(
             .scans
             .push(scan_result(scan, verdict, rows, usable_index));
     }
-    if judgement
-        .scans
-        .iter()
-        .any(|s| s.verdict == ScanVerdict::IndexUsable)
-    {
-        judgement.notes.push(INDEX_USABLE_NOTE.to_string());
-    }
     judgement
+}
+
+/// "small: index usable (ix_small_code); Seq Scan on small chosen on a small table (20 rows,
+/// fewer than min_rows = 1000)": which relation, which index, and why the whole read passed.
+fn usable_note(scan: &Scan, rows: f64, index: &str, min_rows: u64) -> String {
+    format!(
+        "{}: {INDEX_USABLE_NOTE} ({index}); {}{} chosen on a small table ({}, fewer than min_rows = {min_rows})",
+        scan.relation.as_deref().unwrap_or("the relation"),
+        scan.describe(),
+        where_in_plan(scan),
+        counted_rows(rows)
+    )
+}
+
+/// "20 rows, a small table: fewer than min_rows = 1000".
+fn small(rows: f64, min_rows: u64) -> String {
+    format!(
+        "{}, a small table: fewer than min_rows = {min_rows}",
+        counted_rows(rows)
+    )
 }
 
 fn large_problem(scan: &Scan, rows: f64, full: Option<&FullRead>, min_rows: u64) -> String {
@@ -180,13 +225,27 @@ fn large_problem(scan: &Scan, rows: f64, full: Option<&FullRead>, min_rows: u64)
         Some(_) => "expected an index whose leading column the query constrains",
         None => "expected an index scan",
     };
+    // At the boundary, say which side of it min_rows itself is on.
+    let boundary = if rows == min_rows as f64 {
+        ": a relation of min_rows rows or more is large"
+    } else {
+        ""
+    };
     format!(
-        "{}{}{} reads {} rows (min_rows = {min_rows}); {expected}",
+        "{}{}{} reads {} (min_rows = {min_rows}{boundary}); {expected}",
         scan.describe(),
         where_in_plan(scan),
         reads_whole(full),
-        whole(rows)
+        counted_rows(rows)
     )
+}
+
+/// "1 row", "5,000 rows".
+fn counted_rows(rows: f64) -> String {
+    match whole(rows).as_str() {
+        "1" => "1 row".to_string(),
+        n => format!("{n} rows"),
+    }
 }
 
 /// ", which reads all of ix (its condition …)" for a full index scan; nothing for a seq scan.
@@ -195,16 +254,23 @@ fn reads_whole(full: Option<&FullRead>) -> String {
         .unwrap_or_default()
 }
 
-fn allowed(query: &Query, scan: &Scan) -> bool {
+/// Whether an `allow_seq_scan` entry names the scan's relation, or one of its parents (a
+/// partitioned table covers its partitions at any depth).
+fn allowed(query: &Query, scan: &Scan, ancestors: Option<&Ancestors>) -> bool {
     let Some(relation) = &scan.relation else {
         return false;
     };
-    query.allow_seq_scan.iter().any(|entry| {
-        entry == relation
-            || scan
-                .schema
-                .as_ref()
-                .is_some_and(|schema| *entry == format!("{schema}.{relation}"))
+    let parents = ancestors
+        .and_then(|a| a.get(&(scan.schema.clone(), relation.clone())))
+        .into_iter()
+        .flatten()
+        .map(|(schema, name)| (Some(schema.as_str()), name.as_str()));
+    let mut names = std::iter::once((scan.schema.as_deref(), relation.as_str())).chain(parents);
+    names.any(|(schema, name)| {
+        query
+            .allow_seq_scan
+            .iter()
+            .any(|entry| entry.matches(schema, name))
     })
 }
 

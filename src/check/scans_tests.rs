@@ -15,7 +15,10 @@ fn query(expect: Expect, allow: &[&str]) -> Query {
         sql: "SELECT 1".into(),
         source: "pgvet.toml".into(),
         expect,
-        allow_seq_scan: allow.iter().map(|s| s.to_string()).collect(),
+        allow_seq_scan: allow
+            .iter()
+            .map(|s| crate::suite::RelationPattern::parse(s).unwrap())
+            .collect(),
         writes: false,
         metric: None,
         baseline_ms: None,
@@ -122,7 +125,7 @@ fn a_full_index_scan_of_a_large_table_fails_like_a_seq_scan() {
         ]
     );
     assert_eq!(
-        judged_relations(&q, std::slice::from_ref(&later), &keys()).len(),
+        judged_relations(&q, std::slice::from_ref(&later), &keys(), None).len(),
         1
     );
     let allowed = judged(&query(Expect::Index, &["m"]), &[later], &big, &[]);
@@ -213,7 +216,41 @@ fn a_small_table_passes_only_with_a_narrowing_index_on_the_same_alias() {
         };
         assert_eq!(j.scans[0].verdict, verdict);
         assert_eq!(j.notes.len() + j.problems.len(), 1);
+        if let Some(index) = expected {
+            assert_eq!(
+                j.notes[0],
+                format!(
+                    "m: index usable ({index}); Seq Scan on m a chosen on a small table (50 rows, fewer than min_rows = 1000)"
+                )
+            );
+        }
     }
+}
+
+#[test]
+fn the_boundary_of_min_rows_is_said_where_it_decides() {
+    let q = query(Expect::Index, &[]);
+    let problem = |rows: f64| {
+        let seq = [scan("Seq Scan", "m", "m", rows)];
+        judged(&q, &seq, &sizes(&[("m", rows)]), &[]).problems
+    };
+    // A relation of exactly min_rows rows is large, and the message says so.
+    assert_eq!(
+        problem(1000.0),
+        [
+            "Seq Scan on m reads 1,000 rows (min_rows = 1000: a relation of min_rows rows or more is large); expected an index scan"
+        ]
+    );
+    assert_eq!(
+        problem(1001.0),
+        ["Seq Scan on m reads 1,001 rows (min_rows = 1000); expected an index scan"]
+    );
+    assert_eq!(
+        problem(999.0),
+        [
+            "Seq Scan on m (999 rows, a small table: fewer than min_rows = 1000) and no usable index: planned with enable_seqscan = off, no index narrows the rows read"
+        ]
+    );
 }
 
 #[test]
@@ -234,7 +271,7 @@ fn a_full_index_scan_of_a_small_table_needs_the_same_proof() {
     assert_eq!(j.scans[0].verdict, ScanVerdict::NoUsableIndex);
     assert!(
         j.problems[0].starts_with(
-            "Bitmap Heap Scan on m using ix_m_ec (1 rows, a small table), a full index scan of ix_m_ec"
+            "Bitmap Heap Scan on m using ix_m_ec (1 row, a small table: fewer than min_rows = 1000), a full index scan of ix_m_ec"
         ),
         "{:?}",
         j.problems
@@ -319,12 +356,64 @@ fn allowed_relations_and_expect_any_are_not_judged() {
             (j.scans[0].verdict, j.problems.len()),
             (ScanVerdict::Allowed, 0)
         );
-        assert!(judged_relations(&q, &seq, &keys()).is_empty());
+        assert!(judged_relations(&q, &seq, &keys(), None).is_empty());
     }
     assert_eq!(
-        judged_relations(&query(Expect::Index, &["other"]), &seq, &keys()).len(),
+        judged_relations(&query(Expect::Index, &["other"]), &seq, &keys(), None).len(),
         1
     );
+}
+
+#[test]
+fn a_parent_or_a_glob_allows_its_partitions() {
+    let seq = [
+        scan("Seq Scan", "scan_event_2026_01", "scan_event", 1e6),
+        scan("Seq Scan", "scan_event_2025_12", "scan_event", 1e6),
+    ];
+    let parents: Ancestors = [
+        (
+            (Some("public".to_string()), "scan_event_2026_01".to_string()),
+            vec![
+                ("public".to_string(), "scan_event_2026".to_string()),
+                ("public".to_string(), "scan_event".to_string()),
+            ],
+        ),
+        (
+            (Some("public".to_string()), "scan_event_2025_12".to_string()),
+            vec![("public".to_string(), "scan_event".to_string())],
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let verdicts = |allow: &[&str], ancestors: Option<&Ancestors>| {
+        let q = query(Expect::Index, allow);
+        let none = HashMap::new();
+        let keys = keys();
+        let mut facts = Facts::new(&none, &keys, 1000);
+        if let Some(a) = ancestors {
+            facts = facts.with_ancestors(a);
+        }
+        let j = judge(&q, &seq, facts, &[]);
+        j.scans.iter().map(|s| s.verdict).collect::<Vec<_>>()
+    };
+    use ScanVerdict::{Allowed, SeqScanOnLargeTable as Large};
+    // The grandparent covers both levels; without the catalog's answer it covers nothing.
+    assert_eq!(
+        verdicts(&["scan_event"], Some(&parents)),
+        [Allowed, Allowed]
+    );
+    assert_eq!(verdicts(&["scan_event"], None), [Large, Large]);
+    assert_eq!(
+        verdicts(&["public.scan_event_2026"], Some(&parents)),
+        [Allowed, Large]
+    );
+    assert_eq!(verdicts(&["scan_event_2026_*"], None), [Allowed, Large]);
+    assert_eq!(verdicts(&["public.*"], None), [Allowed, Allowed]);
+    assert_eq!(verdicts(&["archive.*"], Some(&parents)), [Large, Large]);
+    // The partitions whose parents are looked up are those of the whole reads judged.
+    let q = query(Expect::Index, &["scan_event"]);
+    assert_eq!(judged_relations(&q, &seq, &keys(), None).len(), 2);
+    assert!(judged_relations(&q, &seq, &keys(), Some(&parents)).is_empty());
 }
 
 #[test]

@@ -29,7 +29,8 @@ pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
             &path.display().to_string(),
         );
     }
-    let filled = fill::fill(&document, &results.metrics);
+    let queries: Vec<String> = results.queries.iter().map(|q| q.name.clone()).collect();
+    let filled = fill::fill_from(&document, &results.metrics, &queries);
     report_to_stderr(&args.document, &filled);
     match (&target, args.in_place) {
         (Destination::File(path), true) => replace(path, &filled.document)?,

@@ -1,6 +1,6 @@
-//! Catalog queries. All expected indexes are looked up in one statement whatever their number:
-//! the suite's names travel as array parameters (data, never SQL text) and come back joined to
-//! `pg_index`. Row-to-struct mapping happens here and nowhere else. Every statement here is one
+//! Catalog queries. All expected indexes are looked up in one statement whatever their number,
+//! together with every index on their tables (for the hints of a missing one): the suite's
+//! names travel as array parameters (data, never SQL text) and come back joined to `pg_index`. Row-to-struct mapping happens here and nowhere else. Every statement here is one
 //! of pgvet's own: READ ONLY, `search_path` pinned to `pg_catalog`, every function qualified
 //! ([`Db::own_query`]); only the printing of index columns and definitions runs with the
 //! session's path, so that they read as in psql, and it has no operator and no unqualified
@@ -27,14 +27,43 @@ pub struct FoundIndex {
     pub definition: String,
 }
 
+/// An index on a table the suite names, for the hints of a missing one: its name and key
+/// columns (as [`FoundIndex::columns`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableIndex {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+/// What the catalog holds for the expected indexes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexLookup {
+    /// Each expected (schema, index name) that exists as an index in that schema.
+    pub found: HashMap<(String, String), FoundIndex>,
+    /// Every index on each expected (schema, table), by name; a table without indexes maps to
+    /// an empty list, and a table that does not exist is absent.
+    pub on_table: HashMap<(String, String), Vec<TableIndex>>,
+}
+
+/// The expected indexes under their names (`named`), then every index on the expected tables
+/// (a table without one gives a row of NULLs, a missing table no row).
 const FIND_INDEXES: &str = "
-SELECT w.schema_name, w.index_name, t.relname, i.indisvalid, i.indisready, i.indisunique,
-       i.indexrelid, i.indnkeyatts::pg_catalog.int4
+SELECT true AS named, w.schema_name, w.index_name, t.relname::pg_catalog.text,
+       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
 JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
-JOIN pg_catalog.pg_class t ON t.oid = i.indrelid";
+JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+UNION ALL
+SELECT false, d.schema_name, c.relname::pg_catalog.text, d.table_name,
+       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4
+FROM (SELECT DISTINCT x.schema_name, x.table_name
+      FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[])) AS x(schema_name, table_name)) AS d
+JOIN pg_catalog.pg_namespace n ON n.nspname = d.schema_name
+JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = d.table_name
+LEFT JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
+LEFT JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid";
 
 /// Each found index's key columns and definition as the session prints them (see
 /// [`Db::own_query_as_printed`]: no operator, qualified functions, casts to pg_catalog types).
@@ -44,34 +73,77 @@ SELECT x.index_oid, k, pg_catalog.pg_get_indexdef(x.index_oid, k, true),
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int4[])) AS x(index_oid, key_columns),
      pg_catalog.generate_series(1, x.key_columns) AS k";
 
-/// Looks up every (schema, index name) at once; names absent from the map do not exist as
-/// indexes in that schema.
-pub async fn find_indexes(
-    db: &Db<'_>,
-    wanted: &[(String, String)],
-) -> Result<HashMap<(String, String), FoundIndex>, QueryError> {
+/// One expected index: (schema, index name, table name).
+pub type WantedIndex = (String, String, String);
+
+/// Looks up every expected index at once, and every index on the expected tables (for the
+/// hints of a missing one); names absent from `found` do not exist as indexes in that schema.
+pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLookup, QueryError> {
     let schemas: Vec<&str> = wanted.iter().map(|w| w.0.as_str()).collect();
     let names: Vec<&str> = wanted.iter().map(|w| w.1.as_str()).collect();
-    let rows = db.own_query(FIND_INDEXES, &[&schemas, &names]).await?;
-    let mut found = HashMap::with_capacity(rows.len());
-    let mut oids: Vec<(Oid, i32, (String, String))> = Vec::with_capacity(rows.len());
+    let tables: Vec<&str> = wanted.iter().map(|w| w.2.as_str()).collect();
+    let rows = db
+        .own_query(FIND_INDEXES, &[&schemas, &names, &tables])
+        .await?;
+    let mut lookup = IndexLookup::default();
+    let mut oids: Vec<(Oid, i32)> = Vec::with_capacity(rows.len());
+    // Which entries each index's printed columns go to: found, and on its table.
+    let mut named: HashMap<Oid, (String, String)> = HashMap::new();
+    // (An index is on one table, and each expected table is listed once.)
+    let mut listed: HashMap<Oid, ((String, String), usize)> = HashMap::new();
     for row in rows {
-        let key: (String, String) = (row.try_get(0)?, row.try_get(1)?);
-        oids.push((row.try_get(6)?, row.try_get(7)?, key.clone()));
-        found.insert(
-            key,
-            FoundIndex {
-                table: row.try_get(2)?,
-                valid: row.try_get(3)?,
-                ready: row.try_get(4)?,
-                unique: row.try_get(5)?,
-                columns: Vec::new(),
-                definition: String::new(),
-            },
-        );
+        let schema: String = row.try_get(1)?;
+        if row.try_get(0)? {
+            let key = (schema, row.try_get(2)?);
+            let oid: Oid = row.try_get(7)?;
+            oids.push((oid, row.try_get(8)?));
+            named.insert(oid, key.clone());
+            lookup.found.insert(
+                key,
+                FoundIndex {
+                    table: row.try_get(3)?,
+                    valid: row.try_get(4)?,
+                    ready: row.try_get(5)?,
+                    unique: row.try_get(6)?,
+                    columns: Vec::new(),
+                    definition: String::new(),
+                },
+            );
+            continue;
+        }
+        let table = (schema, row.try_get::<_, String>(3)?);
+        let indexes = lookup.on_table.entry(table.clone()).or_default();
+        let (Some(name), Some(oid), Some(keys)) = (
+            row.try_get::<_, Option<String>>(2)?,
+            row.try_get::<_, Option<Oid>>(7)?,
+            row.try_get::<_, Option<i32>>(8)?,
+        ) else {
+            continue;
+        };
+        oids.push((oid, keys));
+        listed.insert(oid, (table, indexes.len()));
+        indexes.push(TableIndex {
+            name,
+            columns: Vec::new(),
+        });
     }
-    print_indexes(db, &oids, &mut found).await?;
-    Ok(found)
+    oids.sort_unstable();
+    oids.dedup();
+    for (oid, column, definition) in print_indexes(db, &oids).await? {
+        if let Some(index) = named.get(&oid).and_then(|key| lookup.found.get_mut(key)) {
+            index.columns.push(column.clone());
+            index.definition = definition;
+        }
+        if let Some((table, at)) = listed.get(&oid)
+            && let Some(index) = lookup.on_table.get_mut(table).and_then(|l| l.get_mut(*at))
+        {
+            index.columns.push(column);
+        }
+    }
+    for indexes in lookup.on_table.values_mut() {
+        indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    Ok(lookup)
 }
 
 /// An index's key columns and kind, for the leading-column rule (`check::leading`).
@@ -141,17 +213,15 @@ pub async fn index_keys(
     Ok(keys)
 }
 
-/// Fills in the key columns and definition of each found index, in key order.
+/// The key columns (in key order) and definition of each index: (oid, column, definition).
 async fn print_indexes(
     db: &Db<'_>,
-    oids: &[(Oid, i32, (String, String))],
-    found: &mut HashMap<(String, String), FoundIndex>,
-) -> Result<(), QueryError> {
+    oids: &[(Oid, i32)],
+) -> Result<Vec<(Oid, String, String)>, QueryError> {
     if oids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    let (index_oids, key_columns): (Vec<Oid>, Vec<i32>) = oids.iter().map(|o| (o.0, o.1)).unzip();
-    let keys: HashMap<Oid, &(String, String)> = oids.iter().map(|o| (o.0, &o.2)).collect();
+    let (index_oids, key_columns): (Vec<Oid>, Vec<i32>) = oids.iter().copied().unzip();
     let mut printed: Vec<(Oid, i32, String, String)> = Vec::new();
     for row in db
         .own_query_as_printed(PRINT_INDEXES, &[&index_oids, &key_columns])
@@ -165,13 +235,10 @@ async fn print_indexes(
         ));
     }
     printed.sort_by_key(|p| (p.0, p.1));
-    for (oid, _, column, definition) in printed {
-        if let Some(index) = keys.get(&oid).and_then(|key| found.get_mut(*key)) {
-            index.columns.push(column);
-            index.definition = definition;
-        }
-    }
-    Ok(())
+    Ok(printed
+        .into_iter()
+        .map(|(oid, _, column, definition)| (oid, column, definition))
+        .collect())
 }
 
 const RELATION_ROWS: &str = "
@@ -206,6 +273,48 @@ pub async fn relation_rows(
         sizes.insert((schema, name), rows);
     }
     Ok(sizes)
+}
+
+/// Every parent of each relation, nearest first (`pg_inherits`, which holds both declarative
+/// partitioning and table inheritance), walked up to the root.
+const ANCESTORS: &str = "
+WITH RECURSIVE up(schema_name, relation, parent, depth) AS (
+    SELECT w.schema_name, w.relation, c.oid, 0
+    FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, relation)
+    JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
+    JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.relation
+  UNION ALL
+    SELECT up.schema_name, up.relation, i.inhparent, up.depth + 1
+    FROM up JOIN pg_catalog.pg_inherits i ON i.inhrelid = up.parent
+    WHERE up.depth < 1000
+)
+SELECT up.schema_name, up.relation, pn.nspname::pg_catalog.text, p.relname::pg_catalog.text
+FROM up
+JOIN pg_catalog.pg_class p ON p.oid = up.parent
+JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+WHERE up.depth > 0
+ORDER BY up.schema_name, up.relation, up.depth, pn.nspname, p.relname";
+
+/// The partitioned tables (and inheritance parents) above each relation, at any depth, nearest
+/// first, in one statement for all: a partition's seq scan is allowed by its parent's
+/// `allow_seq_scan` entry. Relations without parents are absent from the map.
+pub async fn ancestors(
+    db: &Db<'_>,
+    relations: &[(String, String)],
+) -> Result<HashMap<(String, String), Vec<(String, String)>>, QueryError> {
+    if relations.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let schemas: Vec<&str> = relations.iter().map(|r| r.0.as_str()).collect();
+    let names: Vec<&str> = relations.iter().map(|r| r.1.as_str()).collect();
+    let mut parents: HashMap<(String, String), Vec<(String, String)>> = HashMap::new();
+    for row in db.own_query(ANCESTORS, &[&schemas, &names]).await? {
+        parents
+            .entry((row.try_get(0)?, row.try_get(1)?))
+            .or_default()
+            .push((row.try_get(2)?, row.try_get(3)?));
+    }
+    Ok(parents)
 }
 
 const CATALOG_ENTRIES: &str = "

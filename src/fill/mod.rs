@@ -92,15 +92,26 @@ impl Column {
             .find(|column| column.to_string().eq_ignore_ascii_case(header))
     }
 
-    /// What to do so that the metric has a value for this column.
-    fn hint(self) -> &'static str {
-        match self {
-            Column::Baseline | Column::Before => {
-                "declare a baseline in the suite (`baseline_ms`) or compare with a saved run (`--baseline`)"
+    /// What to do so that the metric has a value for this column. `query` is the query the
+    /// metric times (None for a `[[metric]]`): the suite's keys differ between the two.
+    fn hint(self, query: Option<&str>) -> String {
+        match (self, query) {
+            (Column::Baseline | Column::Before, Some(query)) => format!(
+                "declare a baseline in the suite (`baseline_ms` of [[query]] \"{query}\") or compare with a saved run (`--baseline`)"
+            ),
+            (Column::Baseline | Column::Before, None) => "declare a baseline in the suite (`baseline` of its [[metric]]) or compare with a saved run (`--baseline`)".into(),
+            (Column::Target, Some(query)) => {
+                format!("declare a target in the suite (`target_ms` of [[query]] \"{query}\")")
             }
-            Column::Target => "declare a target in the suite (`target_ms`)",
-            Column::Actual | Column::After | Column::Improvement => {
-                "the run measured nothing for it; see the report for why its query failed"
+            (Column::Target, None) => {
+                "declare a target in the suite (`target` of its [[metric]])".into()
+            }
+            (Column::Actual | Column::After | Column::Improvement, Some(query)) => format!(
+                "the run measured nothing for it; see the report for why query \"{query}\" failed"
+            ),
+            (Column::Actual | Column::After | Column::Improvement, None) => {
+                "the run measured nothing for it: its SQL failed or returned NULL (see the report)"
+                    .into()
             }
         }
     }
@@ -133,12 +144,30 @@ pub enum Unfilled {
         label: String,
         columns: Vec<Column>,
     },
+    /// A row with blank cells whose label names a query of the run that has no row of its
+    /// own in the metrics table, or whose row has another label.
+    #[error(
+        "line {line}: \"{label}\" is a query of the run, not a metric label, so its blank {} left alone; {}",
+        cells(.columns),
+        query_hint(.query, .metric.as_deref())
+    )]
+    QueryNotLabelled {
+        line: usize,
+        label: String,
+        /// The query's name in the run.
+        query: String,
+        /// The label of the query's row in the metrics table, when it has one.
+        metric: Option<String>,
+        columns: Vec<Column>,
+    },
     /// The row's metric (its label as the suite writes it) has no value for a blank cell.
-    #[error("line {line}: metric \"{label}\" has no {column} value; {}", .column.hint())]
+    #[error("line {line}: metric \"{label}\" has no {column} value; {}", .column.hint(.query.as_deref()))]
     NoValue {
         line: usize,
         label: String,
         column: Column,
+        /// The query the metric times; None for a `[[metric]]`.
+        query: Option<String>,
     },
     /// Improvement is blank but the change cannot be worked out: `reason` says why.
     #[error(
@@ -165,6 +194,18 @@ pub enum Unfilled {
     AmbiguousRow { line: usize },
 }
 
+/// What to do about a row named after a query: label the query, or the row, alike.
+fn query_hint(query: &str, metric: Option<&str>) -> String {
+    match metric {
+        Some(label) => format!(
+            "its row in the metrics table is labelled \"{label}\": name the document's row like that, or set `metric` of [[query]] \"{query}\" to the row's label"
+        ),
+        None => format!(
+            "[[query]] \"{query}\" has no row in the metrics table: give it `metric = \"…\"` (the row's label), `target_ms` or `baseline_ms` in the suite, and run it again"
+        ),
+    }
+}
+
 /// "Actual cell was", "Baseline and Actual cells were".
 fn cells(columns: &[Column]) -> String {
     let names: Vec<String> = columns.iter().map(Column::to_string).collect();
@@ -177,8 +218,15 @@ fn cells(columns: &[Column]) -> String {
 
 /// Fills the blank value cells of every metrics table in `document` from `metrics`.
 pub fn fill(document: &str, metrics: &[MetricRow]) -> Filled {
+    fill_from(document, metrics, &[])
+}
+
+/// Fills the blank value cells of every metrics table in `document` from a run's metrics
+/// table; a row named after one of the run's `queries` but no metric says so.
+pub fn fill_from(document: &str, metrics: &[MetricRow], queries: &[String]) -> Filled {
     let lines = markdown::lines(document);
     let labels = row::Labels::new(metrics);
+    let queries = row::Queries::new(queries, metrics);
     let mut found = vec![false; metrics.len()];
     let mut edits = Vec::new();
     let (mut rows, mut unfilled) = (Vec::new(), Vec::new());
@@ -187,7 +235,7 @@ pub fn fill(document: &str, metrics: &[MetricRow]) -> Filled {
             continue;
         };
         for &line in &lines[table.body] {
-            let row = row::fill_row(line, &columns, &labels, metrics);
+            let row = row::fill_row(line, &columns, (&labels, &queries), metrics);
             if let Some(index) = row.metric {
                 found[index] = true;
             }
@@ -356,9 +404,56 @@ mod tests {
             messages,
             [
                 "line 3: metric \"Q\" has no Baseline value; declare a baseline in the suite \
-                 (`baseline_ms`) or compare with a saved run (`--baseline`)",
+                 (`baseline_ms` of [[query]] \"Q\") or compare with a saved run (`--baseline`)",
                 "line 3: metric \"Q\" has no Actual value; the run measured nothing for it; see \
-                 the report for why its query failed",
+                 the report for why query \"Q\" failed",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_metric_s_hint_names_the_key_of_its_kind_of_entry() {
+        let document = "| Metric | Baseline | Target | Actual |\n|-|-|-|-|\n| Pool | | ___ | ___ |";
+        let mut pool = metric("Pool", 1.0, 1.0, None);
+        (pool.query, pool.unit, pool.baseline, pool.target) = (None, "%".into(), None, None);
+        let filled = fill(document, &[pool]);
+        let messages: Vec<String> = filled.unfilled.iter().map(|u| u.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "line 3: metric \"Pool\" has no Baseline value; declare a baseline in the suite \
+                 (`baseline` of its [[metric]]) or compare with a saved run (`--baseline`)",
+                "line 3: metric \"Pool\" has no Target value; declare a target in the suite \
+                 (`target` of its [[metric]])",
+                "line 3: metric \"Pool\" has no Actual value; the run measured nothing for it: \
+                 its SQL failed or returned NULL (see the report)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_row_named_after_a_query_is_told_from_an_unknown_label() {
+        let document = "| Metric | Baseline | Target | Actual |\n|-|-|-|-|\n\
+            | fetch by id | 1ms | 2ms | ___ |\n| Join  Configs | 1ms | 2ms | ___ |\n| Page load | 1s | 2s | ___ |\n";
+        let mut join = metric("Avg join time", 1.0, 2.0, Some(1.5));
+        join.query = Some("join configs".into());
+        let queries = ["fetch by id".to_string(), "join configs".to_string()];
+        let filled = fill_from(document, std::slice::from_ref(&join), &queries);
+        assert_eq!(filled.document, document, "nothing is filled");
+        let messages: Vec<String> = filled.unfilled.iter().map(|u| u.to_string()).collect();
+        assert_eq!(
+            messages,
+            [
+                "line 3: \"fetch by id\" is a query of the run, not a metric label, so its blank \
+                 Actual cell was left alone; [[query]] \"fetch by id\" has no row in the metrics \
+                 table: give it `metric = \"…\"` (the row's label), `target_ms` or `baseline_ms` \
+                 in the suite, and run it again",
+                "line 4: \"Join  Configs\" is a query of the run, not a metric label, so its blank \
+                 Actual cell was left alone; its row in the metrics table is labelled \"Avg join \
+                 time\": name the document's row like that, or set `metric` of [[query]] \"join \
+                 configs\" to the row's label",
+                "line 5: no metric is labelled \"Page load\", so its blank Actual cell was left \
+                 alone; name a query's `metric` exactly like the row, or fill the row by hand",
             ]
         );
     }

@@ -19,15 +19,20 @@ pub struct Labels<'m> {
 
 impl<'m> Labels<'m> {
     pub fn new(metrics: &'m [MetricRow]) -> Labels<'m> {
-        let mut labels = Labels {
+        Labels::of(metrics.iter().map(|m| m.label.as_str()))
+    }
+
+    /// Labels in order; the first of two alike wins.
+    fn of(labels: impl Iterator<Item = &'m str>) -> Labels<'m> {
+        let mut found = Labels {
             exact: HashMap::new(),
             loose: HashMap::new(),
         };
-        for (index, metric) in metrics.iter().enumerate() {
-            labels.exact.entry(metric.label.trim()).or_insert(index);
-            labels.loose.entry(loose(&metric.label)).or_insert(index);
+        for (index, label) in labels.enumerate() {
+            found.exact.entry(label.trim()).or_insert(index);
+            found.loose.entry(loose(label)).or_insert(index);
         }
-        labels
+        found
     }
 
     pub fn find(&self, label: &str) -> Option<usize> {
@@ -36,6 +41,33 @@ impl<'m> Labels<'m> {
         }
         let exact = self.exact.get(label);
         exact.or_else(|| self.loose.get(&loose(label))).copied()
+    }
+}
+
+/// The run's query names, matched as labels are, for a row that names a query rather than a
+/// metric: each with the label of its row in the metrics table, if it has one.
+pub struct Queries<'q> {
+    names: Labels<'q>,
+    queries: Vec<(&'q str, Option<&'q str>)>,
+}
+
+impl<'q> Queries<'q> {
+    pub fn new(names: &'q [String], metrics: &'q [MetricRow]) -> Queries<'q> {
+        let label = |name: &str| {
+            metrics
+                .iter()
+                .find(|m| m.query.as_deref() == Some(name))
+                .map(|m| m.label.as_str())
+        };
+        Queries {
+            names: Labels::of(names.iter().map(String::as_str)),
+            queries: names.iter().map(|n| (n.as_str(), label(n))).collect(),
+        }
+    }
+
+    /// The query a row's label names, and its metrics-table label.
+    fn find(&self, label: &str) -> Option<(&'q str, Option<&'q str>)> {
+        self.names.find(label).map(|index| self.queries[index])
     }
 }
 
@@ -86,7 +118,7 @@ pub struct RowFill {
 pub fn fill_row(
     line: Line<'_>,
     columns: &[(Column, usize)],
-    labels: &Labels<'_>,
+    (labels, queries): (&Labels<'_>, &Queries<'_>),
     metrics: &[MetricRow],
 ) -> RowFill {
     let mut out = RowFill::default();
@@ -113,14 +145,24 @@ pub fn fill_row(
         .copied()
         .filter(|&(_, index)| cells.get(index).is_some_and(is_blank))
         .collect();
+    let blank_columns = || blank.iter().map(|&(column, _)| column).collect();
     match out.metric {
         Some(index) => fill_cells(&mut out, &cells, &metrics[index], columns, &blank),
-        None if !blank.is_empty() => out.unfilled.push(Unfilled::NoMetric {
-            line: line.number,
-            label: label.into_owned(),
-            columns: blank.iter().map(|&(column, _)| column).collect(),
+        None if blank.is_empty() => {}
+        None => out.unfilled.push(match queries.find(&label) {
+            Some((query, metric)) => Unfilled::QueryNotLabelled {
+                line: line.number,
+                label: label.into_owned(),
+                query: query.to_string(),
+                metric: metric.map(str::to_string),
+                columns: blank_columns(),
+            },
+            None => Unfilled::NoMetric {
+                line: line.number,
+                label: label.into_owned(),
+                columns: blank_columns(),
+            },
         }),
-        None => {}
     }
     out
 }
@@ -209,6 +251,7 @@ fn unfilled(
             line,
             label,
             column,
+            query: metric.query.clone(),
         },
     }
 }

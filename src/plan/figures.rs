@@ -78,8 +78,10 @@ pub struct PlanFigures {
 pub struct Work {
     /// Buffers the statement hit, read or wrote, shared, local and temporary (its top nodes'
     /// counts, which include every node below them); `None` without BUFFERS.
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub buffers: Option<f64>,
     /// Rows all its scans returned, over all loops.
+    #[serde(serialize_with = "crate::report::count::count")]
     pub rows_scanned: f64,
 }
 
@@ -106,27 +108,35 @@ pub struct IndexScanFigures {
     /// The index, or for a bitmap scan over several, their names joined by ", ".
     pub index: String,
     pub node_type: String,
+    #[serde(serialize_with = "crate::report::count::count")]
     pub loops: f64,
     /// Rows the scan returned.
+    #[serde(serialize_with = "crate::report::count::count")]
     pub rows: f64,
     /// "Plan Rows": the rows the planner expected per loop.
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub rows_estimated: Option<f64>,
     /// Rows read and then thrown away by the node's "Filter" (shown in `filter`).
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub rows_removed_by_filter: Option<f64>,
     pub filter: Option<String>,
     /// Rows fetched and then thrown away by a bitmap scan's recheck of its index condition.
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub rows_removed_by_recheck: Option<f64>,
     /// A bitmap scan's heap pages: exact ones, and lossy ones whose every row was rechecked.
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub heap_pages_exact: Option<f64>,
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub heap_pages_lossy: Option<f64>,
     /// Shared buffers hit or read by the scan (index and heap pages, repeats counted).
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub buffers: Option<f64>,
     /// The relation's rows (`pg_class.reltuples`) and pages (its size / block size), and the
     /// index's access method ("btree", "brin", …), from the catalog; filled in by the run,
     /// `None` when unknown.
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::report::count::count_opt")]
     pub relation_rows: Option<f64>,
-    #[serde(default)]
+    #[serde(default, serialize_with = "crate::report::count::count_opt")]
     pub relation_pages: Option<f64>,
     #[serde(default)]
     pub index_method: Option<String>,
@@ -149,8 +159,10 @@ pub struct Spill {
     /// "external merge", "external sort" (sorts only).
     pub method: Option<String>,
     /// Disk used, in kB, when the node reports it.
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub disk_kb: Option<f64>,
     /// Batches a hash or hash aggregate was split into (more than 1).
+    #[serde(serialize_with = "crate::report::count::count_opt")]
     pub batches: Option<f64>,
 }
 

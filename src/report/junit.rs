@@ -16,7 +16,7 @@ use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite}
 
 use super::markdown::{pct, problem_names, value};
 use super::model::{Better, IndexResult, MetricRow, MetricStatus, QueryResult, Report, Status};
-use super::ms;
+use super::{counted, ms};
 
 pub fn render(report: &Report) -> String {
     let mut junit = quick_junit::Report::new("pgvet");
@@ -144,11 +144,11 @@ fn query_out(q: &QueryResult) -> Vec<String> {
     let mut out = vec![format!("plan: {}", q.plan.as_deref().unwrap_or("—"))];
     if let Some(t) = &q.timing {
         out.push(format!(
-            "median {}, p95 {}, {} rows, {} runs",
+            "median {}, p95 {}, {}, {}",
             ms(t.median_ms),
             ms(t.p95_ms),
-            t.rows,
-            t.runs
+            counted(usize::try_from(t.rows).unwrap_or(usize::MAX), "row", "rows"),
+            counted(t.runs as usize, "run", "runs")
         ));
     }
     if let Some(b) = &q.baseline {

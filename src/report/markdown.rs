@@ -10,7 +10,7 @@
 use super::model::{
     IndexProblem, IndexResult, MetricRow, MetricStatus, QueryResult, Regression, Report, Status,
 };
-use super::ms;
+use super::{counted, ms, of_total};
 
 pub fn render(report: &Report) -> String {
     let mut sections = vec![format!("{}\n\n{}\n", summary_line(report), context(report))];
@@ -59,11 +59,17 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
     let judged = report.metrics.iter().filter(|m| m.status.is_some()).count();
     if judged > 0 || s.metrics_errored > 0 {
         let mut part = match s.metrics_missed {
-            0 => format!("{judged} of {judged} metric targets met"),
-            n => format!("{n} of {judged} metric targets missed"),
+            0 => format!(
+                "{} met",
+                of_total(judged, judged, "metric target", "metric targets")
+            ),
+            n => format!(
+                "{} missed",
+                of_total(n, judged, "metric target", "metric targets")
+            ),
         };
         if s.metrics_errored > 0 {
-            let errored = plural(s.metrics_errored, "metric", "metrics");
+            let errored = counted(s.metrics_errored, "metric", "metrics");
             part.push_str(&format!(", {errored} errored"));
         }
         parts.push(part);
@@ -71,7 +77,7 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
     if let Some(baseline) = &report.baseline {
         let regressions = match s.regressions {
             0 => "no regressions".to_string(),
-            n => plural(n, "regression", "regressions"),
+            n => counted(n, "regression", "regressions"),
         };
         parts.push(format!("{regressions} against {}", baseline.file));
     }
@@ -87,10 +93,6 @@ fn tally(failed: usize, errored: usize, total: usize, one: &str, many: &str) -> 
         (f, 0) => format!("{f} of {total} {noun} failed"),
         (f, e) => format!("{f} of {total} {noun} failed, {e} errored"),
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Which pgvet, suite, server and database; and the saved run compared with.

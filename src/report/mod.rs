@@ -2,6 +2,7 @@
 //! report: it never runs a query and never decides a verdict.
 
 pub mod compare_text;
+pub mod count;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -54,6 +55,16 @@ pub fn relative_target(report: &Report, metric: &model::MetricRow) -> Option<f64
         .target_improvement_pct
 }
 
+/// A count with its noun: "1 query", "2 queries" (`many` is the plural).
+pub fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A part of a total, the noun agreeing with the total: "1 of 8 indexes", "1 of 1 index".
+pub fn of_total(n: usize, total: usize, one: &str, many: &str) -> String {
+    format!("{n} of {}", counted(total, one, many))
+}
+
 /// A duration in milliseconds for people: three significant figures or so.
 pub fn ms(value: f64) -> String {
     format!("{} ms", significant(value))
@@ -84,5 +95,37 @@ mod tests {
         assert_eq!(super::ms(2.696), "2.70 ms");
         assert_eq!(super::ms(0.1174), "0.117 ms");
         assert_eq!(super::significant(-1e308), "-1.000e308");
+    }
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(super::counted(1, "query", "queries"), "1 query");
+        assert_eq!(super::counted(0, "query", "queries"), "0 queries");
+        assert_eq!(super::counted(2, "index", "indexes"), "2 indexes");
+        assert_eq!(super::of_total(1, 1, "index", "indexes"), "1 of 1 index");
+        assert_eq!(super::of_total(1, 8, "index", "indexes"), "1 of 8 indexes");
+    }
+
+    #[test]
+    fn the_summary_line_says_1_query_and_1_index() {
+        let mut report = super::samples::after();
+        report.queries.truncate(1);
+        report.indexes.truncate(1);
+        report.metrics.truncate(1);
+        report.summary =
+            super::model::Summary::of(&report.indexes, &report.queries, &report.metrics);
+        report.status = report.summary.status();
+        assert_eq!(
+            super::terminal::summary_line(&report),
+            "PASS: 1 index and 1 query checked, 1 metric"
+        );
+        report.indexes[0].status = super::model::Status::Fail;
+        report.summary =
+            super::model::Summary::of(&report.indexes, &report.queries, &report.metrics);
+        report.status = report.summary.status();
+        assert_eq!(
+            super::terminal::summary_line(&report),
+            "FAIL: 1 of 1 index failed"
+        );
     }
 }

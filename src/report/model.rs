@@ -127,6 +127,14 @@ pub struct IndexResult {
     pub actual_table: Option<String>,
     /// `CREATE INDEX …` as PostgreSQL prints it, when found.
     pub definition: Option<String>,
+    /// For a missing index: the names of the indexes on its table closest to the expected one
+    /// (a typo is the most common cause), closest first; empty when none is close.
+    #[serde(default)]
+    pub closest_names: Vec<String>,
+    /// For a missing index or one whose columns differ: another index on the table with the
+    /// expected columns, in order (the index exists under another name).
+    #[serde(default)]
+    pub same_columns_index: Option<String>,
 }
 
 /// How one scan node was judged.
@@ -159,10 +167,17 @@ pub struct ScanResult {
     /// The index used; for a bitmap scan over several indexes, their names joined by ", ".
     pub index: Option<String>,
     pub parallel: bool,
+    /// "Plan Rows": the rows the planner expected per loop (a whole number).
+    #[serde(serialize_with = "super::count::count_opt")]
     pub rows_estimated: Option<f64>,
+    /// "Actual Rows": the rows returned per loop; PostgreSQL 18 gives a fraction when the rows
+    /// do not divide evenly among the loops (0.5), earlier versions round it.
+    #[serde(serialize_with = "super::count::per_loop_opt")]
     pub rows_actual: Option<f64>,
+    #[serde(serialize_with = "super::count::count_opt")]
     pub loops: Option<f64>,
-    /// The relation's size as judged for the small-table rule (seq scans only).
+    /// The relation's size as judged for the small-table rule (seq scans only), in rows.
+    #[serde(serialize_with = "super::count::count_opt")]
     pub relation_rows: Option<f64>,
     /// For a seq scan on a small relation: the index the query can use instead.
     pub usable_index: Option<String>,
@@ -205,7 +220,9 @@ pub struct QueryResult {
     pub scans: Vec<ScanResult>,
     /// Why the check failed, one sentence each.
     pub problems: Vec<String>,
-    /// What passed with a remark, e.g. "index usable; seq scan chosen on a small table".
+    /// What passed with a remark, naming its relation, e.g. "small: index usable
+    /// (ix_small_code); Seq Scan on small chosen on a small table (20 rows, fewer than
+    /// min_rows = 1000)".
     pub notes: Vec<String>,
     pub timing: Option<Timing>,
     /// EXPLAIN ANALYZE's own figure, for reference; never used as the query's time.

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
-use super::{Report, ms};
+use super::{Report, counted, ms, of_total};
 
 pub fn render(report: &Report) -> String {
     let header = format!(
@@ -178,15 +178,6 @@ fn metrics(report: &Report) -> Table {
     t
 }
 
-/// "1 regression", "2 regressions".
-fn counted(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 /// The target with its unit, or a relative one ("≥ 50% faster").
 pub(crate) fn target_cell(report: &Report, m: &MetricRow) -> String {
     match super::relative_target(report, m) {
@@ -247,45 +238,52 @@ pub fn summary_line(report: &Report) -> String {
 
 fn verdict_line(report: &Report) -> String {
     let s = &report.summary;
+    let indexes = |n: usize| counted(n, "index", "indexes");
+    let queries = |n: usize| counted(n, "query", "queries");
     if report.status == Status::Pass {
         let mut line = format!(
-            "PASS: {} indexes and {} queries checked",
-            s.indexes_total, s.queries_total
+            "PASS: {} and {} checked",
+            indexes(s.indexes_total),
+            queries(s.queries_total)
         );
         if !report.metrics.is_empty() {
-            line.push_str(&format!(", {} metrics", report.metrics.len()));
+            line.push_str(&format!(
+                ", {}",
+                counted(report.metrics.len(), "metric", "metrics")
+            ));
         }
         return line;
     }
     let mut parts = Vec::new();
+    let of = |n: usize, total: usize, one: &str, many: &str| of_total(n, total, one, many);
     if s.indexes_failed > 0 {
         parts.push(format!(
-            "{} of {} indexes failed",
-            s.indexes_failed, s.indexes_total
+            "{} failed",
+            of(s.indexes_failed, s.indexes_total, "index", "indexes")
         ));
     }
     if s.indexes_errored > 0 {
         parts.push(format!(
-            "{} of {} indexes could not be checked",
-            s.indexes_errored, s.indexes_total
+            "{} could not be checked",
+            of(s.indexes_errored, s.indexes_total, "index", "indexes")
         ));
     }
     if s.queries_failed > 0 {
         parts.push(format!(
-            "{} of {} queries failed",
-            s.queries_failed, s.queries_total
+            "{} failed",
+            of(s.queries_failed, s.queries_total, "query", "queries")
         ));
     }
     if s.queries_errored > 0 {
         parts.push(format!(
-            "{} of {} queries errored",
-            s.queries_errored, s.queries_total
+            "{} errored",
+            of(s.queries_errored, s.queries_total, "query", "queries")
         ));
     }
     if s.regressions > 0 {
         parts.push(format!(
             "{} against the baseline",
-            counted(s.regressions, "regression")
+            counted(s.regressions, "regression", "regressions")
         ));
     }
     let metric_failures = report
@@ -298,7 +296,7 @@ fn verdict_line(report: &Report) -> String {
     if metric_failures > 0 {
         parts.push(format!(
             "{} missed or errored",
-            counted(metric_failures, "metric")
+            counted(metric_failures, "metric", "metrics")
         ));
     }
     format!("FAIL: {}", parts.join(", "))

@@ -7,7 +7,6 @@
 mod query;
 mod stop;
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::check::{index, target};
@@ -84,7 +83,10 @@ pub async fn run(
         }));
     }
 
-    progress.step(&format!("checking {} indexes", suite.indexes.len()));
+    progress.step(&format!(
+        "checking {}",
+        crate::report::counted(suite.indexes.len(), "index", "indexes")
+    ));
     let indexes = runner.indexes(&suite.indexes).await;
 
     let mut queries = Vec::with_capacity(suite.queries.len());
@@ -164,12 +166,12 @@ impl Runner<'_> {
                 .map(|i| index::error(i, format!("not run: {}", stop.message)))
                 .collect();
         }
-        let wanted: Vec<(String, String)> = expected
+        let wanted: Vec<catalog::WantedIndex> = expected
             .iter()
-            .map(|i| (i.schema.clone(), i.name.clone()))
+            .map(|i| (i.schema.clone(), i.name.clone(), i.table.clone()))
             .collect();
         let found = if wanted.is_empty() {
-            Ok(HashMap::new())
+            Ok(catalog::IndexLookup::default())
         } else {
             let (found, signal) =
                 until_interrupted(self.db, catalog::find_indexes(self.db, &wanted)).await;
@@ -181,12 +183,19 @@ impl Runner<'_> {
             Ok(found) => {
                 tracing::info!(
                     expected = wanted.len(),
-                    found = found.len(),
+                    found = found.found.len(),
                     "indexes looked up in one catalog query"
                 );
                 expected
                     .iter()
-                    .map(|i| index::judge(i, found.get(&(i.schema.clone(), i.name.clone()))))
+                    .map(|i| {
+                        let table = (i.schema.clone(), i.table.clone());
+                        index::judge(
+                            i,
+                            found.found.get(&(i.schema.clone(), i.name.clone())),
+                            found.on_table.get(&table).map(Vec::as_slice),
+                        )
+                    })
                     .collect()
             }
             Err(e) => {

@@ -99,8 +99,8 @@ async fn check_query_into(
 }
 
 /// The plan check: the key columns of the indexes each plan reads (one lookup per plan, only
-/// for indexes not seen yet), the sizes of the relations read whole, and the plans made
-/// without seq scans when a small relation is read whole.
+/// for indexes not seen yet), the parents of the relations read whole (for `allow_seq_scan`),
+/// their sizes, and the plans made without seq scans when a small relation is read whole.
 async fn judge_plan(
     db: &Db<'_>,
     query: &Query,
@@ -109,13 +109,14 @@ async fn judge_plan(
 ) -> Result<scans::PlanJudgement, String> {
     let mut keys = IndexKeyMap::new();
     add_index_keys(db, &mut keys, &explain.scans, settings).await?;
-    let sizes = relation_sizes(db, query, explain, &keys, settings).await?;
+    let ancestors = relation_ancestors(db, query, explain, &keys, settings).await?;
+    let sizes = relation_sizes(db, query, explain, &keys, &ancestors, settings).await?;
     let min_rows = settings.min_rows;
     let mut replanned = Vec::new();
     if scans::needs_replan(
         query,
         &explain.scans,
-        scans::Facts::new(&sizes, &keys, min_rows),
+        scans::Facts::new(&sizes, &keys, min_rows).with_ancestors(&ancestors),
     ) {
         tracing::info!(query = %query.name, "small relation read whole: planning again with enable_seqscan = off");
         replanned.push(plan_without_seq_scans(db, query, false).await?);
@@ -123,7 +124,7 @@ async fn judge_plan(
         if scans::unproven(
             query,
             &explain.scans,
-            scans::Facts::new(&sizes, &keys, min_rows),
+            scans::Facts::new(&sizes, &keys, min_rows).with_ancestors(&ancestors),
             &replanned,
         ) {
             tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
@@ -134,7 +135,7 @@ async fn judge_plan(
     Ok(scans::judge(
         query,
         &explain.scans,
-        scans::Facts::new(&sizes, &keys, min_rows),
+        scans::Facts::new(&sizes, &keys, min_rows).with_ancestors(&ancestors),
         &replanned,
     ))
 }
@@ -195,15 +196,38 @@ fn in_schemas(names: &[(Option<String>, String)], settings: &Settings) -> Vec<(S
         .collect()
 }
 
+/// The parents of the relations read whole (`catalog::ancestors`), when the query has
+/// `allow_seq_scan` entries that a parent's name could match; else none, and no statement.
+async fn relation_ancestors(
+    db: &Db<'_>,
+    query: &Query,
+    explain: &Explain,
+    index_keys: &IndexKeyMap,
+    settings: &Settings,
+) -> Result<scans::Ancestors, String> {
+    if query.allow_seq_scan.is_empty() {
+        return Ok(scans::Ancestors::new());
+    }
+    let relations = scans::judged_relations(query, &explain.scans, index_keys, None);
+    let keys = in_schemas(&relations, settings);
+    let parents = catalog::ancestors(db, &keys).await.map_err(|e| e.message)?;
+    Ok(relations
+        .into_iter()
+        .zip(keys)
+        .filter_map(|(relation, key)| parents.get(&key).map(|p| (relation, p.clone())))
+        .collect())
+}
+
 /// Row counts of the relations whose whole reads the check judges (`catalog::relation_rows`).
 async fn relation_sizes(
     db: &Db<'_>,
     query: &Query,
     explain: &Explain,
     index_keys: &IndexKeyMap,
+    ancestors: &scans::Ancestors,
     settings: &Settings,
 ) -> Result<HashMap<scans::Relation, f64>, String> {
-    let relations = scans::judged_relations(query, &explain.scans, index_keys);
+    let relations = scans::judged_relations(query, &explain.scans, index_keys, Some(ancestors));
     let keys = in_schemas(&relations, settings);
     let rows = catalog::relation_rows(db, &keys, settings.min_rows)
         .await
@@ -283,8 +307,8 @@ async fn time_query(
         && reason.starts_with("interrupted")
     {
         reason.push_str(&format!(
-            " after {} of {runs} timed runs (the figures are of those runs)",
-            samples.len()
+            " after {} (the figures are of those runs)",
+            crate::report::of_total(samples.len(), runs, "timed run", "timed runs")
         ));
     }
     let timing = (!samples.is_empty())

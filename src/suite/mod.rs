@@ -4,6 +4,7 @@
 
 mod duration;
 mod raw;
+pub mod relation;
 pub mod sql;
 mod unique;
 
@@ -12,7 +13,8 @@ use std::time::Duration;
 
 use crate::input::{self, InputError};
 
-pub use duration::parse_duration;
+pub use duration::{parse_duration, parse_millis};
+pub use relation::RelationPattern;
 
 /// The file name looked for when the suite path is a directory (or not given at all).
 pub const SUITE_FILE_NAME: &str = "pgvet.toml";
@@ -74,6 +76,7 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedIndex {
     pub name: String,
+    /// The table's name, unqualified: `table = "public.rental"` sets `schema` instead.
     pub table: String,
     pub schema: String,
     /// Key columns in order; an expression compares as PostgreSQL prints it.
@@ -99,7 +102,9 @@ pub struct Query {
     /// Where the SQL came from: the query file, or the suite file for inline SQL.
     pub source: PathBuf,
     pub expect: Expect,
-    pub allow_seq_scan: Vec<String>,
+    /// Relations that may be read whole: names, `schema.name`, globs (see [`relation`]); a
+    /// partitioned or inheritance parent covers its partitions and children at any depth.
+    pub allow_seq_scan: Vec<RelationPattern>,
     pub writes: bool,
     pub metric: Option<String>,
     pub baseline_ms: Option<f64>,

@@ -58,12 +58,43 @@ enum RawDuration {
     Millis(i64),
 }
 
+/// A time target: a number of milliseconds, or a duration such as "5ms" or "1.5s".
+enum RawMillis {
+    Number(f64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for RawMillis {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = RawMillis;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawMillis, E> {
+                Ok(RawMillis::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawMillis, E> {
+                Ok(RawMillis::Text(v.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndex {
     name: Spanned<String>,
-    table: String,
-    schema: Option<String>,
+    table: Spanned<String>,
+    schema: Option<Spanned<String>>,
     columns: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     unique: bool,
@@ -80,12 +111,12 @@ struct RawQuery {
     #[serde(default = "default_expect")]
     expect: Expect,
     #[serde(default)]
-    allow_seq_scan: Vec<String>,
+    allow_seq_scan: Vec<Spanned<String>>,
     #[serde(default)]
     writes: bool,
     metric: Option<Spanned<String>>,
-    baseline_ms: Option<Spanned<f64>>,
-    target_ms: Option<Spanned<f64>>,
+    baseline_ms: Option<Spanned<RawMillis>>,
+    target_ms: Option<Spanned<RawMillis>>,
     target_improvement: Option<Spanned<String>>,
 }
 
@@ -96,7 +127,10 @@ fn default_expect() -> Expect {
 /// Parses and validates suite text read from `path`.
 pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let raw: RawSuite = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim().replace('\n', " ");
+        let mut message = e.message().trim().replace('\n', " ");
+        if let Some(span) = e.span().filter(|_| message == "duplicate key") {
+            message = duplicate_key(text, span);
+        }
         SuiteError::at(path, text, e.span().map(|s| s.start), message)
     })?;
     let at = |offset: usize, message: String| SuiteError::at(path, text, Some(offset), message);
@@ -162,6 +196,45 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         queries,
         metrics,
     })
+}
+
+/// TOML's "duplicate key", saying which key or table, and where the first one is.
+fn duplicate_key(text: &str, span: std::ops::Range<usize>) -> String {
+    let key = text.get(span.clone()).unwrap_or("").trim_matches('"');
+    let Some(before) = text.get(..span.start) else {
+        return "duplicate key".into();
+    };
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if before[line_start..].trim_start().starts_with('[') {
+        let first = first_line(before, |line| line.trim_start_matches('[').starts_with(key));
+        return format!(
+            "the table [{key}] is written a second time{}; write each table once (for a list of entries, write [[{key}]] each time)",
+            first
+                .map(|n| format!(" (first on line {n})"))
+                .unwrap_or_default()
+        );
+    }
+    // The first one: a line of the same table that sets the key.
+    let table_start = before[..line_start]
+        .rmatch_indices("\n[")
+        .next()
+        .map_or(0, |(i, _)| i + 1);
+    let offset = super::line_column(text, table_start).0 - 1;
+    let first = first_line(&before[table_start..line_start], |line| {
+        line.split_once('=')
+            .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+    });
+    format!(
+        "`{key}` is set a second time in this table{}; keep one",
+        first
+            .map(|n| format!(" (first on line {})", n + offset))
+            .unwrap_or_default()
+    )
+}
+
+/// The 1-based number of the first line of `text` that, trimmed, `is`.
+fn first_line(text: &str, is: impl Fn(&str) -> bool) -> Option<usize> {
+    text.lines().position(|line| is(line.trim())).map(|n| n + 1)
 }
 
 fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, SuiteError> {
@@ -273,7 +346,30 @@ fn non_empty(value: String, key: &str, offset: usize, at: &At) -> Result<String,
 fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, SuiteError> {
     let offset = raw.name.span().start;
     let name = non_empty(raw.name.into_inner(), "index name", offset, at)?;
-    let table = non_empty(raw.table, &format!("table of index {name}"), offset, at)?;
+    let table_offset = raw.table.span().start;
+    let written = non_empty(
+        raw.table.into_inner(),
+        &format!("table of index {name}"),
+        table_offset,
+        at,
+    )?;
+    let table = super::relation::qualified_name(&written)
+        .map_err(|e| at(table_offset, format!("table of index {name}: {e}")))?;
+    let schema = match (table.schema, raw.schema) {
+        (Some(from_table), Some(key)) if from_table != *key.get_ref() => {
+            return Err(at(
+                key.span().start,
+                format!(
+                    "index {name} has table = \"{written}\" and schema = \"{}\"; they name different schemas: keep one",
+                    key.get_ref()
+                ),
+            ));
+        }
+        (Some(from_table), _) => from_table,
+        (None, Some(key)) => key.into_inner(),
+        (None, None) => settings.schema.clone(),
+    };
+    let table = table.name;
     if raw.absent && (raw.columns.is_some() || raw.unique) {
         return Err(at(
             offset,
@@ -296,7 +392,7 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
     Ok(ExpectedIndex {
         name,
         table,
-        schema: raw.schema.unwrap_or_else(|| settings.schema.clone()),
+        schema,
         columns,
         unique: raw.unique,
         absent: raw.absent,
@@ -346,36 +442,61 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         offset,
         at,
     )?;
-    for (key, value) in [
-        ("baseline_ms", &raw.baseline_ms),
-        ("target_ms", &raw.target_ms),
-    ] {
-        if let Some(v) = value
-            .as_ref()
-            .filter(|v| !(*v.get_ref() > 0.0 && v.get_ref().is_finite()))
-        {
-            return Err(at(
-                v.span().start,
-                format!("{key} of query \"{name}\" must be a positive number of milliseconds"),
-            ));
-        }
-    }
+    let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
+    let target_ms = time_target(raw.target_ms.as_ref(), "target_ms", &name, at)?;
     let target_improvement = raw
         .target_improvement
         .map(|t| percent(&t, &name, at))
         .transpose()?;
+    let allow_seq_scan = raw
+        .allow_seq_scan
+        .iter()
+        .map(|entry| {
+            super::RelationPattern::parse(entry.get_ref().trim()).map_err(|e| {
+                at(
+                    entry.span().start,
+                    format!("allow_seq_scan of query \"{name}\": {e}"),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Query {
         name,
         sql,
         source,
         expect: raw.expect,
-        allow_seq_scan: raw.allow_seq_scan,
+        allow_seq_scan,
         writes: raw.writes,
         metric: raw.metric.map(Spanned::into_inner),
-        baseline_ms: raw.baseline_ms.map(Spanned::into_inner),
-        target_ms: raw.target_ms.map(Spanned::into_inner),
+        baseline_ms,
+        target_ms,
         target_improvement,
     })
+}
+
+/// `target_ms = 20`, `"20ms"`, `"1.5s"`: a positive time in milliseconds.
+fn time_target(
+    value: Option<&Spanned<RawMillis>>,
+    key: &str,
+    name: &str,
+    at: &At,
+) -> Result<Option<f64>, SuiteError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let (millis, shown) = match value.get_ref() {
+        RawMillis::Number(ms) => (Some(*ms).filter(|ms| *ms <= 1e12), ms.to_string()),
+        RawMillis::Text(text) => (super::parse_millis(text), format!("\"{}\"", text.trim())),
+    };
+    match millis {
+        Some(ms) if ms > 0.0 && ms.is_finite() => Ok(Some(ms)),
+        _ => Err(at(
+            value.span().start,
+            format!(
+                "{key} of query \"{name}\" is {shown}; write a positive time: a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")"
+            ),
+        )),
+    }
 }
 
 fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
@@ -709,6 +830,35 @@ mod tests {
     }
 
     #[test]
+    fn a_key_or_table_written_twice_is_named_at_the_second() {
+        let e = err("[settings]\nruns = 2\nwarmup = 0\nruns = 3\n");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:1: `runs` is set a second time in this table (first on line 2); keep one"
+        );
+        let e = err(
+            "[[index]]\nname = \"a\"\ntable = \"t\"\n\n[[query]]\nname = \"q\"\nname = \"r\"\n",
+        );
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:7:1: `name` is set a second time in this table (first on line 6); keep one"
+        );
+        let e = err("[settings]\nruns = 2\n\n[settings]\nwarmup = 1\n");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:2: the table [settings] is written a second time (first on line 1); write each table once (for a list of entries, write [[settings]] each time)"
+        );
+        let e = err(
+            "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\nallow_seq_scan = [\"a\"]\nwrites = {a = 1, a = 2}\n",
+        );
+        assert!(e.starts_with("suite/pgvet.toml:5:"), "{e}");
+        assert!(
+            e.contains("`a` is set a second time in this table; keep one"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn a_metric_label_is_used_once() {
         let metric = |label: &str| format!("[[metric]]\nlabel = \"{label}\"\nsql = \"SELECT 1\"\n");
         // Two [[metric]] entries with one label were refused at 1:1; two queries with one
@@ -805,7 +955,39 @@ mod tests {
     fn targets_must_be_positive() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\ntarget_ms = -5\n");
         assert!(
-            e.contains("target_ms of query \"q\" must be a positive number"),
+            e.contains(":4:13: target_ms of query \"q\" is -5; write a positive time"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn time_targets_take_durations_and_bare_milliseconds() {
+        let q = |line: &str| {
+            parse_str(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n{line}\n"
+            ))
+        };
+        let times = |line: &str| {
+            let suite = q(line).unwrap();
+            (suite.queries[0].baseline_ms, suite.queries[0].target_ms)
+        };
+        assert_eq!(times("target_ms = \"5ms\""), (None, Some(5.0)));
+        assert_eq!(times("target_ms = \"1.5s\""), (None, Some(1500.0)));
+        assert_eq!(times("target_ms = 20"), (None, Some(20.0)));
+        assert_eq!(times("target_ms = 0.000001"), (None, Some(0.000001)));
+        assert_eq!(times("baseline_ms = \"2min\""), (Some(120_000.0), None));
+        assert_eq!(times("baseline_ms = \"150\""), (Some(150.0), None));
+        for bad in ["\"fast\"", "\"0ms\"", "0", "\"-1s\"", "\"5 parsecs\""] {
+            let e = q(&format!("baseline_ms = {bad}")).unwrap_err().to_string();
+            assert!(
+                e.contains(":4:15: baseline_ms of query \"q\" is ")
+                    && e.contains("write a positive time: a number of milliseconds (20) or a duration (\"20ms\", \"1.5s\")"),
+                "{bad}: {e}"
+            );
+        }
+        let e = q("target_ms = true").unwrap_err().to_string();
+        assert!(
+            e.starts_with("suite/pgvet.toml:4:13: invalid type: boolean `true`, expected a number of milliseconds (20) or a duration"),
             "{e}"
         );
     }

@@ -199,7 +199,7 @@ async fn every_format_comes_from_the_same_run_and_github_annotations_come_by_the
     let out = command.output().unwrap();
     let text = stdout(&out);
     assert!(
-        text.contains("FAIL: 1 of 1 indexes failed")
+        text.contains("FAIL: 1 of 1 index failed")
             && text.contains("::error title=pgvet%3A index ix_t_v missing::"),
         "{text}"
     );
@@ -277,5 +277,74 @@ async fn a_server_that_is_not_up_yet_is_retried_with_backoff() {
         stderr(&out).contains("not accepting connections yet; retrying"),
         "{}",
         stderr(&out)
+    );
+}
+
+#[test]
+fn completions_and_manual_pages_come_from_the_binary_s_own_flags() {
+    let out = pgvet(&["completions", "bash"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let bash = stdout(&out);
+    assert!(bash.starts_with("_pgvet() {"), "{bash}");
+    assert!(
+        bash.contains("--baseline") && bash.contains("--in-place"),
+        "{bash}"
+    );
+    for shell in ["zsh", "fish"] {
+        let out = pgvet(&["completions", shell], &[]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        assert!(stdout(&out).contains("ephemeral"), "{shell}");
+    }
+    let out = pgvet(&["completions", "tcsh"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("possible values: bash"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = pgvet(&["man"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("\n.TH pgvet 1 "), "{}", stdout(&out));
+    let out = pgvet(&["man", "fill"], &[]);
+    assert!(
+        stdout(&out).contains("\\-\\-in\\-place"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pgvet(&["man", "chek"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pgvet has no command `chek`; its commands are check, demo"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let out = pgvet(&["man", "--dir", pages.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut written: Vec<String> = std::fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "pgvet-check.1",
+            "pgvet-compare.1",
+            "pgvet-completions.1",
+            "pgvet-demo.1",
+            "pgvet-fill.1",
+            "pgvet-man.1",
+            "pgvet-report.1",
+            "pgvet.1"
+        ]
+    );
+    let check = std::fs::read_to_string(pages.join("pgvet-check.1")).unwrap();
+    assert!(
+        check.contains("\\-\\-ephemeral") && check.contains("Exit codes:"),
+        "{check}"
     );
 }

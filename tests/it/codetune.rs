@@ -195,9 +195,10 @@ async fn an_empty_migrated_schema_passes_on_the_small_table_rule_and_an_unmigrat
         .map(|q| q["notes"].to_string())
         .collect();
     assert!(
-        notes
-            .iter()
-            .any(|n| n.contains("index usable; seq scan chosen on a small table")),
+        notes.iter().any(
+            |n| n.contains("training_metric: index usable (ix_training_metric_")
+                && n.contains("chosen on a small table (0 rows, fewer than min_rows = 1000)")
+        ),
         "{notes:?}"
     );
 }

@@ -90,7 +90,7 @@ unique = true
             .message
             .as_deref()
             .unwrap()
-            .contains("expected (org_id, created_at), actual (created_at, org_id)")
+            .contains("expected columns (org_id, created_at), actual (created_at, org_id)")
     );
     assert_eq!(
         problem_of(&report, "ix_email"),

@@ -11,6 +11,7 @@ mod hostile;
 mod indexes;
 mod inputs;
 mod leading;
+mod names;
 mod outputs;
 mod pgpass;
 mod plans;

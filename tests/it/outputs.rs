@@ -51,7 +51,7 @@ async fn a_save_file_that_cannot_be_written_still_shows_the_report_and_names_the
     let out = db.cli(&[passing.path_str(), "--save", "/dev/full"]);
     let (text, err) = (stdout(&out), stderr(&out));
     assert!(
-        text.contains("PASS: 0 indexes and 1 queries checked"),
+        text.contains("PASS: 0 indexes and 1 query checked"),
         "{text}"
     );
     assert!(
@@ -63,7 +63,7 @@ async fn a_save_file_that_cannot_be_written_still_shows_the_report_and_names_the
 
     let failing = SuiteDir::new("[[index]]\nname = \"ix_nowhere\"\ntable = \"t\"\n", &[]);
     let out = db.cli(&[failing.path_str(), "--save", "/dev/full"]);
-    assert!(stdout(&out).contains("FAIL: 1 of 1 indexes failed"));
+    assert!(stdout(&out).contains("FAIL: 1 of 1 index failed"));
     assert!(stderr(&out).contains("/dev/full"));
     assert_eq!(out.status.code(), Some(1), "a failed run keeps its status");
 

@@ -189,7 +189,12 @@ async fn small_tables_pass_when_an_index_is_usable_and_fail_when_none_is() {
         Some("Seq Scan on small"),
         "20 rows: the planner rightly seq-scans"
     );
-    assert_eq!(usable.notes, [INDEX_USABLE_NOTE]);
+    assert_eq!(
+        usable.notes,
+        [format!(
+            "small: {INDEX_USABLE_NOTE} (ix_small_code); Seq Scan on small chosen on a small table (20 rows, fewer than min_rows = 1000)"
+        )]
+    );
     assert_eq!(usable.scans[0].verdict, ScanVerdict::IndexUsable);
     for name in ["unusable", "unusable on an indexed table"] {
         let q = query(&report, name);

@@ -234,3 +234,29 @@ fn a_directory_or_a_device_is_not_read() {
         "cannot read the saved run /dev/zero: is a character device, not a regular file; pgvet reads saved runs only from regular files"
     );
 }
+
+#[test]
+fn counts_saved_as_floats_by_earlier_runs_read_back_and_are_written_as_integers() {
+    // fixtures/reports/after.json was written before counts were integers: 100000.0.
+    assert!(AFTER.contains("\"relation_rows\": 100000.0,"));
+    let report = load_text(AFTER).unwrap();
+    let saved = render(&report, Format::Json);
+    for written in [
+        "\"relation_rows\": 100000,",
+        "\"rows_actual\": 500,",
+        "\"loops\": 1,",
+    ] {
+        assert!(saved.contains(written), "{written}: {saved}");
+    }
+    assert!(!saved.contains("\"loops\": 1.0"), "{saved}");
+    assert_eq!(render(&load_text(&saved).unwrap(), Format::Json), saved);
+    // PostgreSQL 18's fractional rows per loop are kept as they are, and still validated.
+    let report = load_edited(|r| r["queries"][0]["scans"][0]["rows_actual"] = json!(0.5)).unwrap();
+    assert_eq!(report.queries[0].scans[0].rows_actual, Some(0.5));
+    assert!(render(&report, Format::Json).contains("\"rows_actual\": 0.5,"));
+    let err = load_edited(|r| r["queries"][0]["scans"][0]["loops"] = json!(-2)).unwrap_err();
+    assert!(
+        err.contains("scans[0].loops is -2; a row count is at least 0"),
+        "{err}"
+    );
+}
