@@ -84,6 +84,12 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub setup: Vec<PathBuf>,
 
+    /// With --setup: what applies the setup files: pgvet itself (SQL, COPY … FROM stdin and the
+    /// psql meta-commands pg_dump writes), or psql (`psql -X -v ON_ERROR_STOP=1 -f FILE`, for
+    /// files that use other meta-commands such as \i, \set or \gexec)
+    #[arg(long, value_enum, value_name = "CLIENT", default_value = "pgvet")]
+    pub setup_with: SetupWith,
+
     /// With --ephemeral: leave the server running and print its connection string
     #[arg(long)]
     pub keep: bool,
@@ -102,6 +108,15 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What applies `--setup` files to the throwaway server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetupWith {
+    /// pgvet itself, as psql would: SQL, COPY … FROM stdin, \restrict, \unrestrict, \connect
+    Pgvet,
+    /// psql, one run per file (any meta-command)
+    Psql,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +172,7 @@ impl CheckArgs {
     pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
         let given: Vec<&str> = [
             (!self.setup.is_empty(), "--setup"),
+            (self.setup_with == SetupWith::Psql, "--setup-with"),
             (self.keep, "--keep"),
             (self.tcp, "--tcp"),
         ]

@@ -15,3 +15,4 @@ mod outputs;
 mod pgpass;
 mod plans;
 mod safety;
+mod setup;
