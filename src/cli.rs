@@ -80,7 +80,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub ephemeral: bool,
 
-    /// With --ephemeral: SQL file to apply before checking, in order (repeatable)
+    /// With --ephemeral: SQL file to apply before checking, in order, each in a session of its
+    /// own (repeatable; a pg_dump in plain format works)
     #[arg(long, value_name = "FILE")]
     pub setup: Vec<PathBuf>,
 
@@ -182,8 +183,13 @@ impl CheckArgs {
         if self.ephemeral || given.is_empty() {
             return Ok(());
         }
+        let (verb, them) = if given.len() == 1 {
+            ("works", "it")
+        } else {
+            ("work", "them")
+        };
         Err(crate::exit::UsageError(format!(
-            "{} only work with --ephemeral (a throwaway server); add --ephemeral, or drop them to check the database given by --db",
+            "{} only {verb} with --ephemeral (a throwaway server); add --ephemeral, or drop {them} to check the database given by --db",
             given.join(", ")
         )))
     }

@@ -47,8 +47,7 @@ pub struct SetupFile {
 }
 
 impl SetupFile {
-    /// Reads a setup file (a regular file of UTF-8 SQL, up to PostgreSQL's 1 GB per query; a
-    /// byte order mark at the start is dropped) and splits it for applying to `database`.
+    /// Reads a setup file (see [`read_file`]) and splits it for applying to `database`.
     pub fn read(path: &Path, database: &str) -> Result<Self, SetupError> {
         let text = read_file(path)?;
         Self::from_text(path, text, database)
@@ -70,8 +69,8 @@ impl SetupFile {
     }
 }
 
-/// Reads a setup file: a regular file of UTF-8 SQL, up to PostgreSQL's 1 GB per query (a byte
-/// order mark at the start is dropped).
+/// Reads a setup file: a regular file of UTF-8 SQL, up to 1 GiB (a byte order mark at the start
+/// is dropped).
 pub fn read_file(path: &Path) -> Result<String, SetupError> {
     Ok(input::read_source(path, &input::SETUP)?)
 }
