@@ -8,6 +8,7 @@
 
 mod analyze;
 mod error;
+mod meta;
 pub mod psql;
 pub mod script;
 

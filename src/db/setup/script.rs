@@ -9,6 +9,7 @@
 
 use std::ops::Range;
 
+use super::meta;
 use crate::suite::sql::{self, Strings, Token};
 
 /// One thing to do, in file order. Ranges are byte ranges of the file's text.
@@ -61,48 +62,6 @@ pub enum Problem {
     /// Text after `COPY … FROM stdin;` on its line: psql would run it after the data.
     AfterCopy,
 }
-
-/// The variables psql 15 sets by itself (`psql -X -c '\set'`, and after a query `ERROR`,
-/// `SQLSTATE`, `ROW_COUNT`): a script run by `psql -f` gets their values where it writes
-/// `:NAME`. Variables a script sets itself need `\set`, which is refused already.
-const PSQL_VARIABLES: &[&str] = &[
-    "AUTOCOMMIT",
-    "COMP_KEYWORD_CASE",
-    "DBNAME",
-    "ECHO",
-    "ECHO_HIDDEN",
-    "ENCODING",
-    "ERROR",
-    "FETCH_COUNT",
-    "HIDE_TABLEAM",
-    "HIDE_TOAST_COMPRESSION",
-    "HISTCONTROL",
-    "HISTSIZE",
-    "HOST",
-    "IGNOREEOF",
-    "LAST_ERROR_MESSAGE",
-    "LAST_ERROR_SQLSTATE",
-    "ON_ERROR_ROLLBACK",
-    "ON_ERROR_STOP",
-    "PORT",
-    "PROMPT1",
-    "PROMPT2",
-    "PROMPT3",
-    "QUIET",
-    "ROW_COUNT",
-    "SERVER_VERSION_NAME",
-    "SERVER_VERSION_NUM",
-    "SHOW_ALL_RESULTS",
-    "SHOW_CONTEXT",
-    "SINGLELINE",
-    "SINGLESTEP",
-    "SQLSTATE",
-    "USER",
-    "VERBOSITY",
-    "VERSION",
-    "VERSION_NAME",
-    "VERSION_NUM",
-];
 
 /// Reads a setup file's text into the steps that apply it to `database`.
 pub fn parse(text: &str, database: &str) -> Result<Vec<Step>, Refusal> {
@@ -230,7 +189,7 @@ impl Parser<'_> {
         }
         match name {
             "restrict" | "unrestrict" => {
-                let Some(key) = meta_args(args).and_then(|a| a.into_iter().next()) else {
+                let Some(key) = meta::arguments(args).and_then(|a| a.into_iter().next()) else {
                     return refuse(Problem::NoKey { command });
                 };
                 match (name, self.restricted.take()) {
@@ -243,7 +202,7 @@ impl Parser<'_> {
                 }
             }
             "c" | "connect" => {
-                if let Err(problem) = self.same_database(args, &command) {
+                if let Err(problem) = meta::same_database(args, &command, self.database) {
                     return refuse(problem);
                 }
                 self.steps.push(Step::NewSession { line });
@@ -255,81 +214,19 @@ impl Parser<'_> {
         Ok((line_end + 1).min(self.text.len()))
     }
 
-    /// Checks that `\connect ARGS` goes to the database pgvet checks, as the same user on the
-    /// same server: `\connect`, `\connect DBNAME`, `\connect -reuse-previous=on "dbname=…"`
-    /// (what pg_dump writes for a name that needs quoting), `-` for "the same".
-    fn same_database(&self, args: &str, command: &str) -> Result<(), Problem> {
-        let Some(mut args) = meta_args(args) else {
-            return Err(Problem::MetaCommand {
-                command: command.to_string(),
-            });
-        };
-        if args
-            .first()
-            .is_some_and(|a| a.starts_with("-reuse-previous="))
-        {
-            args.remove(0);
-        }
-        if args.iter().skip(1).any(|a| a != "-") {
-            return Err(Problem::ConnectArguments);
-        }
-        let database = match args.first().map(String::as_str) {
-            None | Some("-") | Some("") => return Ok(()),
-            Some(arg) if arg.contains('=') || arg.contains("://") => {
-                let pairs =
-                    crate::db::conninfo::parse_pairs(arg).map_err(|_| Problem::ConnectArguments)?;
-                if pairs.iter().any(|(key, _)| key != "dbname") {
-                    return Err(Problem::ConnectArguments);
-                }
-                match pairs.into_iter().next_back() {
-                    Some((_, database)) => database,
-                    None => return Ok(()),
-                }
-            }
-            Some(arg) => arg.to_string(),
-        };
-        if database == self.database {
-            Ok(())
-        } else {
-            Err(Problem::OtherDatabase { database })
-        }
-    }
-
-    /// `:NAME`, `:'NAME'` or `:"NAME"` outside quotes: psql substitutes the variable when it
-    /// is set. `::` is a cast. Returns where reading goes on.
+    /// `:NAME`, `:'NAME'` or `:"NAME"` outside quotes, where psql would substitute one of its
+    /// variables, is refused. Returns where reading goes on (past `::`, a cast).
     fn colon(&mut self, at: usize) -> Result<usize, Refusal> {
-        let bytes = self.text.as_bytes();
-        let name = match bytes.get(at + 1) {
-            Some(b':') => return Ok(at + 2),
-            Some(&quote @ (b'\'' | b'"')) => {
-                let rest = &self.text[at + 2..];
-                match rest.find(quote as char) {
-                    Some(len) => &rest[..len],
-                    None => return Ok(at + 1),
-                }
-            }
-            _ => {
-                let rest = &self.text[at + 1..];
-                let len = rest
-                    .bytes()
-                    .take_while(|&b| sql::is_identifier_byte(b) && b != b'$')
-                    .count();
-                &rest[..len]
-            }
-        };
-        if PSQL_VARIABLES.contains(&name) {
-            let quote = match bytes[at + 1] {
-                q @ (b'\'' | b'"') => (q as char).to_string(),
-                _ => String::new(),
-            };
-            return Err(Refusal {
-                line: self.lines.at(at),
-                problem: Problem::Variable {
-                    reference: format!(":{quote}{name}{quote}"),
-                },
-            });
+        if self.text.as_bytes().get(at + 1) == Some(&b':') {
+            return Ok(at + 2);
         }
-        Ok(at + 1)
+        match meta::variable_at(self.text, at) {
+            Some(reference) => Err(Refusal {
+                line: self.lines.at(at),
+                problem: Problem::Variable { reference },
+            }),
+            None => Ok(at + 1),
+        }
     }
 }
 
@@ -438,50 +335,6 @@ fn conforming_strings(statement: &str, strings: Strings) -> Option<Strings> {
         "on" | "true" | "yes" | "1" => Some(Strings::Standard),
         "off" | "false" | "no" | "0" => Some(Strings::BackslashEscapes),
         _ => None,
-    }
-}
-
-/// A meta-command's arguments as psql splits them: at white space, `'…'` quoted (`''` and
-/// backslash escapes), `"…"` quoted (the quotes dropped, as psql does for `\connect`). None
-/// when psql would substitute something first: a `` `command` `` or a `:variable`.
-fn meta_args(text: &str) -> Option<Vec<String>> {
-    let mut args = Vec::new();
-    let mut chars = text.chars().peekable();
-    loop {
-        while chars.next_if(|c| c.is_ascii_whitespace()).is_some() {}
-        let Some(&first) = chars.peek() else {
-            return Some(args);
-        };
-        if first == '`' || first == ':' {
-            return None;
-        }
-        let mut arg = String::new();
-        while let Some(c) = chars.next_if(|c| !c.is_ascii_whitespace()) {
-            match c {
-                '\'' => loop {
-                    match chars.next()? {
-                        '\'' if chars.next_if_eq(&'\'').is_some() => arg.push('\''),
-                        '\'' => break,
-                        '\\' => arg.push(match chars.next()? {
-                            'n' => '\n',
-                            't' => '\t',
-                            other => other,
-                        }),
-                        other => arg.push(other),
-                    }
-                },
-                '"' => loop {
-                    match chars.next()? {
-                        '"' if chars.next_if_eq(&'"').is_some() => arg.push('"'),
-                        '"' => break,
-                        other => arg.push(other),
-                    }
-                },
-                '`' => return None,
-                other => arg.push(other),
-            }
-        }
-        args.push(arg);
     }
 }
 
