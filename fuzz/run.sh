@@ -8,7 +8,7 @@
 # Defaults: stop at 10 million executions or 25 minutes, whichever comes first.
 # libFuzzer's log goes to fuzz/fuzz-0.log (-jobs=1); a crash input to fuzz/artifacts/TARGET/.
 set -eu
-target=${1:?usage: fuzz/run.sh suite_parser|explain_walker|markdown_filler|saved_report|conninfo_parser [libFuzzer flags...]}
+target=${1:?usage: fuzz/run.sh suite_parser|explain_walker|markdown_filler|saved_report|conninfo_parser|setup_script [libFuzzer flags...]}
 shift
 cd "$(dirname "$0")"
 case $target in
@@ -17,6 +17,7 @@ case $target in
     markdown_filler) seeds="seeds/markdown_filler ../fixtures/checklists" ;;
     saved_report) seeds="seeds/saved_report ../fixtures/reports" ;;
     conninfo_parser) seeds="seeds/conninfo_parser" ;;
+    setup_script) seeds="seeds/setup_script ../fixtures/dump ../fixtures/codetune" ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 mkdir -p "corpus/$target"

@@ -109,9 +109,16 @@ pub struct CheckArgs {
     #[arg(long)]
     pub ephemeral: bool,
 
-    /// With --ephemeral: SQL file to apply before checking, in order (repeatable)
+    /// With --ephemeral: SQL file to apply before checking, in order, each in a session of its
+    /// own (repeatable; a pg_dump in plain format works)
     #[arg(long, value_name = "FILE")]
     pub setup: Vec<PathBuf>,
+
+    /// With --setup: what applies the setup files: pgvet itself (SQL, COPY … FROM stdin and the
+    /// psql meta-commands pg_dump writes), or psql (`psql -X -v ON_ERROR_STOP=1 -f FILE`, for
+    /// files that use other meta-commands such as \i, \set or \gexec)
+    #[arg(long, value_enum, value_name = "CLIENT", default_value = "pgvet")]
+    pub setup_with: SetupWith,
 
     /// With --ephemeral: leave the server running and print its connection string
     #[arg(long)]
@@ -131,6 +138,15 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// What applies `--setup` files to the throwaway server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SetupWith {
+    /// pgvet itself, as psql would: SQL, COPY … FROM stdin, \restrict, \unrestrict, \connect
+    Pgvet,
+    /// psql, one run per file (any meta-command)
+    Psql,
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +202,7 @@ impl CheckArgs {
     pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
         let given: Vec<&str> = [
             (!self.setup.is_empty(), "--setup"),
+            (self.setup_with == SetupWith::Psql, "--setup-with"),
             (self.keep, "--keep"),
             (self.tcp, "--tcp"),
         ]
@@ -195,8 +212,13 @@ impl CheckArgs {
         if self.ephemeral || given.is_empty() {
             return Ok(());
         }
+        let (verb, them) = if given.len() == 1 {
+            ("works", "it")
+        } else {
+            ("work", "them")
+        };
         Err(crate::exit::UsageError(format!(
-            "{} only work with --ephemeral (a throwaway server); add --ephemeral, or drop them to check the database given by --db",
+            "{} only {verb} with --ephemeral (a throwaway server); add --ephemeral, or drop {them} to check the database given by --db",
             given.join(", ")
         )))
     }

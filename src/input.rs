@@ -30,7 +30,8 @@ pub const SUITE: Kind = Kind {
     what: "suite and query files",
     max_bytes: 8 * MIB,
 };
-/// SQL applied to a throwaway server: PostgreSQL takes at most 1 GB in one query message.
+/// SQL applied to a throwaway server, a pg_dump with its data among them (each statement and
+/// each COPY's data go to the server on their own).
 pub const SETUP: Kind = Kind {
     what: "setup files",
     max_bytes: 1024 * MIB,

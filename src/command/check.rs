@@ -2,11 +2,13 @@
 //! files), run every check, write the report, exit 0 or 1.
 
 use crate::check::baseline;
-use crate::cli::CheckArgs;
+use std::path::PathBuf;
+
+use crate::cli::{CheckArgs, SetupWith};
 use crate::db::connect::{self, Connected};
 use crate::db::conninfo::{ConnSettings, Env};
-use crate::db::setup;
-use crate::ephemeral::{Options, TempServer};
+use crate::db::setup::{self, SetupError, SetupFile, Target};
+use crate::ephemeral::{self, Options, TempServer, find_binaries, find_psql};
 use crate::exit;
 use crate::output::{self, Destination};
 use crate::progress;
@@ -27,7 +29,20 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();
     let mut report = if args.ephemeral {
-        check_ephemeral(args, &suite, &progress).await?
+        match check_ephemeral(args, &suite, &progress).await {
+            Ok(report) => report,
+            // A signal cancels a setup file's statement, which then fails: say what happened.
+            Err(e) => match crate::signal::interrupted() {
+                Some(code) => {
+                    let signal = crate::signal::interrupted_by(code);
+                    eprintln!(
+                        "pgvet: {signal} while setting up the throwaway server; nothing was checked"
+                    );
+                    return Ok(code);
+                }
+                None => return Err(e),
+            },
+        }
     } else {
         let explicit = args
             .db
@@ -141,28 +156,102 @@ async fn check_ephemeral(
     suite: &Suite,
     progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
+    // With --setup-with psql, psql must be there before anything starts.
+    let (binaries, psql) = match args.setup_with {
+        SetupWith::Psql => {
+            let binaries = find_binaries()?;
+            let (psql, searched) = find_psql(Some(&binaries.bin_dir), None);
+            let psql = psql.ok_or(SetupError::NoPsql { searched })?;
+            (Some(binaries), Some(psql))
+        }
+        SetupWith::Pgvet => (None, None),
+    };
     // Read before the server starts: a bad setup file fails at once.
-    let scripts: Vec<String> = args
-        .setup
-        .iter()
-        .map(|f| setup::read_file(f))
-        .collect::<Result<_, _>>()?;
+    let files = SetupFiles::read(&args.setup, psql)?;
     let server = start_server(
         progress,
         Options {
             tcp: args.tcp,
+            binaries,
             ..Options::default()
         },
     )?;
     let result = async {
+        files.apply(&server, progress).await?;
+        // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
-        for (file, sql) in args.setup.iter().zip(&scripts) {
-            progress.step(&format!("applying {}", file.display()));
-            setup::apply_sql(&connected.client, file, sql).await?;
-        }
         anyhow::Ok(run_on(&connected, suite, progress).await)
     }
     .await;
     finish_server(server, args.keep);
     result
+}
+
+/// The `--setup` files, read and ready to apply: split by pgvet, or handed to psql.
+enum SetupFiles {
+    Pgvet(Vec<SetupFile>),
+    Psql { psql: PathBuf, files: Vec<PathBuf> },
+}
+
+impl SetupFiles {
+    fn read(paths: &[PathBuf], psql: Option<PathBuf>) -> Result<SetupFiles, SetupError> {
+        if let Some(psql) = psql {
+            for path in paths {
+                setup::read_file(path)?;
+            }
+            return Ok(SetupFiles::Psql {
+                psql,
+                files: paths.to_vec(),
+            });
+        }
+        let files = paths
+            .iter()
+            .map(|path| SetupFile::read(path, ephemeral::DATABASE))
+            .collect::<Result<_, _>>()
+            .map_err(|e| match e {
+                SetupError::Refused { .. } => {
+                    let bin_dir = find_binaries().ok().map(|b| b.bin_dir);
+                    e.with_psql(find_psql(bin_dir.as_deref(), None).0)
+                }
+                other => other,
+            })?;
+        Ok(SetupFiles::Pgvet(files))
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            SetupFiles::Pgvet(files) => files.is_empty(),
+            SetupFiles::Psql { files, .. } => files.is_empty(),
+        }
+    }
+
+    /// Applies every file in order, each in a session (or psql run) of its own, then analyzes
+    /// what they left without planner statistics.
+    async fn apply(&self, server: &TempServer, progress: &dyn Progress) -> anyhow::Result<()> {
+        let target = Target {
+            conninfo: server.conninfo(),
+            database: server.database().to_string(),
+        };
+        match self {
+            SetupFiles::Pgvet(files) => {
+                for file in files {
+                    progress.step(&format!("applying {}", file.path.display()));
+                    setup::apply(&target, file).await?;
+                }
+            }
+            SetupFiles::Psql { psql, files } => {
+                for path in files {
+                    progress.step(&format!("applying {} with psql", path.display()));
+                    setup::psql::apply(psql, &target, path).await?;
+                }
+            }
+        }
+        if self.is_empty() {
+            return Ok(());
+        }
+        progress.step("analyzing the tables the setup files left without statistics");
+        let analyzed = setup::analyze_unanalyzed(&target).await?;
+        tracing::info!("analyzed {analyzed} tables after the setup files");
+        Ok(())
+    }
 }

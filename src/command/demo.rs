@@ -74,12 +74,23 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     let server = start_server(&progress, options)?;
     let result = async {
         let connected = connect_to_server(&server).await?;
-        let apply = |name: &'static str, sql: &'static str| setup::apply_sql(&connected.client, Path::new(name), sql);
+        let target = setup::Target {
+            conninfo: server.conninfo(),
+            database: server.database().to_string(),
+        };
+        // Each file in a session of its own, as `check --ephemeral --setup` applies them.
+        let apply = |name: &'static str, sql: &'static str| {
+            let target = &target;
+            async move {
+                let file = setup::SetupFile::from_text(Path::new(name), sql.to_string(), &target.database)?;
+                setup::apply(target, &file).await
+            }
+        };
         progress.step("creating the CodeTune schema (fixtures/codetune/schema.sql)");
         apply("fixtures/codetune/schema.sql", SCHEMA).await?;
         progress.step("generating 2,000 training configs and 1,000,000 metric rows (fixtures/codetune/data.sql)");
         apply("fixtures/codetune/data.sql", DATA).await?;
-        // A production table is vacuumed (data.sql analyzed it); VACUUM cannot run in a script.
+        // A production table is vacuumed (data.sql analyzed it).
         apply("VACUUM", "VACUUM").await?;
         progress.step("before the migration: checking the suite");
         let before = run_on(&connected, &suite, &progress).await;

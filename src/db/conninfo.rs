@@ -37,6 +37,9 @@ use std::time::Duration;
 pub use display::encode as percent_encode;
 pub use env::Env;
 pub use keywords::Source;
+/// A connection string's `(keyword, value)` pairs, unchecked against the environment (for
+/// `\connect` arguments in setup files).
+pub(crate) use parse::parse as parse_pairs;
 pub use tokio_postgres::config::ChannelBinding;
 
 /// Default PostgreSQL port.

@@ -23,24 +23,7 @@ pub struct QueryError {
 
 impl From<tokio_postgres::Error> for QueryError {
     fn from(e: tokio_postgres::Error) -> Self {
-        let message = match e.as_db_error() {
-            Some(db) => {
-                let mut m = format!(
-                    "{}: {} (SQLSTATE {})",
-                    db.severity(),
-                    db.message(),
-                    db.code().code()
-                );
-                if let Some(detail) = db.detail() {
-                    m.push_str(&format!("; {detail}"));
-                }
-                if let Some(hint) = db.hint() {
-                    m.push_str(&format!("; hint: {hint}"));
-                }
-                m
-            }
-            None => e.to_string(),
-        };
+        let message = server_message(&e);
         let fatal = e
             .as_db_error()
             .is_some_and(|db| matches!(db.severity(), "FATAL" | "PANIC"));
@@ -48,6 +31,29 @@ impl From<tokio_postgres::Error> for QueryError {
             message,
             connection_lost: e.is_closed() || fatal,
         }
+    }
+}
+
+/// An error as pgvet reports it: the server's severity, message, SQLSTATE, detail and hint, or
+/// the driver's own message.
+pub fn server_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!(
+                "{}: {} (SQLSTATE {})",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(detail) = db.detail() {
+                m.push_str(&format!("; {detail}"));
+            }
+            if let Some(hint) = db.hint() {
+                m.push_str(&format!("; hint: {hint}"));
+            }
+            m
+        }
+        None => e.to_string(),
     }
 }
 

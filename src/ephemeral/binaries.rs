@@ -113,6 +113,24 @@ fn locate(probe: &Probe) -> Result<PathBuf, EphemeralError> {
     })
 }
 
+/// Finds `psql`: beside the server binaries (`bin_dir`), else on `path` (the process's `PATH`
+/// when None). Also says where it looked, for the error when there is none.
+pub fn find_psql(
+    bin_dir: Option<&Path>,
+    path: Option<&std::ffi::OsStr>,
+) -> (Option<PathBuf>, String) {
+    let env_path = std::env::var_os("PATH");
+    let path = path.or(env_path.as_deref());
+    let beside = bin_dir.map(|d| d.join("psql")).filter(|f| is_executable(f));
+    let found = beside.or_else(|| which("psql", path));
+    let mut searched = Vec::new();
+    if let Some(dir) = bin_dir {
+        searched.push(dir.display().to_string());
+    }
+    searched.push("PATH".to_string());
+    (found, searched.join(", "))
+}
+
 /// True when `dir` holds executable `initdb` and `postgres`.
 fn is_bin_dir(dir: &Path) -> bool {
     is_executable(&dir.join("initdb")) && is_executable(&dir.join("postgres"))
@@ -283,6 +301,28 @@ mod tests {
         };
         let found = find_binaries_with(&probe).unwrap();
         assert_eq!(found.bin_dir, std::fs::canonicalize(&real).unwrap());
+    }
+
+    #[test]
+    fn psql_is_found_beside_the_server_binaries_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (bin, on_path) = (tmp.path().join("bin"), tmp.path().join("path"));
+        for dir in [&bin, &on_path] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("psql"), "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(dir.join("psql"), PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        let path = on_path.clone().into_os_string();
+        let (found, searched) = find_psql(Some(&bin), Some(&path));
+        assert_eq!(found, Some(bin.join("psql")));
+        assert_eq!(searched, format!("{}, PATH", bin.display()));
+        let empty = tmp.path().join("empty");
+        assert_eq!(
+            find_psql(Some(&empty), Some(&path)).0,
+            Some(on_path.join("psql"))
+        );
+        let nowhere = empty.clone().into_os_string();
+        assert_eq!(find_psql(Some(&empty), Some(&nowhere)).0, None);
     }
 
     #[test]

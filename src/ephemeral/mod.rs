@@ -22,7 +22,10 @@ mod setup;
 mod shared;
 mod user;
 
-pub use binaries::{PgBinaries, Probe, find_binaries, find_binaries_with};
+pub use binaries::{PgBinaries, Probe, find_binaries, find_binaries_with, find_psql};
 pub use error::EphemeralError;
 pub use server::{Options, TempServer};
 pub use shared::shared_for_tests;
+
+/// The database of every throwaway server, the one pgvet connects to and checks.
+pub const DATABASE: &str = "postgres";

@@ -45,6 +45,7 @@ pub struct TempServer {
     port: u16,
     tcp: bool,
     version: String,
+    bin_dir: PathBuf,
     root: PathBuf,
     data_dir: PathBuf,
     socket_dir: PathBuf,
@@ -84,6 +85,7 @@ impl TempServer {
             port,
             tcp: options.tcp,
             version: bins.version.clone(),
+            bin_dir: bins.bin_dir.clone(),
             root: workspace.root().to_path_buf(),
             data_dir: workspace.data_dir(),
             socket_dir: workspace.socket_dir(),
@@ -144,6 +146,16 @@ impl TempServer {
     /// Server version, e.g. `15.20`.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The directory of the server binaries it was started from (psql is usually there too).
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
+    /// The database its connection strings name ([`super::DATABASE`]).
+    pub fn database(&self) -> &'static str {
+        super::DATABASE
     }
 
     /// Process id of the postmaster.

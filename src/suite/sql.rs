@@ -1,6 +1,8 @@
 //! A small SQL lexer that finds statement boundaries, so that a query file holding more than one
 //! statement is refused before anything runs. It knows what can hide a `;`: quoted strings
-//! (standard, `E''` escapes), quoted identifiers, dollar quoting and both comment styles.
+//! (standard, `E''` escapes), quoted identifiers, dollar quoting and both comment styles. Its
+//! [`token`] scanner also reads setup files (`crate::db::setup::script`), which add psql's
+//! meta-commands and `COPY … FROM stdin` data to the same SQL.
 
 /// One statement of a query file: its text from its first token (leading comments dropped) to
 /// before its `;`, and where it starts.
@@ -15,39 +17,84 @@ pub struct Statement {
 /// are dropped; an unterminated quote or comment simply runs to the end of the text (the server
 /// will report it).
 pub fn statements(sql: &str) -> Vec<Statement> {
-    let bytes = sql.as_bytes();
     let mut out = Vec::new();
     let mut first_code: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        let skip_to = match bytes[i] {
-            b'-' if bytes.get(i + 1) == Some(&b'-') => Some(line_comment_end(bytes, i)),
-            b'/' if bytes.get(i + 1) == Some(&b'*') => Some(block_comment_end(bytes, i)),
-            _ => None,
-        };
-        if let Some(end) = skip_to {
-            i = end;
-            continue;
+    while i < sql.len() {
+        let (kind, end) = token(sql, i, Strings::Standard);
+        match kind {
+            Token::Space | Token::Comment => {}
+            Token::Semicolon => push_statement(sql, i, first_code.take(), &mut out),
+            _ => {
+                first_code.get_or_insert(i);
+            }
         }
-        let c = bytes[i];
-        if c == b';' {
-            push_statement(sql, i, first_code, &mut out);
-            first_code = None;
-            i += 1;
-            continue;
-        }
-        if !is_space(c) && first_code.is_none() {
-            first_code = Some(i);
-        }
-        i = match c {
-            b'\'' => quoted_end(bytes, i, b'\'', escapes_backslash(bytes, i)),
-            b'"' => quoted_end(bytes, i, b'"', false),
-            b'$' => dollar_quote_end(bytes, i).unwrap_or(i + 1),
-            _ => i + 1,
-        };
+        i = end;
     }
-    push_statement(sql, bytes.len(), first_code, &mut out);
+    push_statement(sql, sql.len(), first_code, &mut out);
     out
+}
+
+/// What a piece of SQL text is, as far as finding where statements end goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    /// White space, as PostgreSQL's lexer knows it (see [`is_space`]).
+    Space,
+    /// A `--` comment (with its line break) or a `/* */` comment (they nest).
+    Comment,
+    /// A string constant (standard or `E''`), a quoted identifier or a dollar-quoted string.
+    Quoted,
+    /// A keyword, identifier or number: a run of identifier characters (any non-ASCII
+    /// character is one).
+    Word,
+    /// `;`
+    Semicolon,
+    /// Any other one character: an operator, a parenthesis, `:`, `\`.
+    Other,
+}
+
+/// How plain `'…'` strings read a backslash: PostgreSQL's `standard_conforming_strings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strings {
+    /// `standard_conforming_strings = on` (the default since PostgreSQL 9.1): a backslash is
+    /// an ordinary character, except in `E''` strings.
+    Standard,
+    /// `off`: a backslash escapes the next character in every string.
+    BackslashEscapes,
+}
+
+/// The token that starts at byte `i` of `sql` (on a character boundary), and the byte where it
+/// ends, always a character boundary too. An unterminated quote or comment runs to the end.
+pub fn token(sql: &str, i: usize, strings: Strings) -> (Token, usize) {
+    let bytes = sql.as_bytes();
+    let c = bytes[i];
+    let next = bytes.get(i + 1).copied();
+    match c {
+        b'-' if next == Some(b'-') => (Token::Comment, line_comment_end(bytes, i)),
+        b'/' if next == Some(b'*') => (Token::Comment, block_comment_end(bytes, i)),
+        b';' => (Token::Semicolon, i + 1),
+        b'\'' => {
+            let backslash = strings == Strings::BackslashEscapes || escapes_backslash(bytes, i);
+            (Token::Quoted, quoted_end(bytes, i, b'\'', backslash))
+        }
+        b'"' => (Token::Quoted, quoted_end(bytes, i, b'"', false)),
+        b'$' => match dollar_quote_end(bytes, i) {
+            Some(end) => (Token::Quoted, end),
+            None => (Token::Other, i + 1),
+        },
+        c if is_space(c) => {
+            let run = bytes[i..].iter().take_while(|&&b| is_space(b)).count();
+            (Token::Space, i + run)
+        }
+        c if is_identifier_byte(c) => {
+            let run = bytes[i..]
+                .iter()
+                .take_while(|&&b| is_identifier_byte(b))
+                .count();
+            (Token::Word, i + run)
+        }
+        _ => (Token::Other, i + 1),
+    }
 }
 
 fn push_statement(sql: &str, end: usize, code: Option<usize>, out: &mut Vec<Statement>) {
@@ -64,7 +111,7 @@ fn push_statement(sql: &str, end: usize, code: Option<usize>, out: &mut Vec<Stat
 /// White space as PostgreSQL's lexer knows it: space, tab, newline, carriage return, form feed
 /// and vertical tab. Not `str::trim`'s Unicode white space: a statement made only of a vertical
 /// tab or a no-break space must be judged the same way when it is found and when it is trimmed.
-fn is_space(b: u8) -> bool {
+pub fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x0b')
 }
 
@@ -95,7 +142,7 @@ fn block_comment_end(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
-fn is_identifier_byte(b: u8) -> bool {
+pub fn is_identifier_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 

@@ -146,16 +146,27 @@ async fn json_goes_to_the_output_file_and_a_bad_output_path_fails_first() {
 #[test]
 fn throwaway_server_flags_without_ephemeral_are_refused() {
     let suite = trivial_suite();
-    for flag in [&["--keep"][..], &["--tcp"], &["--setup", "schema.sql"]] {
+    for (flag, named) in [
+        (&["--keep"][..], "--keep only works with --ephemeral"),
+        (&["--tcp"], "--tcp only works with --ephemeral"),
+        (
+            &["--setup", "schema.sql"],
+            "--setup only works with --ephemeral",
+        ),
+        (
+            &["--setup-with", "psql"],
+            "--setup-with only works with --ephemeral",
+        ),
+        (
+            &["--setup", "schema.sql", "--keep"],
+            "--setup, --keep only work with --ephemeral",
+        ),
+    ] {
         let mut args = vec!["check", suite.path_str(), "--db", "host=/nonexistent"];
         args.extend_from_slice(flag);
         let out = pgvet(&args, &[]);
         assert_eq!(out.status.code(), Some(2), "{flag:?}");
-        assert!(
-            stderr(&out).contains("only work with --ephemeral"),
-            "{}",
-            stderr(&out)
-        );
+        assert!(stderr(&out).contains(named), "{}", stderr(&out));
     }
 }
 

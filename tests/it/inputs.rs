@@ -185,10 +185,13 @@ async fn a_byte_order_mark_at_the_start_of_query_and_setup_files_is_ignored() {
         "\u{feff}CREATE TABLE bom_t (id int);\nINSERT INTO bom_t VALUES (1);\n",
     )
     .unwrap();
-    let sql = pgvet::db::setup::read_file(&suite.path().join("schema.sql")).unwrap();
-    pgvet::db::setup::apply_sql(&db.conn.client, Path::new("schema.sql"), &sql)
-        .await
-        .unwrap();
+    let file =
+        pgvet::db::setup::SetupFile::read(&suite.path().join("schema.sql"), &db.name).unwrap();
+    let target = pgvet::db::setup::Target {
+        conninfo: db.conninfo.clone(),
+        database: db.name.clone(),
+    };
+    pgvet::db::setup::apply(&target, &file).await.unwrap();
     assert_eq!(db.scalar_i64("SELECT count(*) FROM bom_t").await, 1);
 }
 

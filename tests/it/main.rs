@@ -16,3 +16,4 @@ mod outputs;
 mod pgpass;
 mod plans;
 mod safety;
+mod setup;
