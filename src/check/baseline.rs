@@ -225,6 +225,8 @@ mod tests {
     fn query(plan: &str, scans: Vec<ScanResult>, samples: &[f64]) -> QueryResult {
         QueryResult {
             name: "q".into(),
+            params: None,
+            plan_kind: None,
             status: Status::Pass,
             error: None,
             expect: crate::suite::Expect::Index,

@@ -141,10 +141,14 @@ fn queries(results: &[QueryResult]) -> Table {
             .chain(q.notes.iter().cloned())
             .collect();
         let timing = q.timing.as_ref();
+        let name = match super::params_line(q, false) {
+            Some(params) => format!("{}\n{params}", q.name),
+            None => q.name.clone(),
+        };
         add_row(
             &mut t,
             vec![
-                q.name.clone(),
+                name,
                 status_word(q.status).into(),
                 q.plan.clone().unwrap_or_default(),
                 timing.map(|t| ms(t.median_ms)).unwrap_or_default(),

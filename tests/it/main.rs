@@ -12,6 +12,7 @@ mod indexes;
 mod inputs;
 mod leading;
 mod outputs;
+mod params;
 mod pgpass;
 mod plans;
 mod safety;
