@@ -141,14 +141,10 @@ fn queries(results: &[QueryResult]) -> Table {
             .chain(q.notes.iter().cloned())
             .collect();
         let timing = q.timing.as_ref();
-        let name = match super::params_line(q, false) {
-            Some(params) => format!("{}\n{params}", q.name),
-            None => q.name.clone(),
-        };
         add_row(
             &mut t,
             vec![
-                name,
+                query_cell(q),
                 status_word(q.status).into(),
                 q.plan.clone().unwrap_or_default(),
                 timing.map(|t| ms(t.median_ms)).unwrap_or_default(),
@@ -159,6 +155,14 @@ fn queries(results: &[QueryResult]) -> Table {
         );
     }
     t
+}
+
+/// A query's name, with its `params` on a second line.
+pub(crate) fn query_cell(q: &QueryResult) -> String {
+    match super::params_line(q, false) {
+        Some(params) => format!("{}\n{params}", q.name),
+        None => q.name.clone(),
+    }
 }
 
 fn metrics(report: &Report) -> Table {

@@ -325,15 +325,9 @@ async fn time_query(
             samples.len()
         ));
     }
+    // Read while the statement is still open: dropping it closes it on the server.
     let plan_cache = match &statement {
-        Some(_) => Some(
-            prepared::plan_cache(db, &query.sql)
-                .await
-                .unwrap_or_else(|e| {
-                    tracing::warn!(query = %query.name, error = %e, "cannot read pg_prepared_statements");
-                    None
-                }),
-        ),
+        Some(_) => Some(plan_cache(db, query).await),
         None => None,
     };
     let timing = (!samples.is_empty()).then(|| {
@@ -344,6 +338,17 @@ async fn time_query(
         }
     });
     (timing, stopped)
+}
+
+/// The plan cache's counts for the prepared statement of the timed runs, when they can be read
+/// (not after a signal, nor before PostgreSQL 14); the timing stands without them.
+async fn plan_cache(db: &Db<'_>, query: &Query) -> Option<crate::report::model::PlanCache> {
+    prepared::plan_cache(db, &query.sql)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::debug!(query = %query.name, error = %e, "pg_prepared_statements not read");
+            None
+        })
 }
 
 fn ms(elapsed: std::time::Duration) -> f64 {
