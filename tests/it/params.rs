@@ -119,21 +119,42 @@ async fn a_value_that_makes_the_planner_read_the_table_whole_fails() {
 }
 
 #[tokio::test]
-async fn arrays_bind_to_any_and_a_query_that_writes_is_rolled_back() {
+async fn arrays_enums_and_a_query_that_writes_are_bound_and_rolled_back() {
     let db = shipments().await;
+    db.exec(
+        "CREATE TYPE state AS ENUM ('open', 'shipped');
+         ALTER TABLE shipment ADD COLUMN state state NOT NULL DEFAULT 'open';",
+    )
+    .await;
     let entries = format!(
-        "{}{}",
+        "{}{}{}",
         query(
             "SELECT * FROM shipment WHERE id = ANY($1)",
             "params = [[1, 2, 3]]"
         ),
+        "\n[[query]]\nname = \"enum\"\nsql = \"SELECT id FROM shipment WHERE state = $1 AND id < $2\"\nparams = [\"open\", 10]\n",
         "\n[[query]]\nname = \"w\"\nsql = \"UPDATE shipment SET note = $1 WHERE id = $2\"\nwrites = true\nparams = [\"changed\", 7]\n"
     );
     let report = db.check(&suite(&entries)).await;
     let any = the_query(&report);
     assert_eq!(any.status, Status::Pass, "{any:?}");
     assert_eq!(any.timing.as_ref().unwrap().rows, 3);
-    let w = &report.queries[1];
+    // An enum's label is a string the server reads with the enum's input function.
+    let state = &report.queries[1];
+    assert_eq!(state.status, Status::Pass, "{state:?}");
+    assert_eq!(state.timing.as_ref().unwrap().rows, 9);
+    let types: Vec<_> = state
+        .params
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|p| p.type_name.clone())
+        .collect();
+    assert_eq!(
+        types,
+        [Some("state".to_string()), Some("integer".to_string())]
+    );
+    let w = &report.queries[2];
     assert_eq!(w.status, Status::Pass, "{w:?}");
     assert_eq!(w.timing.as_ref().unwrap().rows, 1);
     let changed = db
