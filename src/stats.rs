@@ -1,7 +1,7 @@
 //! Summary statistics of timed runs: median, nearest-rank p95 (the maximum below 20 runs, where a
 //! 95th percentile means nothing), mean, spread.
 
-use crate::report::model::Timing;
+use crate::report::model::{PlanCache, Protocol, Timing};
 
 impl Timing {
     /// Summarises the timed runs (milliseconds, in run order). `samples` must not be empty.
@@ -31,12 +31,21 @@ impl Timing {
             rows,
             samples_ms: samples,
             reference_ms: Vec::new(),
+            protocol: Protocol::Simple,
+            plan_cache: None,
         }
     }
 
     /// The reference statement's times, one after each timed run.
     pub fn with_reference(mut self, reference_ms: Vec<f64>) -> Timing {
         self.reference_ms = reference_ms;
+        self
+    }
+
+    /// Runs of a prepared statement (extended protocol), with its plan cache's counts.
+    pub fn prepared(mut self, plan_cache: Option<PlanCache>) -> Timing {
+        self.protocol = Protocol::Extended;
+        self.plan_cache = plan_cache;
         self
     }
 }

@@ -17,6 +17,22 @@ use crate::report::model::{
 pub const NOT_JUDGED_NOTE: &str =
     "target_improvement is judged only against a measured baseline (--baseline)";
 
+/// The note of a query whose `params` differ from the baseline's: its plan and times then were
+/// those of other values.
+fn params_note(then: &QueryResult, now: &QueryResult) -> Option<String> {
+    let values = |q: &QueryResult| {
+        q.params
+            .as_ref()
+            .map(|p| p.iter().map(|v| v.value.clone()).collect::<Vec<_>>())
+    };
+    (values(then) != values(now)).then(|| {
+        let then = crate::report::params_line(then, false).unwrap_or_else(|| "no params".into());
+        format!(
+            "the baseline ran with other params ({then}): its plan and times are of other values"
+        )
+    })
+}
+
 /// Compares `report` with `before` (read from `file`), in place: baselines, regressions,
 /// target improvements, the metrics' measured baselines, and the summary and status.
 pub fn apply(report: &mut Report, before: &Report, file: &str) {
@@ -26,6 +42,7 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
             continue;
         };
         let (baseline, note) = compare_query(then, query, rule);
+        query.notes.extend(params_note(then, query));
         if let Some(problem) = regression_problem(&baseline, then, query) {
             query.problems.push(problem);
         }
@@ -222,9 +239,37 @@ mod tests {
         floor_ms: slower::DEFAULT_FLOOR_MS,
     };
 
+    #[test]
+    fn a_baseline_with_other_params_is_noted() {
+        use crate::report::model::ParamValue;
+        use crate::suite::params::Param;
+        let with = |value: i64| {
+            let mut q = query("Index Scan using ix on t", vec![], &[1.0, 1.0, 1.0]);
+            q.params = Some(vec![ParamValue {
+                type_name: Some("integer".into()),
+                value: Param::Integer(value),
+            }]);
+            q
+        };
+        assert_eq!(params_note(&with(3), &with(3)), None);
+        assert_eq!(
+            params_note(&with(3), &with(4)).unwrap(),
+            "the baseline ran with other params ($1 = 3): its plan and times are of other values"
+        );
+        let plain = query("Index Scan using ix on t", vec![], &[1.0]);
+        assert!(
+            params_note(&plain, &with(4))
+                .unwrap()
+                .contains("(no params)")
+        );
+        assert_eq!(params_note(&plain, &plain), None);
+    }
+
     fn query(plan: &str, scans: Vec<ScanResult>, samples: &[f64]) -> QueryResult {
         QueryResult {
             name: "q".into(),
+            params: None,
+            plan_kind: None,
             status: Status::Pass,
             error: None,
             expect: crate::suite::Expect::Index,

@@ -38,6 +38,8 @@ fn query(file: &str, median_ms: f64, rows: u64, target_ms: Option<f64>) -> Query
     figures.set_catalog(&catalog(), "public");
     QueryResult {
         name: "q".into(),
+        params: None,
+        plan_kind: None,
         status: Status::Fail,
         error: None,
         expect: Expect::Index,

@@ -24,6 +24,7 @@ fn query(expect: Expect, allow: &[&str]) -> Query {
         baseline_ms: None,
         target_ms: None,
         target_improvement: None,
+        params: None,
     }
 }
 

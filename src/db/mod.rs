@@ -1,11 +1,13 @@
 //! Everything that talks to PostgreSQL: libpq-compatible connection settings, TLS, catalog
 //! queries, EXPLAIN and timed runs. Nothing outside this module sends SQL.
 
+pub mod bind;
 pub mod catalog;
 pub mod connect;
 pub mod conninfo;
 pub mod guard;
 pub mod pgpass;
+pub mod prepared;
 pub mod session;
 pub mod setup;
 pub mod tls;

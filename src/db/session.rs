@@ -2,6 +2,7 @@
 //! transaction that is rolled back — READ ONLY unless the query declares `writes = true` — so
 //! pgvet never changes the database it verifies. Timed runs execute the query itself (simple
 //! protocol, like psql and pgbench), never through EXPLAIN, whose instrumentation inflates times.
+//! A query with `params` goes through the extended protocol instead ([`super::prepared`]).
 //! The suite's SQL runs with the session's own `search_path`; pgvet's own statements do not
 //! (see [`super::guard`]). Every reply is awaited within the connection's deadline.
 
@@ -10,7 +11,9 @@ use std::time::{Duration, Instant};
 use futures_util::TryStreamExt;
 use tokio_postgres::SimpleQueryMessage;
 
+use super::bind::Bindings;
 use super::guard::{Db, GRACE};
+use super::prepared;
 
 /// A statement the server refused or could not finish: its message, as a DBA would read it.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +119,8 @@ const CATALOG_FIRST: &str = "SELECT pg_catalog.set_config('search_path', \
 pub struct Prepared {
     /// How many columns it returns (0 for a statement that returns no rows).
     pub columns: usize,
+    /// The types it inferred for the statement's parameters `$1…$n`, in order.
+    pub params: Vec<tokio_postgres::types::Type>,
 }
 
 /// Asks the server to parse the query as one prepared statement, which it refuses for more than
@@ -148,30 +153,76 @@ pub async fn ensure_single_statement(db: &Db<'_>, sql: &str) -> Result<Prepared,
     rolled_back?;
     Ok(Prepared {
         columns: statement.columns().len(),
+        params: statement.params().to_vec(),
     })
 }
 
+/// How the suite's query reaches the server.
+#[derive(Debug, Clone, Copy)]
+pub enum Sent<'a> {
+    /// Its SQL text, simple protocol: a query without parameters.
+    Text,
+    /// Prepared and executed with its `params` bound (extended protocol, [`prepared`]).
+    Bound(&'a Bindings),
+    /// Parameters and no values (PostgreSQL 16+): planned only, as the generic plan
+    /// (`EXPLAIN (GENERIC_PLAN)`), which executes nothing.
+    Generic,
+}
+
 /// `EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON)`: the query runs, then is rolled back.
-pub async fn explain_analyze(db: &Db<'_>, sql: &str, writes: bool) -> Result<String, QueryError> {
-    let explain = format!("EXPLAIN (ANALYZE, BUFFERS, VERBOSE, FORMAT JSON) {sql}");
-    in_rolled_back_transaction(db, begin(writes), &explain).await
+/// For [`Sent::Generic`], `EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON)`: nothing runs.
+pub async fn explain_analyze(
+    db: &Db<'_>,
+    sql: &str,
+    writes: bool,
+    sent: Sent<'_>,
+) -> Result<String, QueryError> {
+    const ANALYZE: &str = "ANALYZE, BUFFERS, VERBOSE, FORMAT JSON";
+    match sent {
+        Sent::Text => {
+            let explain = format!("EXPLAIN ({ANALYZE}) {sql}");
+            in_rolled_back_transaction(db, begin(writes), &explain).await
+        }
+        Sent::Bound(bindings) => {
+            let explain = format!("EXPLAIN ({ANALYZE}) {sql}");
+            prepared::explain(db, begin(writes), &explain, bindings).await
+        }
+        Sent::Generic => {
+            let explain = format!("EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) {sql}");
+            in_rolled_back_transaction(db, begin(false), &explain).await
+        }
+    }
 }
 
 /// The plan the planner makes when sequential scans are disabled (not executed): it shows
 /// whether an index can serve the query at all. With `bitmap_only`, plain and index-only scans
-/// are disabled too, leaving bitmap scans, which always carry an index condition.
+/// are disabled too, leaving bitmap scans, which always carry an index condition. The plan is
+/// made as `sent` says: for the SQL text, for the bound values, or generic.
 pub async fn explain_without_seq_scans(
     db: &Db<'_>,
     sql: &str,
     bitmap_only: bool,
+    sent: Sent<'_>,
 ) -> Result<String, QueryError> {
-    let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
     // Plain EXPLAIN executes nothing, so READ ONLY holds even for a query that writes.
     let mut begin = String::from("BEGIN TRANSACTION READ ONLY; SET LOCAL enable_seqscan = off");
     if bitmap_only {
         begin.push_str("; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off");
     }
-    in_rolled_back_transaction(db, &begin, &explain).await
+    match sent {
+        Sent::Text => {
+            let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
+            in_rolled_back_transaction(db, &begin, &explain).await
+        }
+        Sent::Bound(bindings) => {
+            let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
+            prepared::explain(db, &begin, &explain, bindings).await
+        }
+        Sent::Generic => {
+            let explain = format!("EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) {sql}");
+            in_rolled_back_transaction(db, &begin, &explain).await
+        }
+    }
 }
 
 /// Runs `sql` after `begin` (which opens the transaction) and rolls back whatever happened.
@@ -190,7 +241,8 @@ async fn in_rolled_back_transaction(
     })
 }
 
-fn begin(writes: bool) -> &'static str {
+/// What opens the transaction a query runs in: READ ONLY unless it writes.
+pub(super) fn begin(writes: bool) -> &'static str {
     if writes {
         "BEGIN"
     } else {

@@ -4,7 +4,7 @@
 
 use super::model::{MetricRow, QueryResult, Regression, Report};
 use super::ms;
-use super::terminal::{add_row, metric_status, printable_line, table};
+use super::terminal::{add_row, metric_status, printable_line, query_cell, table};
 
 /// The section, or an empty string when the report was not compared with a baseline.
 pub fn render(report: &Report) -> String {
@@ -38,7 +38,7 @@ pub fn render(report: &Report) -> String {
 fn query_row(q: &QueryResult) -> Vec<String> {
     let Some(b) = &q.baseline else {
         return vec![
-            q.name.clone(),
+            query_cell(q),
             "(not in the baseline)".into(),
             "—".into(),
             opt_ms(median(q)),
@@ -60,7 +60,7 @@ fn query_row(q: &QueryResult) -> Vec<String> {
         None => "",
     };
     vec![
-        q.name.clone(),
+        query_cell(q),
         plan,
         opt_ms(b.median_ms),
         opt_ms(median(q)),

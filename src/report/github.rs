@@ -109,6 +109,9 @@ fn query(q: &QueryResult) -> Option<Annotation> {
     };
     let mut lines: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
     lines.extend(q.diagnosis.iter().map(|d| d.line()));
+    if let Some(params) = super::params_line(q, true) {
+        lines.push(format!("Params: {params}"));
+    }
     if let Some(plan) = &q.plan {
         lines.push(format!("Plan: {plan}"));
     }

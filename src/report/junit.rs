@@ -141,7 +141,11 @@ fn regression(q: &QueryResult) -> Option<String> {
 }
 
 fn query_out(q: &QueryResult) -> Vec<String> {
-    let mut out = vec![format!("plan: {}", q.plan.as_deref().unwrap_or("—"))];
+    let mut out = Vec::new();
+    if let Some(params) = super::params_line(q, true) {
+        out.push(format!("params: {params}"));
+    }
+    out.push(format!("plan: {}", q.plan.as_deref().unwrap_or("—")));
     if let Some(t) = &q.timing {
         out.push(format!(
             "median {}, p95 {}, {}, {}",

@@ -226,8 +226,12 @@ fn queries(report: &Report) -> String {
     out.push_str("|---|---|---|--:|--:|--:|---|\n");
     for q in &report.queries {
         let timing = q.timing.as_ref();
+        let name = match super::params_line(q, false) {
+            Some(params) => format!("{} ({})", text(&q.name), code(&params)),
+            None => text(&q.name),
+        };
         out.push_str(&row(&[
-            text(&q.name),
+            name,
             query_status(q),
             query_plan(q),
             query_median(q),

@@ -65,6 +65,30 @@ pub fn of_total(n: usize, total: usize, one: &str, many: &str) -> String {
     format!("{n} of {}", counted(total, one, many))
 }
 
+/// A query's `params` as the reports show them beside its name: `$1 = 3, $2 = "dhl"` (values as
+/// the suite writes them, each cut at 40 characters), with the inferred types when `typed`:
+/// `$1 = 3 (integer)`. None for a query without params.
+pub fn params_line(q: &model::QueryResult, typed: bool) -> Option<String> {
+    const LONGEST: usize = 40;
+    let params = q.params.as_ref()?;
+    let shown: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let value = p.value.toml();
+            let value = match value.char_indices().nth(LONGEST) {
+                Some((cut, _)) => format!("{}…", &value[..cut]),
+                None => value,
+            };
+            match (&p.type_name, typed) {
+                (Some(ty), true) => format!("${} = {value} ({ty})", i + 1),
+                _ => format!("${} = {value}", i + 1),
+            }
+        })
+        .collect();
+    Some(shown.join(", "))
+}
+
 /// A duration in milliseconds for people: three significant figures or so.
 pub fn ms(value: f64) -> String {
     format!("{} ms", significant(value))
@@ -88,6 +112,59 @@ pub fn significant(value: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::model::{ParamValue, PlanKind, Status};
+    use crate::suite::params::Param;
+
+    #[test]
+    fn params_are_shown_where_the_query_is() {
+        let mut report = super::samples::after();
+        let q = &mut report.queries[0];
+        q.params = Some(vec![
+            ParamValue {
+                type_name: Some("integer".into()),
+                value: Param::Integer(3),
+            },
+            ParamValue {
+                type_name: Some("text".into()),
+                value: Param::Text("x".repeat(50)),
+            },
+        ]);
+        q.plan_kind = Some(PlanKind::Custom);
+        q.status = Status::Fail;
+        q.problems.push("a problem".into());
+        let long = format!("\"{}…", "x".repeat(39));
+        let shown = format!("$1 = 3, $2 = {long}");
+        assert_eq!(super::params_line(q, false).unwrap(), shown);
+        let typed = format!("$1 = 3 (integer), $2 = {long} (text)");
+        assert_eq!(super::params_line(q, true).unwrap(), typed);
+        assert_eq!(super::params_line(&report.queries[1], true), None);
+
+        let render = |format| super::render(&report, format);
+        let text = render(super::Format::Text);
+        assert!(text.contains(&shown), "{text}");
+        let markdown = render(super::Format::Markdown);
+        assert!(
+            markdown.contains(&format!("| fetch experiment by config_id (`{shown}`) |")),
+            "{markdown}"
+        );
+        let junit = render(super::Format::Junit);
+        assert!(
+            junit.contains(&format!("params: {}", typed.replace('"', "&quot;"))),
+            "{junit}"
+        );
+        let github = render(super::Format::Github);
+        assert!(github.contains(&format!("Params: {typed}")), "{github}");
+        let json: serde_json::Value = serde_json::from_str(&render(super::Format::Json)).unwrap();
+        let q = &json["queries"][0];
+        assert_eq!(
+            q["params"][0],
+            serde_json::json!({"type": "integer", "value": 3})
+        );
+        assert_eq!(q["plan_kind"], "custom");
+        assert_eq!(json["queries"][1]["params"], serde_json::Value::Null);
+        assert_eq!(json["queries"][1]["timing"]["protocol"], "simple");
+    }
+
     #[test]
     fn ms_keeps_about_three_significant_figures() {
         assert_eq!(super::ms(150.0), "150 ms");

@@ -205,6 +205,52 @@ pub struct Timing {
     /// query was timed. Empty in runs saved before pgvet measured it.
     #[serde(default)]
     pub reference_ms: Vec<f64>,
+    /// How the runs sent the query: its SQL text (`simple`), or, for a query with `params`, a
+    /// prepared statement executed with the values bound (`extended`).
+    #[serde(default)]
+    pub protocol: Protocol,
+    /// For the prepared statement: how PostgreSQL's plan cache planned its executions, warm-up
+    /// included (PostgreSQL 14+; null otherwise).
+    #[serde(default)]
+    pub plan_cache: Option<PlanCache>,
+}
+
+/// The wire protocol the timed runs used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// One Query message with the SQL text, as psql and `pgbench -M simple` send it.
+    #[default]
+    Simple,
+    /// Parse once, then Bind and Execute with the values, as `pgbench -M prepared` does.
+    Extended,
+}
+
+/// Custom and generic plans among a prepared statement's executions (`pg_prepared_statements`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanCache {
+    pub custom_plans: u64,
+    pub generic_plans: u64,
+}
+
+/// Which plan the plan check saw, for a query with parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanKind {
+    /// Planned for the bound `params` values (what a prepared statement's first five
+    /// executions use).
+    Custom,
+    /// `EXPLAIN (GENERIC_PLAN)`: planned for any values, none bound (PostgreSQL 16+).
+    Generic,
+}
+
+/// One value of a query's `params`, with the type the server inferred for its parameter (null
+/// when the query failed before the server said).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParamValue {
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    pub value: crate::suite::params::Param,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -215,6 +261,13 @@ pub struct QueryResult {
     pub error: Option<String>,
     pub expect: Expect,
     pub writes: bool,
+    /// The values bound to `$1…$n` (the suite's `params`), in order; null without params.
+    #[serde(default)]
+    pub params: Option<Vec<ParamValue>>,
+    /// For a query with parameters: whether the plan checked is the custom plan for `params`
+    /// or the generic plan (no values); null for a query without parameters.
+    #[serde(default)]
+    pub plan_kind: Option<PlanKind>,
     /// One-line plan summary, e.g. "Index Scan using ix_a on t".
     pub plan: Option<String>,
     pub scans: Vec<ScanResult>,

@@ -144,7 +144,7 @@ fn queries(results: &[QueryResult]) -> Table {
         add_row(
             &mut t,
             vec![
-                q.name.clone(),
+                query_cell(q),
                 status_word(q.status).into(),
                 q.plan.clone().unwrap_or_default(),
                 timing.map(|t| ms(t.median_ms)).unwrap_or_default(),
@@ -155,6 +155,14 @@ fn queries(results: &[QueryResult]) -> Table {
         );
     }
     t
+}
+
+/// A query's name, with its `params` on a second line.
+pub(crate) fn query_cell(q: &QueryResult) -> String {
+    match super::params_line(q, false) {
+        Some(params) => format!("{}\n{params}", q.name),
+        None => q.name.clone(),
+    }
 }
 
 fn metrics(report: &Report) -> Table {

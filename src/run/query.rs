@@ -1,20 +1,22 @@
 //! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (the key
 //! columns of the indexes it reads, looked up once per plan; re-planned without seq scans when
-//! a small relation is read whole), then the timed runs. A failure
+//! a small relation is read whole), then the timed runs. A query with `params` goes through all
+//! of them as a prepared statement with its values bound (see [`super::params`]). A failure
 //! fails this query only; a signal between two timed runs keeps the runs already done.
 
 use std::collections::HashMap;
 
 use crate::check::leading::{self, IndexKeyMap};
 use crate::check::{diagnosis, scans, target};
-use crate::db::catalog;
 use crate::db::guard::Db;
-use crate::db::session::{self, QueryError};
+use crate::db::session::{self, QueryError, Sent};
+use crate::db::{catalog, prepared};
 use crate::plan::{self, Explain};
 use crate::report::model::{QueryResult, Status, Timing};
 use crate::signal;
 use crate::suite::{Query, Settings};
 
+use super::params::{self, Sending};
 use super::stop::{as_interrupted, interrupted_by};
 
 /// A query's result with nothing measured yet.
@@ -25,6 +27,8 @@ pub fn empty_result(query: &Query) -> QueryResult {
         error: None,
         expect: query.expect,
         writes: query.writes,
+        params: params::unbound(query),
+        plan_kind: None,
         plan: None,
         scans: Vec::new(),
         problems: Vec::new(),
@@ -64,28 +68,41 @@ async fn check_query_into(
     settings: &Settings,
     result: &mut QueryResult,
 ) -> Result<(), String> {
-    session::ensure_single_statement(db, &query.sql)
+    let prepared = session::ensure_single_statement(db, &query.sql)
         .await
         .map_err(|e| e.message)?;
+    params::record_types(result, &prepared);
+    let sending = Sending::decide(query, &prepared, db.server_major())?;
+    result.plan_kind = sending.plan_kind();
+    let sent = sending.sent();
     tracing::debug!(query = %query.name, sql = %query.sql, "EXPLAIN ANALYZE");
-    let text = session::explain_analyze(db, &query.sql, query.writes)
+    let text = session::explain_analyze(db, &query.sql, query.writes, sent)
         .await
         .map_err(|e| with_hint(query, e))?;
     let explain = Explain::parse(&text).map_err(|e| format!("cannot read the plan: {e}"))?;
     result.plan = Some(explain.summary());
     result.explain_execution_ms = explain.execution_ms;
-    let mut figures = explain.figures.clone();
-    let names = figures.catalog_names(&settings.schema);
-    let catalog = catalog::catalog_entries(db, &names).await;
-    figures.set_catalog(&catalog.map_err(|e| e.message)?, &settings.schema);
-    result.plan_figures = Some(figures);
+    if !matches!(sending, Sending::Generic) {
+        let mut figures = explain.figures.clone();
+        let names = figures.catalog_names(&settings.schema);
+        let catalog = catalog::catalog_entries(db, &names).await;
+        figures.set_catalog(&catalog.map_err(|e| e.message)?, &settings.schema);
+        result.plan_figures = Some(figures);
+    }
 
-    let judgement = judge_plan(db, query, &explain, settings).await?;
+    let judgement = judge_plan(db, query, &explain, settings, sent).await?;
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
+    if let Sending::Generic = sending {
+        // Nothing can be timed without values; the note says so and names `params`.
+        result
+            .notes
+            .push(params::generic_note(prepared.params.len()));
+        return Ok(());
+    }
 
-    let (timing, stopped) = time_query(db, query, settings).await;
+    let (timing, stopped) = time_query(db, query, settings, &sending).await;
     result.timing = timing;
     stopped?;
     if let Some(timing) = &result.timing {
@@ -93,6 +110,9 @@ async fn check_query_into(
         result
             .problems
             .extend(target::target_problem(query, timing));
+        result
+            .notes
+            .extend(timing.plan_cache.as_ref().and_then(params::plan_cache_note));
     }
     result.diagnosis = diagnosis::diagnose(result);
     Ok(())
@@ -106,6 +126,7 @@ async fn judge_plan(
     query: &Query,
     explain: &Explain,
     settings: &Settings,
+    sent: Sent<'_>,
 ) -> Result<scans::PlanJudgement, String> {
     let mut keys = IndexKeyMap::new();
     add_index_keys(db, &mut keys, &explain.scans, settings).await?;
@@ -119,7 +140,7 @@ async fn judge_plan(
         scans::Facts::new(&sizes, &keys, min_rows).with_ancestors(&ancestors),
     ) {
         tracing::info!(query = %query.name, "small relation read whole: planning again with enable_seqscan = off");
-        replanned.push(plan_without_seq_scans(db, query, false).await?);
+        replanned.push(plan_without_seq_scans(db, query, false, sent).await?);
         add_index_keys(db, &mut keys, replanned.iter().flatten(), settings).await?;
         if scans::unproven(
             query,
@@ -128,7 +149,7 @@ async fn judge_plan(
             &replanned,
         ) {
             tracing::info!(query = %query.name, "no narrowing index yet: planning again with bitmap scans only");
-            replanned.push(plan_without_seq_scans(db, query, true).await?);
+            replanned.push(plan_without_seq_scans(db, query, true, sent).await?);
             add_index_keys(db, &mut keys, replanned.iter().flatten(), settings).await?;
         }
     }
@@ -144,8 +165,9 @@ async fn plan_without_seq_scans(
     db: &Db<'_>,
     query: &Query,
     bitmap_only: bool,
+    sent: Sent<'_>,
 ) -> Result<Vec<plan::Scan>, String> {
-    let text = session::explain_without_seq_scans(db, &query.sql, bitmap_only)
+    let text = session::explain_without_seq_scans(db, &query.sql, bitmap_only, sent)
         .await
         .map_err(|e| e.message)?;
     Ok(Explain::parse(&text)
@@ -258,12 +280,22 @@ const MAX_REFERENCE_RUNS: usize = 25;
 /// reference statement (`session::reference_run`) is timed after each warmup run and after each
 /// timed run, or after every n-th of more than [`MAX_REFERENCE_RUNS`]; its times after timed
 /// runs are kept beside the query's. Stops early at an error or a signal (checked between two
-/// runs, so even many fast runs stop at once); the runs done so far are kept either way.
+/// runs, so even many fast runs stop at once); the runs done so far are kept either way. A query
+/// with `params` is prepared once and each run executes that statement with the values bound;
+/// its plan cache's counts are read after the last run.
 async fn time_query(
     db: &Db<'_>,
     query: &Query,
     settings: &Settings,
+    sending: &Sending,
 ) -> (Option<Timing>, Result<(), String>) {
+    let statement = match sending {
+        Sending::Bound(bindings) => match prepared::prepare(db, &query.sql, bindings).await {
+            Ok(statement) => Some((statement, bindings)),
+            Err(e) => return (None, Err(e.message)),
+        },
+        _ => None,
+    };
     let runs = settings.runs as usize;
     let warmup = settings.warmup as usize;
     let stride = runs.div_ceil(MAX_REFERENCE_RUNS).max(1);
@@ -277,7 +309,13 @@ async fn time_query(
             break;
         }
         let timed = n >= warmup;
-        let run = match session::timed_run(db, &query.sql, query.writes).await {
+        let execution = match &statement {
+            Some((statement, bindings)) => {
+                prepared::timed_run(db, statement, bindings, query.writes).await
+            }
+            None => session::timed_run(db, &query.sql, query.writes).await,
+        };
+        let run = match execution {
             Ok((elapsed, count)) => {
                 if timed {
                     samples.push(ms(elapsed));
@@ -311,9 +349,30 @@ async fn time_query(
             crate::report::of_total(samples.len(), runs, "timed run", "timed runs")
         ));
     }
-    let timing = (!samples.is_empty())
-        .then(|| Timing::from_samples(samples, settings.warmup, rows).with_reference(reference));
+    // Read while the statement is still open: dropping it closes it on the server.
+    let plan_cache = match &statement {
+        Some(_) => Some(plan_cache(db, query).await),
+        None => None,
+    };
+    let timing = (!samples.is_empty()).then(|| {
+        let timing = Timing::from_samples(samples, settings.warmup, rows).with_reference(reference);
+        match plan_cache {
+            Some(cache) => timing.prepared(cache),
+            None => timing,
+        }
+    });
     (timing, stopped)
+}
+
+/// The plan cache's counts for the prepared statement of the timed runs, when they can be read
+/// (not after a signal, nor before PostgreSQL 14); the timing stands without them.
+async fn plan_cache(db: &Db<'_>, query: &Query) -> Option<crate::report::model::PlanCache> {
+    prepared::plan_cache(db, &query.sql)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::debug!(query = %query.name, error = %e, "pg_prepared_statements not read");
+            None
+        })
 }
 
 fn ms(elapsed: std::time::Duration) -> f64 {

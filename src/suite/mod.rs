@@ -3,6 +3,7 @@
 //! unknown key is an error (a typo must never silently pass).
 
 mod duration;
+pub mod params;
 mod raw;
 pub mod relation;
 pub mod sql;
@@ -111,6 +112,9 @@ pub struct Query {
     pub target_ms: Option<f64>,
     /// At least this much faster (percent) than the measured baseline (`--baseline`).
     pub target_improvement: Option<f64>,
+    /// The values bound to `$1…$n`, one per parameter (checked at load time); None runs the
+    /// SQL as text.
+    pub params: Option<Vec<params::Param>>,
 }
 
 impl Query {

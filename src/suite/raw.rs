@@ -8,8 +8,8 @@ use toml::Spanned;
 
 use super::unique::{At, Unique};
 use super::{
-    Expect, ExpectedIndex, MAX_RUNS, Metric, Query, Settings, Suite, SuiteError, parse_duration,
-    read_text, sql,
+    Expect, ExpectedIndex, MAX_RUNS, Metric, Query, Settings, Suite, SuiteError, params,
+    parse_duration, read_text, sql,
 };
 
 #[derive(Deserialize)]
@@ -118,6 +118,7 @@ struct RawQuery {
     baseline_ms: Option<Spanned<RawMillis>>,
     target_ms: Option<Spanned<RawMillis>>,
     target_improvement: Option<Spanned<String>>,
+    params: Option<Spanned<Vec<Spanned<toml::Value>>>>,
 }
 
 fn default_expect() -> Expect {
@@ -444,6 +445,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
     )?;
     let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
     let target_ms = time_target(raw.target_ms.as_ref(), "target_ms", &name, at)?;
+    let target_offset = raw.target_improvement.as_ref().map(|t| t.span().start);
     let target_improvement = raw
         .target_improvement
         .map(|t| percent(&t, &name, at))
@@ -460,6 +462,24 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
             })
         })
         .collect::<Result<_, _>>()?;
+    let used = sql::parameters(&sql);
+    let params = query_params(raw.params, &name, &used, at)?;
+    if params.is_none() && !used.is_empty() {
+        let target = raw
+            .target_ms
+            .as_ref()
+            .map(|t| ("target_ms", t.span().start));
+        let improvement = target_offset.map(|o| ("target_improvement", o));
+        if let Some((key, offset)) = target.or(improvement) {
+            return Err(at(
+                offset,
+                format!(
+                    "query \"{name}\" uses {} and has no params, so pgvet cannot time it and its {key} cannot be judged; add `params = [...]` with one value per parameter",
+                    params::span(used.len())
+                ),
+            ));
+        }
+    }
     Ok(Query {
         name,
         sql,
@@ -471,6 +491,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         baseline_ms,
         target_ms,
         target_improvement,
+        params,
     })
 }
 
@@ -497,6 +518,38 @@ fn time_target(
             ),
         )),
     }
+}
+
+/// A query's `params`: each value a number, string, boolean, date or array, one per `$n` of
+/// its SQL (`used`). None when the key is absent, or empty for SQL without parameters.
+fn query_params(
+    raw: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+    name: &str,
+    used: &[u32],
+    at: &At,
+) -> Result<Option<Vec<params::Param>>, SuiteError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let offset = raw.span().start;
+    let raw = raw.into_inner();
+    if raw.is_empty() && used.is_empty() {
+        return Ok(None);
+    }
+    let mut values = Vec::with_capacity(raw.len());
+    for (i, value) in raw.into_iter().enumerate() {
+        let start = value.span().start;
+        let value = params::Param::from_toml(value.into_inner()).map_err(|kind| {
+            at(
+                start,
+                format!(
+                    "value {} of params of query \"{name}\" is {kind}; a parameter takes a number, a string, a boolean, a date or an array of those",
+                    i + 1
+                ),
+            )
+        })?;
+        values.push(value);
+    }
+    params::check_count(name, values.len(), used).map_err(|m| at(offset, m))?;
+    Ok(Some(values))
 }
 
 fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
@@ -949,6 +1002,91 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn params_are_read_and_counted_against_the_sql() {
+        let q = |sql: &str, params: &str| {
+            parse_str(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"{sql}\"\n{params}\n"
+            ))
+        };
+        let suite = q(
+            "SELECT * FROM t WHERE a = $1 AND b = $2 AND c >= $3",
+            "params = [3, 'dhl', 2026-01-01]",
+        )
+        .unwrap();
+        use params::Param;
+        assert_eq!(
+            suite.queries[0].params,
+            Some(vec![
+                Param::Integer(3),
+                Param::Text("dhl".into()),
+                Param::Text("2026-01-01".into())
+            ])
+        );
+        assert_eq!(q("SELECT 1", "").unwrap().queries[0].params, None);
+        assert_eq!(
+            q("SELECT 1", "params = []").unwrap().queries[0].params,
+            None
+        );
+        // Without params, $n is left to the server (a generic plan on PostgreSQL 16+).
+        assert_eq!(q("SELECT $1::int", "").unwrap().queries[0].params, None);
+
+        let e = q("SELECT $1, $2, $3", "params = [3, 'dhl']")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:10: query \"q\" has 2 values in params for 3 parameters in its SQL ($1…$3); give one value per parameter, in order"
+        );
+        let e = q("SELECT '$1'", "params = [1]").unwrap_err().to_string();
+        assert!(
+            e.starts_with("suite/pgvet.toml:4:10: query \"q\" has params but its SQL uses no"),
+            "{e}"
+        );
+        let e = q("SELECT $1", "params = [1, { a = 1 }]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("suite/pgvet.toml:4:14: value 2 of params of query \"q\" is a table"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_count_in_a_query_file_is_reported_at_the_params_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("q.sql"),
+            "-- by carrier\nSELECT * FROM shipment\nWHERE carrier = $1 AND shipped_at >= $2;\n",
+        )
+        .unwrap();
+        let suite = dir.path().join("pgvet.toml");
+        let text = "[[query]]\nname = \"q\"\nfile = \"q.sql\"\n\nparams = [\"dhl\"]\n";
+        let e = parse(&suite, text).unwrap_err().to_string();
+        assert!(
+            e.contains("pgvet.toml:5:10: query \"q\" has 1 value in params for 2 parameters in its SQL ($1 and $2)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_target_needs_params_when_the_sql_has_parameters() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT $1::int\"\ntarget_ms = 5\n");
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:13: query \"q\" uses $1 and has no params, so pgvet cannot time it and its target_ms cannot be judged; add `params = [...]` with one value per parameter"
+        );
+        let e =
+            err("[[query]]\nname = \"q\"\nsql = \"SELECT $1, $2\"\ntarget_improvement = \"50%\"\n");
+        assert!(e.contains("uses $1 and $2 and has no params"), "{e}");
+        assert!(
+            parse_str(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT $1::int\"\ntarget_ms = 5\nparams = [1]\n"
+            )
+            .is_ok()
+        );
     }
 
     #[test]

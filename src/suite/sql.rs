@@ -197,6 +197,50 @@ fn dollar_quote_end(bytes: &[u8], i: usize) -> Option<usize> {
     Some(close.map_or(bytes.len(), |p| body + p + delimiter.len()))
 }
 
+/// The positional parameters (`$1`, `$2`, …) a statement uses, in order and each once, as
+/// PostgreSQL's lexer finds them: not inside strings, quoted identifiers, dollar quotes or
+/// comments, and not as part of an identifier (`a$1`). A number too large to be one is left to
+/// the server.
+pub fn parameters(sql: &str) -> Vec<u32> {
+    let bytes = sql.as_bytes();
+    let mut found = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match bytes[i] {
+            b'-' if bytes.get(i + 1) == Some(&b'-') => line_comment_end(bytes, i),
+            b'/' if bytes.get(i + 1) == Some(&b'*') => block_comment_end(bytes, i),
+            b'\'' => quoted_end(bytes, i, b'\'', escapes_backslash(bytes, i)),
+            b'"' => quoted_end(bytes, i, b'"', false),
+            b'$' => match dollar_quote_end(bytes, i) {
+                Some(end) => end,
+                None => {
+                    let digits = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    let starts_one = i == 0 || !is_identifier_byte(bytes[i - 1]);
+                    if starts_one
+                        && digits > 0
+                        && let Ok(n) = sql[i + 1..i + 1 + digits].parse::<u32>()
+                    {
+                        found.insert(n);
+                    }
+                    i + 1 + digits
+                }
+            },
+            c if is_identifier_byte(c) => {
+                // An identifier or a number: a `$` inside it is part of it.
+                i + bytes[i..]
+                    .iter()
+                    .take_while(|&&b| is_identifier_byte(b))
+                    .count()
+            }
+            _ => i + 1,
+        };
+    }
+    found.into_iter().collect()
+}
+
 /// The first keyword of a statement (as returned by [`statements`]), upper-cased, past any
 /// opening parentheses and comments: `(SELECT 1)` is a SELECT.
 pub fn first_keyword(statement: &str) -> String {
@@ -297,6 +341,24 @@ mod tests {
     #[test]
     fn unterminated_quote_runs_to_the_end() {
         assert_eq!(texts("SELECT 'abc; SELECT 2").len(), 1);
+    }
+
+    #[test]
+    fn parameters_are_found_outside_strings_comments_and_identifiers() {
+        assert_eq!(
+            parameters("SELECT * FROM t WHERE a = $1 AND b IN ($3, $2) OR c = $1"),
+            [1, 2, 3]
+        );
+        let hidden = "SELECT '$1', \"$2\", E'\\'$3', $$ $4 $$, $q$ $5 $q$, a$6, x.b$7 /* $8 /* $9 */ */ -- $10\n, $11";
+        assert_eq!(parameters(hidden), [11]);
+        assert_eq!(parameters("SELECT 1"), Vec::<u32>::new());
+        assert_eq!(parameters("SELECT $1::int, ($2)"), [1, 2]);
+        // `é$1` is an identifier; `$99999999999` is no parameter number.
+        assert_eq!(
+            parameters("SELECT 1 AS é$1, $99999999999"),
+            Vec::<u32>::new()
+        );
+        assert_eq!(parameters("SELECT 'unterminated $1"), Vec::<u32>::new());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod inputs;
 mod leading;
 mod names;
 mod outputs;
+mod params;
 mod pgpass;
 mod plans;
 mod safety;
