@@ -146,6 +146,24 @@ pub(crate) fn is_alive(pid: u32) -> bool {
     }
 }
 
+/// For tests whose child must die of a signal: INT and QUIT back to their default action in
+/// the child, since a test run started in the background (a CI job, `nohup … &`) inherits them
+/// ignored, and an ignored signal stays ignored across exec.
+#[cfg(test)]
+pub(crate) fn with_default_signals(
+    command: &mut std::process::Command,
+) -> &mut std::process::Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+            Ok(())
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,10 +172,11 @@ mod tests {
     #[test]
     fn stop_child_uses_harder_signals_when_ignored() {
         // A child that ignores SIGINT must still be stopped (by SIGQUIT).
-        let mut child = Command::new("sh")
-            .args(["-c", "trap '' INT; while :; do sleep 0.05; done"])
-            .spawn()
-            .unwrap();
+        let mut child = with_default_signals(
+            Command::new("sh").args(["-c", "trap '' INT; while :; do sleep 0.05; done"]),
+        )
+        .spawn()
+        .unwrap();
         std::thread::sleep(Duration::from_millis(100));
         let short = Duration::from_millis(300);
         let steps = [(libc::SIGINT, short), (libc::SIGQUIT, short)];

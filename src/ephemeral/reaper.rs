@@ -162,11 +162,11 @@ mod tests {
         let root = tmp.path().join("ws");
         std::fs::create_dir_all(root.join("data")).unwrap();
         // Stands in for a postmaster: a process whose working directory is root/data.
-        let mut victim = Command::new("sleep")
-            .arg("30")
-            .current_dir(root.join("data"))
-            .spawn()
-            .unwrap();
+        let mut victim =
+            super::super::process::with_default_signals(Command::new("sleep").arg("30"))
+                .current_dir(root.join("data"))
+                .spawn()
+                .unwrap();
         let mut reaper = Reaper::spawn(&root).unwrap();
         reaper.arm(victim.id()).unwrap();
         reaper.stdin = None; // what the kernel does when pgvet dies
