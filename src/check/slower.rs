@@ -464,6 +464,20 @@ mod tests {
         timed(samples).with_reference(vec![reference_ms; samples.len()])
     }
 
+    fn judge_with_work(then: &Timing, a: &Work, now: &Timing, b: &Work) -> Judgement {
+        judge(
+            Side {
+                timing: then,
+                work: Some(a),
+            },
+            Side {
+                timing: now,
+                work: Some(b),
+            },
+            DEFAULT,
+        )
+    }
+
     fn work(buffers: f64) -> Work {
         Work {
             buffers: Some(buffers),
@@ -515,17 +529,7 @@ mod tests {
         let (a, b) = (work(100.0), work(200.0));
         let by_runs = judge(side(&then), side(&now), DEFAULT);
         assert_eq!(by_runs.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
-        let by_work = judge(
-            Side {
-                timing: &then,
-                work: Some(&a),
-            },
-            Side {
-                timing: &now,
-                work: Some(&b),
-            },
-            DEFAULT,
-        );
+        let by_work = judge_with_work(&then, &a, &now, &b);
         assert_eq!(by_work.verdict, Verdict::Slower(Confirmed::ByWork));
         assert_eq!(by_work.work_ratio, Some(2.0));
     }
@@ -533,20 +537,7 @@ mod tests {
     #[test]
     fn more_work_needs_the_time_to_agree() {
         let (a, b) = (work(100.0), work(200.0));
-        let judged = |then: &Timing, now: &Timing| {
-            judge(
-                Side {
-                    timing: then,
-                    work: Some(&a),
-                },
-                Side {
-                    timing: now,
-                    work: Some(&b),
-                },
-                DEFAULT,
-            )
-            .verdict
-        };
+        let judged = |then: &Timing, now: &Timing| judge_with_work(then, &a, now, &b).verdict;
         let then = timed(&steady(10.0));
         // Twice the buffers, and the median grew by 0.1 ms, not more than the 0.2 ms floor.
         assert_eq!(judged(&then, &timed(&steady(10.1))), Verdict::NotSlower);
@@ -600,17 +591,7 @@ mod tests {
         let (a, b) = (work(100.0), work(130.0));
         let then = timed(&[8.0, 14.0, 10.0, 15.0, 5.0]);
         let now = timed(&[9.0, 25.0, 16.0, 30.0, 6.0]);
-        let j = judge(
-            Side {
-                timing: &then,
-                work: Some(&a),
-            },
-            Side {
-                timing: &now,
-                work: Some(&b),
-            },
-            DEFAULT,
-        );
+        let j = judge_with_work(&then, &a, &now, &b);
         assert_eq!(j.verdict, Verdict::NotJudged(NotJudged::TooNoisy));
     }
 
