@@ -321,7 +321,7 @@ async fn time_query(
                     samples.push(ms(elapsed));
                     rows = count;
                 }
-                let with_reference = !timed || (n - warmup) % stride == 0;
+                let with_reference = !timed || (n - warmup).is_multiple_of(stride);
                 match with_reference {
                     true => session::reference_run(db).await.map(Some),
                     false => Ok(None),
