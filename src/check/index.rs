@@ -300,6 +300,7 @@ mod tests {
             columns: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
             unique: false,
             absent: false,
+            checklist: None,
         }
     }
 

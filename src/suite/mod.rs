@@ -3,10 +3,14 @@
 //! unknown key is an error (a typo must never silently pass).
 
 mod duration;
+mod entry;
+mod foreign_key;
 pub mod params;
+mod privilege;
 mod raw;
 pub mod relation;
 pub mod sql;
+mod table;
 mod unique;
 
 use std::path::{Path, PathBuf};
@@ -15,7 +19,10 @@ use std::time::Duration;
 use crate::input::{self, InputError};
 
 pub use duration::{parse_duration, parse_millis};
+pub use foreign_key::ExpectedForeignKey;
+pub use privilege::{ExpectedPrivilege, PrivilegeObject, SCHEMA_PRIVILEGES, TABLE_PRIVILEGES};
 pub use relation::RelationPattern;
+pub use table::ExpectedTable;
 
 /// The file name looked for when the suite path is a directory (or not given at all).
 pub const SUITE_FILE_NAME: &str = "pgvet.toml";
@@ -28,6 +35,9 @@ pub struct Suite {
     pub path: PathBuf,
     pub settings: Settings,
     pub indexes: Vec<ExpectedIndex>,
+    pub tables: Vec<ExpectedTable>,
+    pub foreign_keys: Vec<ExpectedForeignKey>,
+    pub privileges: Vec<ExpectedPrivilege>,
     pub queries: Vec<Query>,
     pub metrics: Vec<Metric>,
 }
@@ -42,6 +52,8 @@ pub struct Metric {
     pub better: crate::report::model::Better,
     pub baseline: Option<f64>,
     pub target: Option<f64>,
+    /// The checklist item this entry verifies (`checklist = "…"`), carried to its result.
+    pub checklist: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,6 +96,8 @@ pub struct ExpectedIndex {
     pub columns: Option<Vec<String>>,
     pub unique: bool,
     pub absent: bool,
+    /// The checklist item this entry verifies (`checklist = "…"`), carried to its result.
+    pub checklist: Option<String>,
 }
 
 /// What a query's plan is expected to do.
@@ -115,6 +129,8 @@ pub struct Query {
     /// The values bound to `$1…$n`, one per parameter (checked at load time); None runs the
     /// SQL as text.
     pub params: Option<Vec<params::Param>>,
+    /// The checklist item this entry verifies (`checklist = "…"`), carried to its result.
+    pub checklist: Option<String>,
 }
 
 impl Query {

@@ -23,6 +23,12 @@ struct RawSuite {
     queries: Vec<Spanned<RawQuery>>,
     #[serde(default, rename = "metric")]
     metrics: Vec<Spanned<RawMetric>>,
+    #[serde(default, rename = "table")]
+    tables: Vec<Spanned<super::table::RawTable>>,
+    #[serde(default, rename = "foreign_key")]
+    foreign_keys: Vec<Spanned<super::foreign_key::RawForeignKey>>,
+    #[serde(default, rename = "privilege")]
+    privileges: Vec<Spanned<super::privilege::RawPrivilege>>,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +42,7 @@ struct RawMetric {
     better: crate::report::model::Better,
     baseline: Option<f64>,
     target: Option<f64>,
+    checklist: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -100,6 +107,7 @@ struct RawIndex {
     unique: bool,
     #[serde(default)]
     absent: bool,
+    checklist: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -119,6 +127,7 @@ struct RawQuery {
     target_ms: Option<Spanned<RawMillis>>,
     target_improvement: Option<Spanned<String>>,
     params: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+    checklist: Option<String>,
 }
 
 fn default_expect() -> Expect {
@@ -137,14 +146,18 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let at = |offset: usize, message: String| SuiteError::at(path, text, Some(offset), message);
 
     let settings = settings(raw.settings, &at)?;
-    if raw.indexes.is_empty() && raw.queries.is_empty() && raw.metrics.is_empty() {
+    let contract = raw.tables.len() + raw.foreign_keys.len() + raw.privileges.len();
+    if raw.indexes.is_empty() && raw.queries.is_empty() && raw.metrics.is_empty() && contract == 0 {
         return Err(SuiteError::at(
             path,
             text,
             None,
-            "the suite checks nothing: add an [[index]], a [[query]] or a [[metric]]",
+            "the suite checks nothing: add an [[index]], a [[table]], a [[foreign_key]], a [[privilege]], a [[query]] or a [[metric]]",
         ));
     }
+    let tables = super::table::tables(raw.tables, &settings, text, &at)?;
+    let foreign_keys = super::foreign_key::foreign_keys(raw.foreign_keys, &settings, text, &at)?;
+    let privileges = super::privilege::privileges(raw.privileges, &settings, text, &at)?;
     let mut seen = Unique::new(text);
     let mut indexes = Vec::new();
     for entry in raw.indexes {
@@ -194,6 +207,9 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         path: path.to_path_buf(),
         settings,
         indexes,
+        tables,
+        foreign_keys,
+        privileges,
         queries,
         metrics,
     })
@@ -397,6 +413,7 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
         columns,
         unique: raw.unique,
         absent: raw.absent,
+        checklist: raw.checklist,
     })
 }
 
@@ -492,6 +509,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         target_ms,
         target_improvement,
         params,
+        checklist: raw.checklist,
     })
 }
 
@@ -585,6 +603,7 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
         better: raw.better,
         baseline: raw.baseline,
         target: raw.target,
+        checklist: raw.checklist,
     })
 }
 

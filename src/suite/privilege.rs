@@ -1,0 +1,252 @@
+//! `[[privilege]]`: what a role must be allowed to do on a table (SELECT, INSERT, …) or a schema
+//! (USAGE, CREATE), as PostgreSQL grants it. Privilege names are read case-insensitively and an
+//! unknown one is refused here, with its position.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::entry::{self, once, shown};
+use super::unique::{At, Unique};
+use super::{Settings, SuiteError};
+
+/// The privileges a table takes (`has_table_privilege`; MAINTAIN from PostgreSQL 17).
+pub const TABLE_PRIVILEGES: [&str; 8] = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+    "MAINTAIN",
+];
+/// The privileges a schema takes (`has_schema_privilege`).
+pub const SCHEMA_PRIVILEGES: [&str; 2] = ["USAGE", "CREATE"];
+
+/// What the privileges are on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PrivilegeObject {
+    Table { schema: String, name: String },
+    Schema { name: String },
+}
+
+impl PrivilegeObject {
+    /// "table public.t" or "schema app".
+    pub fn described(&self) -> String {
+        match self {
+            PrivilegeObject::Table { schema, name } => format!("table {}", shown(schema, name)),
+            PrivilegeObject::Schema { name } => format!("schema {name}"),
+        }
+    }
+}
+
+/// Privileges a role must hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectedPrivilege {
+    pub role: String,
+    pub object: PrivilegeObject,
+    /// Upper case, each once, in the order written.
+    pub privileges: Vec<String>,
+    pub checklist: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrivilege {
+    role: Spanned<String>,
+    table: Option<Spanned<String>>,
+    schema: Option<Spanned<String>>,
+    privileges: Spanned<Vec<Spanned<String>>>,
+    checklist: Option<String>,
+}
+
+/// Every `[[privilege]]`, each (role, object) listed once.
+pub(super) fn privileges(
+    raw: Vec<Spanned<RawPrivilege>>,
+    settings: &Settings,
+    text: &str,
+    at: &At,
+) -> Result<Vec<ExpectedPrivilege>, SuiteError> {
+    let mut seen = Unique::new(text);
+    let mut all = Vec::with_capacity(raw.len());
+    for entry in raw {
+        let offset = entry.get_ref().role.span().start;
+        let expected = privilege(entry.into_inner(), settings, at)?;
+        let key = (expected.role.clone(), expected.object.clone());
+        let described = || {
+            format!(
+                "[[privilege]] for role {} on {}",
+                expected.role,
+                expected.object.described()
+            )
+        };
+        once(&mut seen, key, offset, described, at)?;
+        all.push(expected);
+    }
+    Ok(all)
+}
+
+fn privilege(
+    raw: RawPrivilege,
+    settings: &Settings,
+    at: &At,
+) -> Result<ExpectedPrivilege, SuiteError> {
+    let offset = raw.role.span().start;
+    let role = entry::non_empty(raw.role, "role of [[privilege]]", at)?;
+    let what = format!("[[privilege]] for role {role}");
+    let object = match (raw.table, raw.schema) {
+        (Some(table), schema) => {
+            let (schema, name) = entry::relation(table, schema, &settings.schema, &what, at)?;
+            PrivilegeObject::Table { schema, name }
+        }
+        (None, Some(schema)) => PrivilegeObject::Schema {
+            name: entry::non_empty(schema, &format!("schema of {what}"), at)?,
+        },
+        (None, None) => {
+            return Err(at(
+                offset,
+                format!(
+                    "{what} names no object; add `table = \"…\"` (table privileges) or only `schema = \"…\"` (USAGE, CREATE on the schema)"
+                ),
+            ));
+        }
+    };
+    let list_offset = raw.privileges.span().start;
+    let written = raw.privileges.into_inner();
+    if written.is_empty() {
+        return Err(at(
+            list_offset,
+            format!("privileges of {what} is empty; list the privileges the role needs"),
+        ));
+    }
+    let mut privileges: Vec<String> = Vec::with_capacity(written.len());
+    for p in written {
+        let name = known(p.get_ref(), &object).map_err(|m| at(p.span().start, m))?;
+        if !privileges.contains(&name) {
+            privileges.push(name);
+        }
+    }
+    Ok(ExpectedPrivilege {
+        role,
+        object,
+        privileges,
+        checklist: raw.checklist,
+    })
+}
+
+/// The privilege's standard name, upper case, when the object takes it.
+fn known(written: &str, object: &PrivilegeObject) -> Result<String, String> {
+    let name = written.trim().to_ascii_uppercase();
+    let (accepted, other, kind, other_kind): (&[&str], &[&str], _, _) = match object {
+        PrivilegeObject::Table { .. } => (&TABLE_PRIVILEGES, &SCHEMA_PRIVILEGES, "table", "schema"),
+        PrivilegeObject::Schema { .. } => {
+            (&SCHEMA_PRIVILEGES, &TABLE_PRIVILEGES, "schema", "table")
+        }
+    };
+    if accepted.contains(&name.as_str()) {
+        return Ok(name);
+    }
+    let hint = if other.contains(&name.as_str()) {
+        match object {
+            PrivilegeObject::Table { .. } => format!(
+                "{name} is a {other_kind} privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"
+            ),
+            PrivilegeObject::Schema { .. } => format!(
+                "{name} is a {other_kind} privilege: add `table = \"…\"` for a table's privileges"
+            ),
+        }
+    } else {
+        format!("`{}` is not a privilege PostgreSQL knows", written.trim())
+    };
+    Err(format!("{hint}; a {kind} takes {}", or_list(accepted)))
+}
+
+/// "A, B or C".
+fn or_list(names: &[&str]) -> String {
+    match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::PrivilegeObject;
+
+    fn parse(text: &str) -> Result<super::super::Suite, super::SuiteError> {
+        super::super::parse_str(Path::new("suite/pgvet.toml"), text)
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn privileges_are_read_case_insensitively_on_tables_and_schemas() {
+        let suite = parse(
+            "[[privilege]]\nrole = \"app\"\ntable = \"prediction_history\"\nprivileges = [\"select\", \"Insert\", \"UPDATE\", \"select\"]\nchecklist = \"grants\"\n\n[[privilege]]\nrole = \"app\"\nschema = \"audit\"\nprivileges = [\"usage\"]\n",
+        )
+        .unwrap();
+        let p = &suite.privileges[0];
+        assert_eq!(p.privileges, ["SELECT", "INSERT", "UPDATE"]);
+        assert_eq!(
+            p.object,
+            PrivilegeObject::Table {
+                schema: "public".into(),
+                name: "prediction_history".into()
+            }
+        );
+        assert_eq!(p.checklist.as_deref(), Some("grants"));
+        let p = &suite.privileges[1];
+        assert_eq!(
+            p.object,
+            PrivilegeObject::Schema {
+                name: "audit".into()
+            }
+        );
+        assert_eq!(p.privileges, ["USAGE"]);
+    }
+
+    #[test]
+    fn an_unknown_privilege_is_refused_at_its_position() {
+        let e = err(
+            "[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"SELECT\", \"SELCT\"]\n",
+        );
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:4:25: `SELCT` is not a privilege PostgreSQL knows; a table takes SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER or MAINTAIN"
+        );
+        let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"usage\"]\n");
+        assert!(e.contains(":4:15: USAGE is a schema privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"), "{e}");
+        let e = err("[[privilege]]\nrole = \"app\"\nschema = \"s\"\nprivileges = [\"select\"]\n");
+        assert!(e.contains("SELECT is a table privilege: add `table = \"…\"` for a table's privileges; a schema takes USAGE or CREATE"), "{e}");
+        let e = err("[[privilege]]\nrole = \"app\"\nprivileges = [\"select\"]\n");
+        assert!(
+            e.starts_with("suite/pgvet.toml:2:8: [[privilege]] for role app names no object"),
+            "{e}"
+        );
+        let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = []\n");
+        assert!(
+            e.contains(":4:14: privileges of [[privilege]] for role app is empty"),
+            "{e}"
+        );
+        let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = \"SELECT\"\n");
+        assert!(e.starts_with("suite/pgvet.toml:4:14: invalid type"), "{e}");
+    }
+
+    #[test]
+    fn a_role_and_object_listed_twice_is_refused_at_the_second() {
+        let one = "[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"SELECT\"]\n";
+        let e = err(&format!("{one}{one}"));
+        assert_eq!(
+            e,
+            "suite/pgvet.toml:6:8: [[privilege]] for role app on table public.t is listed twice (first on line 2); list each once"
+        );
+        let schema =
+            "[[privilege]]\nrole = \"app\"\nschema = \"public\"\nprivileges = [\"USAGE\"]\n";
+        assert!(parse(&format!("{one}{schema}")).is_ok());
+    }
+}
