@@ -27,6 +27,7 @@ fn metric(label: &str, unit: &str, values: [Option<f64>; 4]) -> MetricRow {
         baseline_ms: baseline.filter(|_| ms),
         target_ms: target.filter(|_| ms),
         actual_ms: actual.filter(|_| ms),
+        checklist: None,
     }
 }
 

@@ -36,6 +36,7 @@ pub fn judge(
         definition: found.map(|f| f.definition.clone()),
         closest_names: Vec::new(),
         same_columns_index: None,
+        checklist: expected.checklist.clone(),
     };
     if !expected.absent {
         result.same_columns_index = same_columns(expected, on_table.unwrap_or_default());
@@ -88,6 +89,7 @@ pub fn error(expected: &ExpectedIndex, message: String) -> IndexResult {
         definition: None,
         closest_names: Vec::new(),
         same_columns_index: None,
+        checklist: expected.checklist.clone(),
     }
 }
 

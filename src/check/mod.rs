@@ -2,13 +2,18 @@
 //! showed to a result in the report model; nothing here talks to the server.
 
 pub mod baseline;
+mod contract;
 pub mod diagnosis;
+pub mod foreign_key;
 pub mod index;
 pub mod leading;
 #[cfg(test)]
 mod leading_fixtures;
+pub mod privilege;
 pub mod scans;
 #[cfg(test)]
 mod scans_tests;
 pub mod slower;
+pub mod table;
 pub mod target;
+pub mod type_name;

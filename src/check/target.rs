@@ -33,6 +33,7 @@ pub fn metric_row(query: &Query, result: &QueryResult) -> Option<MetricRow> {
         baseline_ms: query.baseline_ms,
         target_ms: query.target_ms,
         actual_ms: actual,
+        checklist: query.checklist.clone(),
     })
 }
 
@@ -62,6 +63,7 @@ pub fn suite_metric_row(metric: &Metric, value: Result<Option<f64>, String>) -> 
         baseline_ms: None,
         target_ms: None,
         actual_ms: None,
+        checklist: metric.checklist.clone(),
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
@@ -40,6 +40,8 @@ pub struct Db<'a> {
     lost: AtomicBool,
     /// The server's major version (15 for "15.4 (Debian 15.4-1)"), 0 when unreadable.
     server_major: u32,
+    /// Replies awaited so far: each a round trip to the server.
+    round_trips: AtomicUsize,
 }
 
 impl<'a> Db<'a> {
@@ -53,7 +55,14 @@ impl<'a> Db<'a> {
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
             lost: AtomicBool::new(false),
             server_major: major_version(&connected.server_version),
+            round_trips: AtomicUsize::new(0),
         }
+    }
+
+    /// How many replies this connection has awaited: the round trips to the server (each
+    /// statement or batch sent, BEGIN and ROLLBACK included).
+    pub fn round_trips(&self) -> usize {
+        self.round_trips.load(Ordering::SeqCst)
     }
 
     /// The server's major version (0 when it could not be read).
@@ -103,6 +112,7 @@ impl<'a> Db<'a> {
         &self,
         reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, QueryError> {
+        self.round_trips.fetch_add(1, Ordering::SeqCst);
         let Some(limit) = self.deadline else {
             return reply.await.map_err(|e| self.failed(e));
         };

@@ -5,6 +5,7 @@ pub mod bind;
 pub mod catalog;
 pub mod connect;
 pub mod conninfo;
+pub mod contract;
 pub mod guard;
 pub mod pgpass;
 pub mod prepared;

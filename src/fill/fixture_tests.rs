@@ -23,6 +23,7 @@ pub(super) fn metric(label: &str, baseline: f64, target: f64, actual: Option<f64
         baseline_ms: Some(baseline),
         target_ms: Some(target),
         actual_ms: actual,
+        checklist: None,
     }
 }
 

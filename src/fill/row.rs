@@ -363,6 +363,7 @@ mod tests {
             baseline_ms: None,
             target_ms: None,
             actual_ms: None,
+            checklist: None,
         };
         let metrics = [metric("Avg  Query time "), metric("avg query time")];
         let labels = Labels::new(&metrics);

@@ -189,16 +189,14 @@ mod tests {
         report.queries.truncate(1);
         report.indexes.truncate(1);
         report.metrics.truncate(1);
-        report.summary =
-            super::model::Summary::of(&report.indexes, &report.queries, &report.metrics);
+        report.summary = super::model::Summary::of(&report);
         report.status = report.summary.status();
         assert_eq!(
             super::terminal::summary_line(&report),
             "PASS: 1 index and 1 query checked, 1 metric"
         );
         report.indexes[0].status = super::model::Status::Fail;
-        report.summary =
-            super::model::Summary::of(&report.indexes, &report.queries, &report.metrics);
+        report.summary = super::model::Summary::of(&report);
         report.status = report.summary.status();
         assert_eq!(
             super::terminal::summary_line(&report),

@@ -6,6 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::suite::Expect;
 
+mod contract;
+
+pub use contract::{
+    Column, ForeignKeyProblem, ForeignKeyResult, PrivilegeObjectKind, PrivilegeProblem,
+    PrivilegeResult, TableProblem, TableResult, TableStatistics,
+};
+
 /// Bumped when a field is renamed or removed or changes meaning; new fields do not bump it.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -35,6 +42,14 @@ pub struct Report {
     pub suite: String,
     pub settings: RunSettings,
     pub indexes: Vec<IndexResult>,
+    /// The schema contract: `[[table]]`, `[[foreign_key]]` and `[[privilege]]` entries (absent
+    /// from runs saved before they existed).
+    #[serde(default)]
+    pub tables: Vec<TableResult>,
+    #[serde(default)]
+    pub foreign_keys: Vec<ForeignKeyResult>,
+    #[serde(default)]
+    pub privileges: Vec<PrivilegeResult>,
     pub queries: Vec<QueryResult>,
     pub metrics: Vec<MetricRow>,
     pub summary: Summary,
@@ -135,6 +150,9 @@ pub struct IndexResult {
     /// expected columns, in order (the index exists under another name).
     #[serde(default)]
     pub same_columns_index: Option<String>,
+    /// The suite entry's `checklist` item.
+    #[serde(default)]
+    pub checklist: Option<String>,
 }
 
 /// How one scan node was judged.
@@ -296,6 +314,9 @@ pub struct QueryResult {
     /// baseline or is slower (see `check::diagnosis`); null otherwise.
     #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
+    /// The suite entry's `checklist` item.
+    #[serde(default)]
+    pub checklist: Option<String>,
 }
 
 /// Why an index did not make a query fast, from the plan's own figures.
@@ -449,6 +470,9 @@ pub struct MetricRow {
     pub baseline_ms: Option<f64>,
     pub target_ms: Option<f64>,
     pub actual_ms: Option<f64>,
+    /// The `checklist` item of the `[[metric]]`, or of the query whose time this is.
+    #[serde(default)]
+    pub checklist: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -468,12 +492,48 @@ pub struct Summary {
     /// Queries that regressed against the `--baseline` run.
     #[serde(default)]
     pub regressions: usize,
+    #[serde(default)]
+    pub tables_total: usize,
+    #[serde(default)]
+    pub tables_failed: usize,
+    #[serde(default)]
+    pub tables_errored: usize,
+    #[serde(default)]
+    pub foreign_keys_total: usize,
+    #[serde(default)]
+    pub foreign_keys_failed: usize,
+    #[serde(default)]
+    pub foreign_keys_errored: usize,
+    #[serde(default)]
+    pub privileges_total: usize,
+    #[serde(default)]
+    pub privileges_failed: usize,
+    #[serde(default)]
+    pub privileges_errored: usize,
 }
 
 impl Summary {
-    pub fn of(indexes: &[IndexResult], queries: &[QueryResult], metrics: &[MetricRow]) -> Summary {
+    /// The counts of the report's checks (whatever its `summary` says).
+    pub fn of(report: &Report) -> Summary {
+        let (indexes, queries, metrics) = (&report.indexes, &report.queries, &report.metrics);
         let count = |status| queries.iter().filter(|q| q.status == status).count();
+        let of = |statuses: Vec<Status>| {
+            let n = |s| statuses.iter().filter(|&&x| x == s).count();
+            (statuses.len(), n(Status::Fail), n(Status::Error))
+        };
+        let tables = of(report.tables.iter().map(|t| t.status).collect());
+        let keys = of(report.foreign_keys.iter().map(|k| k.status).collect());
+        let privileges = of(report.privileges.iter().map(|p| p.status).collect());
         Summary {
+            tables_total: tables.0,
+            tables_failed: tables.1,
+            tables_errored: tables.2,
+            foreign_keys_total: keys.0,
+            foreign_keys_failed: keys.1,
+            foreign_keys_errored: keys.2,
+            privileges_total: privileges.0,
+            privileges_failed: privileges.1,
+            privileges_errored: privileges.2,
             indexes_total: indexes.len(),
             indexes_failed: indexes.iter().filter(|i| i.status == Status::Fail).count(),
             indexes_errored: indexes.iter().filter(|i| i.status == Status::Error).count(),
@@ -498,7 +558,13 @@ impl Summary {
             + self.queries_failed
             + self.queries_errored
             + self.metrics_missed
-            + self.metrics_errored;
+            + self.metrics_errored
+            + self.tables_failed
+            + self.tables_errored
+            + self.foreign_keys_failed
+            + self.foreign_keys_errored
+            + self.privileges_failed
+            + self.privileges_errored;
         if failed == 0 {
             Status::Pass
         } else {

@@ -65,7 +65,7 @@ pub fn broken() -> Report {
     wal.error = Some("ERROR: permission denied for function pg_ls_waldir (SQLSTATE 42501)".into());
     report.metrics.extend([cache, wal]);
     sync_metrics(&mut report);
-    report.summary = Summary::of(&report.indexes, &report.queries, &report.metrics);
+    report.summary = Summary::of(&report);
     report.status = report.summary.status();
     baseline::apply(&mut report, &good, "after.json");
     report
@@ -82,10 +82,7 @@ fn load(json: &str, medians: &[f64]) -> Report {
     sync_metrics(&mut report);
     let after: Vec<_> = report.metrics.iter().map(|m| m.status).collect();
     assert_eq!(verdicts, after, "redacting timings changed a verdict");
-    assert_eq!(
-        report.summary,
-        Summary::of(&report.indexes, &report.queries, &report.metrics)
-    );
+    assert_eq!(report.summary, Summary::of(&report));
     report
 }
 
@@ -133,6 +130,7 @@ fn metric(label: &str, unit: &str, better: Better, [baseline, target]: [f64; 2])
         baseline_ms: None,
         target_ms: None,
         actual_ms: None,
+        checklist: None,
     }
 }
 

@@ -1,9 +1,11 @@
-//! One verification run: the index checks (one catalog round trip for all of them), then each
+//! One verification run: the index checks (one catalog round trip for all of them), the
+//! schema contract (tables, foreign keys, privileges: one statement per kind), then each
 //! query — EXPLAIN ANALYZE, the plan check, timed runs — and the metrics table, gathered into
 //! one [`Report`]. Whatever fails (a statement, a lock timeout, the connection, a signal), the
 //! failure stays with the checks it concerns: the others still run, or are reported as not run
 //! when the connection is gone or the user interrupted, and the report is always complete.
 
+mod contract;
 mod params;
 mod query;
 mod stop;
@@ -89,6 +91,24 @@ pub async fn run(
         crate::report::counted(suite.indexes.len(), "index", "indexes")
     ));
     let indexes = runner.indexes(&suite.indexes).await;
+    let contract = [
+        (suite.tables.len(), "table", "tables"),
+        (suite.foreign_keys.len(), "foreign key", "foreign keys"),
+        (
+            suite.privileges.len(),
+            "privilege entry",
+            "privilege entries",
+        ),
+    ];
+    for (n, one, many) in contract.into_iter().filter(|c| c.0 > 0) {
+        progress.step(&format!(
+            "checking {}",
+            crate::report::counted(n, one, many)
+        ));
+    }
+    let tables = runner.tables(&suite.tables).await;
+    let foreign_keys = runner.foreign_keys(&suite.foreign_keys).await;
+    let privileges = runner.privileges(&suite.privileges).await;
 
     let mut queries = Vec::with_capacity(suite.queries.len());
     for (n, query) in suite.queries.iter().enumerate() {
@@ -117,11 +137,10 @@ pub async fn run(
         metrics.push(target::suite_metric_row(metric, value));
     }
     let aborted = runner.stop();
-    let summary = Summary::of(&indexes, &queries, &metrics);
-    Report {
+    let mut report = Report {
         format_version: FORMAT_VERSION,
         pgvet_version: env!("CARGO_PKG_VERSION").to_string(),
-        status: summary.status(),
+        status: Status::Pass,
         server_version: context.server_version,
         database: context.database,
         tls: context.tls,
@@ -137,12 +156,18 @@ pub async fn run(
             slower_floor_ms: settings.slower_floor_ms,
         },
         indexes,
+        tables,
+        foreign_keys,
+        privileges,
         queries,
         metrics,
-        summary,
+        summary: Summary::default(),
         baseline: None,
         aborted,
-    }
+    };
+    report.summary = Summary::of(&report);
+    report.status = report.summary.status();
+    report
 }
 
 /// Runs the checks one after the other, remembering why the run stopped, if it did.

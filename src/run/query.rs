@@ -41,6 +41,7 @@ pub fn empty_result(query: &Query) -> QueryResult {
         baseline: None,
         plan_figures: None,
         diagnosis: None,
+        checklist: query.checklist.clone(),
     }
 }
 

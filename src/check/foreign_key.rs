@@ -1,0 +1,448 @@
+//! Foreign key checks. A foreign key is found by its table and columns, in order; when the
+//! suite gives `references`, `ref_columns` or `name`, the key found must match them. It must be
+//! validated (a key added NOT VALID never checked the rows already there), and, unless
+//! `indexed = false`, some valid, non-partial B-tree or hash index must lead with its columns
+//! (in any order among the leading ones: (a, b) is covered by an index on (b, a, c)). Without
+//! one, every DELETE or key UPDATE on the referenced table reads the referencing table whole.
+
+use crate::check::contract::{and_list, sql_name, sql_relation, verdict};
+use crate::db::contract::{FoundForeignKey, KeyIndex, TableKeys};
+use crate::report::model::{ForeignKeyProblem, ForeignKeyResult, Status};
+use crate::suite::ExpectedForeignKey;
+
+/// Judges one expected foreign key against what its table holds (None: no such table).
+pub fn judge(expected: &ExpectedForeignKey, keys: Option<&TableKeys>) -> ForeignKeyResult {
+    let mut result = empty(expected, Status::Pass, None);
+    let on = expected.described();
+    let Some(keys) = keys else {
+        let table = format!("{}.{}", expected.schema, expected.table);
+        let message = format!("no table {table} exists, so no foreign key on {on} either");
+        finish(&mut result, vec![(ForeignKeyProblem::Missing, message)]);
+        return result;
+    };
+    let mut problems = Vec::new();
+    match best_match(expected, &keys.foreign_keys) {
+        None => problems.push((ForeignKeyProblem::Missing, missing(expected, keys))),
+        Some(found) => {
+            result.actual_name = Some(found.name.clone());
+            result.actual_references = Some(format!("{}.{}", found.ref_schema, found.ref_table));
+            result.actual_ref_columns = Some(found.ref_columns.clone());
+            result.validated = Some(found.validated);
+            problems.extend(shape_problems(expected, found));
+        }
+    }
+    if expected.indexed {
+        result.covering_index = covering(&expected.columns, &keys.indexes).map(|i| i.name.clone());
+        if result.covering_index.is_none() {
+            problems.push((ForeignKeyProblem::NotIndexed, not_indexed(expected, keys)));
+        }
+    }
+    finish(&mut result, problems);
+    result
+}
+
+/// A foreign key check that could not be made: the catalog query failed or never ran.
+pub fn error(expected: &ExpectedForeignKey, message: String) -> ForeignKeyResult {
+    empty(expected, Status::Error, Some(message))
+}
+
+fn empty(
+    expected: &ExpectedForeignKey,
+    status: Status,
+    message: Option<String>,
+) -> ForeignKeyResult {
+    ForeignKeyResult {
+        schema: expected.schema.clone(),
+        table: expected.table.clone(),
+        columns: expected.columns.clone(),
+        references: expected
+            .references
+            .as_ref()
+            .map(|(s, t)| format!("{s}.{t}")),
+        ref_columns: expected.ref_columns.clone(),
+        name: expected.name.clone(),
+        indexed: expected.indexed,
+        status,
+        problem: None,
+        problems: Vec::new(),
+        message,
+        actual_name: None,
+        actual_references: None,
+        actual_ref_columns: None,
+        validated: None,
+        covering_index: None,
+        checklist: expected.checklist.clone(),
+    }
+}
+
+fn finish(result: &mut ForeignKeyResult, problems: Vec<(ForeignKeyProblem, String)>) {
+    let v = verdict(problems);
+    (
+        result.status,
+        result.problem,
+        result.problems,
+        result.message,
+    ) = (v.status, v.problem, v.problems, v.message);
+}
+
+/// Whether the key references what the suite says (each part only when given).
+fn references_match(expected: &ExpectedForeignKey, found: &FoundForeignKey) -> bool {
+    let table = expected
+        .references
+        .as_ref()
+        .is_none_or(|(s, t)| *s == found.ref_schema && *t == found.ref_table);
+    let columns = expected
+        .ref_columns
+        .as_ref()
+        .is_none_or(|c| *c == found.ref_columns);
+    table && columns
+}
+
+fn name_matches(expected: &ExpectedForeignKey, found: &FoundForeignKey) -> bool {
+    expected.name.as_ref().is_none_or(|n| *n == found.name)
+}
+
+/// The key on the expected columns that matches the suite best: all of it, then its
+/// reference, then its name, then any.
+fn best_match<'k>(
+    expected: &ExpectedForeignKey,
+    keys: &'k [FoundForeignKey],
+) -> Option<&'k FoundForeignKey> {
+    let on_columns: Vec<&FoundForeignKey> = keys
+        .iter()
+        .filter(|k| k.columns == expected.columns)
+        .collect();
+    let find = |is: &dyn Fn(&FoundForeignKey) -> bool| on_columns.iter().copied().find(|k| is(k));
+    find(&|k| references_match(expected, k) && name_matches(expected, k))
+        .or_else(|| find(&|k| references_match(expected, k)))
+        .or_else(|| find(&|k| name_matches(expected, k)))
+        .or_else(|| on_columns.first().copied())
+}
+
+fn shape_problems(
+    expected: &ExpectedForeignKey,
+    found: &FoundForeignKey,
+) -> Vec<(ForeignKeyProblem, String)> {
+    let on = expected.described();
+    let mut problems = Vec::new();
+    if !references_match(expected, found) {
+        let wanted = match (&expected.references, &expected.ref_columns) {
+            (Some((s, t)), Some(c)) => format!("{s}.{t} ({})", c.join(", ")),
+            (Some((s, t)), None) => format!("{s}.{t}"),
+            (None, Some(c)) => format!("columns ({})", c.join(", ")),
+            (None, None) => String::new(),
+        };
+        problems.push((
+            ForeignKeyProblem::WrongReference,
+            format!(
+                "the foreign key {} on {on} references {}.{} ({}), expected {wanted}",
+                found.name,
+                found.ref_schema,
+                found.ref_table,
+                found.ref_columns.join(", ")
+            ),
+        ));
+    }
+    if let Some(name) = expected.name.as_ref().filter(|n| **n != found.name) {
+        problems.push((
+            ForeignKeyProblem::WrongName,
+            format!(
+                "the foreign key on {on} is named {}, expected {name} (ALTER TABLE {} RENAME CONSTRAINT {} TO {})",
+                found.name,
+                sql_relation(&expected.schema, &expected.table),
+                sql_name(&found.name),
+                sql_name(name)
+            ),
+        ));
+    }
+    if !found.validated {
+        problems.push((
+            ForeignKeyProblem::NotValidated,
+            format!(
+                "the foreign key {} on {on} is NOT VALID: the rows from before it was added were never checked (ALTER TABLE {} VALIDATE CONSTRAINT {})",
+                found.name,
+                sql_relation(&expected.schema, &expected.table),
+                sql_name(&found.name)
+            ),
+        ));
+    }
+    problems
+}
+
+/// "no foreign key on public.t (a)", with what the table has instead.
+fn missing(expected: &ExpectedForeignKey, keys: &TableKeys) -> String {
+    let on = expected.described();
+    let table = format!("{}.{}", expected.schema, expected.table);
+    let mut message = format!("no foreign key on {on} exists");
+    let named = expected
+        .name
+        .as_ref()
+        .and_then(|n| keys.foreign_keys.iter().find(|k| k.name == *n));
+    if let Some(k) = named {
+        message.push_str(&format!(
+            "; {} on {table} is on ({}) instead",
+            k.name,
+            k.columns.join(", ")
+        ));
+        return message;
+    }
+    let listed: Vec<String> = keys
+        .foreign_keys
+        .iter()
+        .take(5)
+        .map(|k| format!("{} on ({})", k.name, k.columns.join(", ")))
+        .collect();
+    match listed.is_empty() {
+        true => message.push_str(&format!("; {table} has no foreign key")),
+        false => message.push_str(&format!(
+            "; the foreign keys of {table}: {}",
+            listed.join(", ")
+        )),
+    }
+    message
+}
+
+/// Whether the index's first `columns.len()` key columns are `columns`, in any order.
+fn leads_with(index: &KeyIndex, columns: &[String]) -> bool {
+    index.columns.len() >= columns.len()
+        && columns.iter().all(|c| {
+            index.columns[..columns.len()]
+                .iter()
+                .any(|k| k.as_deref() == Some(c))
+        })
+}
+
+/// A usable index that leads with the columns.
+fn covering<'i>(columns: &[String], indexes: &'i [KeyIndex]) -> Option<&'i KeyIndex> {
+    indexes
+        .iter()
+        .find(|i| i.unusable.is_none() && leads_with(i, columns))
+}
+
+fn not_indexed(expected: &ExpectedForeignKey, keys: &TableKeys) -> String {
+    let table = sql_relation(&expected.schema, &expected.table);
+    let columns: Vec<String> = expected.columns.iter().map(|c| sql_name(c)).collect();
+    let referenced = expected
+        .references
+        .as_ref()
+        .map_or("the referenced table".to_string(), |(s, t)| {
+            format!("{s}.{t}")
+        });
+    let mut message = format!(
+        "no valid index on {}.{} leads with ({}): each DELETE, or key UPDATE, on {referenced} reads the whole table to find the rows that reference it (CREATE INDEX ON {table} ({}), or indexed = false)",
+        expected.schema,
+        expected.table,
+        expected.columns.join(", "),
+        columns.join(", ")
+    );
+    let unusable: Vec<String> = keys
+        .indexes
+        .iter()
+        .filter(|i| leads_with(i, &expected.columns))
+        .filter_map(|i| i.unusable.as_ref().map(|why| format!("{} ({why})", i.name)))
+        .collect();
+    if !unusable.is_empty() {
+        message.push_str(&format!(
+            "; {} would, but cannot serve the key's lookups",
+            and_list(&unusable)
+        ));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expected() -> ExpectedForeignKey {
+        ExpectedForeignKey {
+            schema: "public".into(),
+            table: "prediction_history".into(),
+            columns: vec!["model_id".into()],
+            references: Some(("public".into(), "predictive_models".into())),
+            ref_columns: None,
+            name: None,
+            indexed: true,
+            checklist: None,
+        }
+    }
+
+    fn key(name: &str, columns: &[&str], references: &str) -> FoundForeignKey {
+        FoundForeignKey {
+            name: name.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            ref_schema: "public".into(),
+            ref_table: references.into(),
+            ref_columns: vec!["id".into()],
+            validated: true,
+        }
+    }
+
+    fn index(name: &str, columns: &[Option<&str>], unusable: Option<&str>) -> KeyIndex {
+        KeyIndex {
+            name: name.into(),
+            columns: columns.iter().map(|c| c.map(String::from)).collect(),
+            unusable: unusable.map(String::from),
+        }
+    }
+
+    fn keys(foreign_keys: Vec<FoundForeignKey>, indexes: Vec<KeyIndex>) -> TableKeys {
+        TableKeys {
+            foreign_keys,
+            indexes,
+        }
+    }
+
+    #[test]
+    fn a_validated_indexed_key_passes() {
+        let t = keys(
+            vec![key("fk_model", &["model_id"], "predictive_models")],
+            vec![index(
+                "ix_model",
+                &[Some("model_id"), Some("predicted_at")],
+                None,
+            )],
+        );
+        let r = judge(&expected(), Some(&t));
+        assert_eq!((r.status, r.message.as_deref()), (Status::Pass, None));
+        assert_eq!(r.actual_name.as_deref(), Some("fk_model"));
+        assert_eq!(r.covering_index.as_deref(), Some("ix_model"));
+    }
+
+    #[test]
+    fn missing_table_and_missing_key() {
+        let r = judge(&expected(), None);
+        assert_eq!(r.problem, Some(ForeignKeyProblem::Missing));
+        assert!(
+            r.message
+                .unwrap()
+                .starts_with("no table public.prediction_history exists")
+        );
+        let t = keys(vec![key("fk_other", &["other_id"], "other")], vec![]);
+        let mut e = expected();
+        e.indexed = false;
+        let r = judge(&e, Some(&t));
+        assert_eq!(r.problems, [ForeignKeyProblem::Missing]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "no foreign key on public.prediction_history (model_id) exists; the foreign keys of public.prediction_history: fk_other on (other_id)"
+            )
+        );
+        e.name = Some("fk_other".into());
+        assert!(
+            judge(&e, Some(&t))
+                .message
+                .unwrap()
+                .ends_with("; fk_other on public.prediction_history is on (other_id) instead")
+        );
+    }
+
+    #[test]
+    fn a_key_to_another_table_or_columns_is_a_wrong_reference() {
+        let t = keys(
+            vec![key("fk_model", &["model_id"], "models_old")],
+            vec![index("ix", &[Some("model_id")], None)],
+        );
+        let r = judge(&expected(), Some(&t));
+        assert_eq!(r.problems, [ForeignKeyProblem::WrongReference]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "the foreign key fk_model on public.prediction_history (model_id) references public.models_old (id), expected public.predictive_models"
+            )
+        );
+        assert_eq!(r.actual_references.as_deref(), Some("public.models_old"));
+        let mut e = expected();
+        e.ref_columns = Some(vec!["model_key".into()]);
+        let t = keys(
+            vec![key("fk_model", &["model_id"], "predictive_models")],
+            vec![index("ix", &[Some("model_id")], None)],
+        );
+        assert_eq!(
+            judge(&e, Some(&t)).problems,
+            [ForeignKeyProblem::WrongReference]
+        );
+        // Of two keys on the columns, the one that matches is taken.
+        let t = keys(
+            vec![
+                key("fk_a", &["model_id"], "models_old"),
+                key("fk_b", &["model_id"], "predictive_models"),
+            ],
+            vec![index("ix", &[Some("model_id")], None)],
+        );
+        assert_eq!(judge(&expected(), Some(&t)).status, Status::Pass);
+    }
+
+    #[test]
+    fn another_name_and_not_valid_are_named() {
+        let mut found = key(
+            "prediction_history_model_id_fkey",
+            &["model_id"],
+            "predictive_models",
+        );
+        found.validated = false;
+        let t = keys(vec![found], vec![index("ix", &[Some("model_id")], None)]);
+        let mut e = expected();
+        e.name = Some("fk_model".into());
+        let r = judge(&e, Some(&t));
+        assert_eq!(
+            r.problems,
+            [
+                ForeignKeyProblem::WrongName,
+                ForeignKeyProblem::NotValidated
+            ]
+        );
+        let message = r.message.unwrap();
+        assert!(message.contains("is named prediction_history_model_id_fkey, expected fk_model (ALTER TABLE public.prediction_history RENAME CONSTRAINT prediction_history_model_id_fkey TO fk_model)"), "{message}");
+        assert!(message.contains("is NOT VALID: the rows from before it was added were never checked (ALTER TABLE public.prediction_history VALIDATE CONSTRAINT prediction_history_model_id_fkey)"), "{message}");
+        assert_eq!(r.validated, Some(false));
+    }
+
+    #[test]
+    fn the_leading_columns_of_a_usable_index_cover_the_key_in_any_order() {
+        let mut e = expected();
+        e.columns = vec!["a".into(), "b".into()];
+        let found = || vec![key("fk", &["a", "b"], "predictive_models")];
+        let covered =
+            |indexes: Vec<KeyIndex>| judge(&e, Some(&keys(found(), indexes))).covering_index;
+        assert_eq!(
+            covered(vec![index(
+                "ix_bac",
+                &[Some("b"), Some("a"), Some("c")],
+                None
+            )])
+            .as_deref(),
+            Some("ix_bac")
+        );
+        assert_eq!(
+            covered(vec![index(
+                "ix_acb",
+                &[Some("a"), Some("c"), Some("b")],
+                None
+            )]),
+            None
+        );
+        assert_eq!(covered(vec![index("ix_a", &[Some("a")], None)]), None);
+        assert_eq!(
+            covered(vec![index("ix_expr", &[None, Some("a"), Some("b")], None)]),
+            None
+        );
+        let r = judge(
+            &e,
+            Some(&keys(
+                found(),
+                vec![index("ix_ab", &[Some("a"), Some("b")], Some("invalid"))],
+            )),
+        );
+        assert_eq!(r.problems, [ForeignKeyProblem::NotIndexed]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "no valid index on public.prediction_history leads with (a, b): each DELETE, or key UPDATE, on public.predictive_models reads the whole table to find the rows that reference it (CREATE INDEX ON public.prediction_history (a, b), or indexed = false); ix_ab (invalid) would, but cannot serve the key's lookups"
+            )
+        );
+        e.indexed = false;
+        assert_eq!(judge(&e, Some(&keys(found(), vec![]))).status, Status::Pass);
+    }
+}

@@ -1,0 +1,425 @@
+//! Table checks: the table exists in its schema (or, with `absent = true`, does not), has the
+//! expected columns with the expected types (other columns may exist), has no CHECK constraint
+//! left NOT VALID, and, with `analyzed = true`, has fresh planner statistics.
+//!
+//! **Fresh** means analyzed at least once (`last_analyze` or `last_autoanalyze` is set, or
+//! `pg_stats` has the table's column statistics, which survive a reset of the statistics
+//! counters), and at most [`STALE_ROWS`] + [`STALE_FRACTION`] × its rows (`reltuples`, 0 when
+//! unknown) inserted, updated or deleted since (`n_mod_since_analyze`). That is the point at
+//! which autovacuum, with PostgreSQL's default settings, would analyze the table again.
+
+use crate::check::contract::{sql_name, sql_relation, verdict};
+use crate::check::type_name::canonical;
+use crate::db::contract::{FoundColumn, FoundTable};
+use crate::report::model::{Column, Status, TableProblem, TableResult, TableStatistics};
+use crate::suite::ExpectedTable;
+
+/// Changed rows always allowed before the statistics are stale (autovacuum_analyze_threshold).
+pub const STALE_ROWS: u64 = 50;
+/// The share of the rows that may change on top of that (autovacuum_analyze_scale_factor).
+pub const STALE_FRACTION: f64 = 0.10;
+
+/// Judges one expected table against what the catalog holds under its name (None: no
+/// relation of that name in that schema).
+pub fn judge(expected: &ExpectedTable, found: Option<&FoundTable>) -> TableResult {
+    let table = format!("{}.{}", expected.schema, expected.name);
+    let mut result = empty(expected, Status::Pass, None);
+    let Some(found) = found else {
+        let problems = match expected.absent {
+            true => vec![],
+            false => vec![(TableProblem::Missing, format!("no table {table} exists"))],
+        };
+        finish(&mut result, problems);
+        return result;
+    };
+    let kind = kind_name(found.kind);
+    if expected.absent {
+        let message = format!(
+            "{kind} {table} still exists but must be absent (drop it, or remove `absent = true`)"
+        );
+        finish(&mut result, vec![(TableProblem::Present, message)]);
+        return result;
+    }
+    if !matches!(found.kind, 'r' | 'p' | 'f') {
+        let message = format!("no table {table} exists: {table} is a {kind}");
+        finish(&mut result, vec![(TableProblem::Missing, message)]);
+        return result;
+    }
+    result.actual_columns = Some(
+        found
+            .columns
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                type_name: c.type_name.clone(),
+            })
+            .collect(),
+    );
+    result.not_valid_constraints = found.not_valid_checks.clone();
+    let statistics = statistics(found);
+    let mut problems = Vec::new();
+    if let Some(message) = columns_differ(expected, &found.columns, &table) {
+        problems.push((TableProblem::ColumnsDiffer, message));
+    }
+    for name in &found.not_valid_checks {
+        problems.push((
+            TableProblem::NotValidated,
+            format!(
+                "CHECK constraint {name} on {table} is NOT VALID: the rows from before it was added were never checked (ALTER TABLE {} VALIDATE CONSTRAINT {})",
+                sql_relation(&expected.schema, &expected.name),
+                sql_name(name)
+            ),
+        ));
+    }
+    if expected.analyzed && !statistics.fresh {
+        problems.push((
+            TableProblem::StatisticsStale,
+            stale(&statistics, &table, expected),
+        ));
+    }
+    result.statistics = Some(statistics);
+    finish(&mut result, problems);
+    result
+}
+
+/// A table check that could not be made: the catalog query failed or never ran.
+pub fn error(expected: &ExpectedTable, message: String) -> TableResult {
+    empty(expected, Status::Error, Some(message))
+}
+
+fn empty(expected: &ExpectedTable, status: Status, message: Option<String>) -> TableResult {
+    TableResult {
+        schema: expected.schema.clone(),
+        name: expected.name.clone(),
+        status,
+        problem: None,
+        problems: Vec::new(),
+        message,
+        absent: expected.absent,
+        expected_columns: expected.columns.clone(),
+        actual_columns: None,
+        analyzed: expected.analyzed,
+        statistics: None,
+        not_valid_constraints: Vec::new(),
+        checklist: expected.checklist.clone(),
+    }
+}
+
+fn finish(result: &mut TableResult, problems: Vec<(TableProblem, String)>) {
+    let v = verdict(problems);
+    (
+        result.status,
+        result.problem,
+        result.problems,
+        result.message,
+    ) = (v.status, v.problem, v.problems, v.message);
+}
+
+fn kind_name(kind: char) -> &'static str {
+    match kind {
+        'r' => "table",
+        'p' => "partitioned table",
+        'f' => "foreign table",
+        'v' => "view",
+        'm' => "materialized view",
+        'i' | 'I' => "index",
+        'S' => "sequence",
+        'c' => "composite type",
+        _ => "relation",
+    }
+}
+
+/// "table public.t: column model_id is missing; column id is integer, expected bigint", or
+/// None when every expected column is there with its type.
+fn columns_differ(expected: &ExpectedTable, actual: &[FoundColumn], table: &str) -> Option<String> {
+    let mut differences = Vec::new();
+    for (name, written) in expected.columns.iter().flatten() {
+        let Some(column) = actual.iter().find(|c| &c.name == name) else {
+            let other_case = actual
+                .iter()
+                .find(|c| c.name.to_lowercase() == name.to_lowercase());
+            differences.push(match other_case {
+                Some(c) => format!(
+                    "column {name} is missing (there is a column {}: names compare exactly)",
+                    c.name
+                ),
+                None => format!("column {name} is missing"),
+            });
+            continue;
+        };
+        let wanted = canonical(written);
+        if type_matches(&wanted, column) {
+            continue;
+        }
+        let spelled = if wanted == written.trim() {
+            String::new()
+        } else {
+            format!(" (written \"{}\")", written.trim())
+        };
+        differences.push(format!(
+            "column {name} is {}, expected {wanted}{spelled}",
+            column.type_name
+        ));
+    }
+    (!differences.is_empty()).then(|| format!("table {table}: {}", differences.join("; ")))
+}
+
+/// The type as printed, or the same without its schema (`mood` for `public.mood`).
+fn type_matches(wanted: &str, column: &FoundColumn) -> bool {
+    let actual = canonical(&column.type_name);
+    let unqualified = column
+        .type_name
+        .strip_prefix(&format!("{}.", column.type_schema))
+        .map(canonical);
+    wanted == actual || Some(wanted) == unqualified.as_deref()
+}
+
+fn statistics(found: &FoundTable) -> TableStatistics {
+    let rows = (found.reltuples >= 0.0).then(|| found.reltuples.round() as u64);
+    let stale_after = STALE_ROWS + (STALE_FRACTION * rows.unwrap_or(0) as f64) as u64;
+    let modified = found.modified_since_analyze.max(0) as u64;
+    let analyzed = found.last_analyzed.is_some() || found.has_column_statistics;
+    TableStatistics {
+        last_analyzed: found.last_analyzed.clone(),
+        has_column_statistics: found.has_column_statistics,
+        rows,
+        modified_since_analyze: modified,
+        stale_after,
+        fresh: analyzed && modified <= stale_after,
+    }
+}
+
+fn stale(s: &TableStatistics, table: &str, expected: &ExpectedTable) -> String {
+    let analyze = format!(
+        "run ANALYZE {}",
+        sql_relation(&expected.schema, &expected.name)
+    );
+    if s.last_analyzed.is_none() && !s.has_column_statistics {
+        return format!(
+            "table {table} has never been analyzed: the planner has no statistics for it ({analyze})"
+        );
+    }
+    let when = s
+        .last_analyzed
+        .as_deref()
+        .map(|t| format!(" (at {t})"))
+        .unwrap_or_default();
+    let rows = s.rows.unwrap_or(0);
+    format!(
+        "the statistics of table {table} are stale: {} changed since it was last analyzed{when}, more than {STALE_ROWS} + {}% of its {} ({}) ({analyze})",
+        counted(s.modified_since_analyze, "row"),
+        STALE_FRACTION * 100.0,
+        counted(rows, "row"),
+        s.stale_after
+    )
+}
+
+fn counted(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn expected(columns: &[(&str, &str)]) -> ExpectedTable {
+        ExpectedTable {
+            schema: "public".into(),
+            name: "prediction_history".into(),
+            columns: (!columns.is_empty()).then(|| {
+                columns
+                    .iter()
+                    .map(|(n, t)| (n.to_string(), t.to_string()))
+                    .collect::<BTreeMap<_, _>>()
+            }),
+            analyzed: false,
+            absent: false,
+            checklist: Some("item 3".into()),
+        }
+    }
+
+    fn column(name: &str, type_name: &str) -> FoundColumn {
+        FoundColumn {
+            name: name.into(),
+            type_name: type_name.into(),
+            type_schema: "pg_catalog".into(),
+        }
+    }
+
+    fn found() -> FoundTable {
+        FoundTable {
+            kind: 'r',
+            columns: vec![
+                column("id", "bigint"),
+                column("model_id", "integer"),
+                column("predicted_at", "timestamp with time zone"),
+                column("note", "text"),
+            ],
+            not_valid_checks: vec![],
+            reltuples: 1000.0,
+            last_analyzed: Some("2026-01-01T00:00:00Z".into()),
+            modified_since_analyze: 0,
+            has_column_statistics: true,
+        }
+    }
+
+    #[test]
+    fn a_table_with_the_expected_columns_passes_and_extra_columns_are_allowed() {
+        let e = expected(&[
+            ("id", "int8"),
+            ("model_id", "int"),
+            ("predicted_at", "timestamptz"),
+        ]);
+        let r = judge(&e, Some(&found()));
+        assert_eq!(
+            (r.status, r.problem, r.message.as_deref()),
+            (Status::Pass, None, None)
+        );
+        assert_eq!(r.actual_columns.unwrap().len(), 4);
+        assert_eq!(r.checklist.as_deref(), Some("item 3"));
+    }
+
+    #[test]
+    fn missing_and_present() {
+        let r = judge(&expected(&[]), None);
+        assert_eq!(
+            (r.status, r.problem),
+            (Status::Fail, Some(TableProblem::Missing))
+        );
+        assert_eq!(
+            r.message.as_deref(),
+            Some("no table public.prediction_history exists")
+        );
+        let mut view = found();
+        view.kind = 'v';
+        let r = judge(&expected(&[]), Some(&view));
+        assert_eq!(r.problem, Some(TableProblem::Missing));
+        assert!(
+            r.message
+                .unwrap()
+                .ends_with("public.prediction_history is a view")
+        );
+        let mut absent = expected(&[]);
+        absent.absent = true;
+        assert_eq!(judge(&absent, None).status, Status::Pass);
+        let r = judge(&absent, Some(&found()));
+        assert_eq!(r.problem, Some(TableProblem::Present));
+        assert!(
+            r.message
+                .unwrap()
+                .starts_with("table public.prediction_history still exists")
+        );
+    }
+
+    #[test]
+    fn each_missing_column_and_each_other_type_is_named() {
+        let e = expected(&[
+            ("id", "integer"),
+            ("model_id", "integer"),
+            ("predicted_at", "timestamp"),
+            ("created_at", "timestamptz"),
+            ("Note", "text"),
+        ]);
+        let r = judge(&e, Some(&found()));
+        assert_eq!(r.problems, [TableProblem::ColumnsDiffer]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "table public.prediction_history: column Note is missing (there is a column note: names compare exactly); column created_at is missing; column id is bigint, expected integer; column predicted_at is timestamp with time zone, expected timestamp without time zone (written \"timestamp\")"
+            )
+        );
+    }
+
+    #[test]
+    fn a_type_of_another_schema_matches_with_or_without_it() {
+        let mut f = found();
+        f.columns.push(FoundColumn {
+            name: "mood".into(),
+            type_name: "public.mood".into(),
+            type_schema: "public".into(),
+        });
+        for written in ["mood", "public.mood", "MOOD"] {
+            let r = judge(&expected(&[("mood", written)]), Some(&f));
+            assert_eq!(r.status, Status::Pass, "{written}: {:?}", r.message);
+        }
+        let r = judge(&expected(&[("mood", "other.mood")]), Some(&f));
+        assert_eq!(r.problem, Some(TableProblem::ColumnsDiffer));
+    }
+
+    #[test]
+    fn a_check_constraint_left_not_valid_is_named() {
+        let mut f = found();
+        f.not_valid_checks = vec!["positive_amount".into(), "Has Note".into()];
+        let r = judge(&expected(&[]), Some(&f));
+        assert_eq!(
+            r.problems,
+            [TableProblem::NotValidated, TableProblem::NotValidated]
+        );
+        let message = r.message.unwrap();
+        assert!(
+            message.starts_with(
+                "CHECK constraint positive_amount on public.prediction_history is NOT VALID"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "(ALTER TABLE public.prediction_history VALIDATE CONSTRAINT \"Has Note\")"
+            ),
+            "{message}"
+        );
+        assert_eq!(r.not_valid_constraints, ["positive_amount", "Has Note"]);
+    }
+
+    #[test]
+    fn statistics_are_fresh_until_autovacuum_would_analyze_again() {
+        let mut e = expected(&[]);
+        e.analyzed = true;
+        let mut f = found();
+        // 1,000 rows: stale past 50 + 100 changed rows.
+        f.modified_since_analyze = 150;
+        let r = judge(&e, Some(&f));
+        assert_eq!(r.status, Status::Pass);
+        assert_eq!(
+            r.statistics.as_ref().map(|s| (s.stale_after, s.fresh)),
+            Some((150, true))
+        );
+        f.modified_since_analyze = 151;
+        let r = judge(&e, Some(&f));
+        assert_eq!(r.problem, Some(TableProblem::StatisticsStale));
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "the statistics of table public.prediction_history are stale: 151 rows changed since it was last analyzed (at 2026-01-01T00:00:00Z), more than 50 + 10% of its 1000 rows (150) (run ANALYZE public.prediction_history)"
+            )
+        );
+        // Never analyzed: no timestamp and no column statistics.
+        let mut never = found();
+        (
+            never.last_analyzed,
+            never.has_column_statistics,
+            never.reltuples,
+        ) = (None, false, -1.0);
+        let r = judge(&e, Some(&never));
+        assert_eq!(r.problem, Some(TableProblem::StatisticsStale));
+        assert!(r.message.unwrap().contains("has never been analyzed"));
+        // Counters reset (a crash, pg_stat_reset): the column statistics still count.
+        never.has_column_statistics = true;
+        assert_eq!(judge(&e, Some(&never)).status, Status::Pass);
+        // Not asked for: not judged.
+        let mut stale = found();
+        stale.modified_since_analyze = 10_000;
+        assert_eq!(judge(&expected(&[]), Some(&stale)).status, Status::Pass);
+    }
+
+    #[test]
+    fn an_error_keeps_the_entry() {
+        let r = error(&expected(&[("id", "int")]), "not run: interrupted".into());
+        assert_eq!(
+            (r.status, r.message.as_deref()),
+            (Status::Error, Some("not run: interrupted"))
+        );
+        assert!(r.expected_columns.is_some());
+    }
+}
