@@ -93,7 +93,7 @@ pub fn apply(report: &mut Report, before: &Report, file: &str) {
         server_version: before.server_version.clone(),
         database: before.database.clone(),
     });
-    report.summary = Summary::of(&report);
+    report.summary = Summary::of(report);
     report.status = report.summary.status();
     crate::check::diagnosis::refresh(report);
 }

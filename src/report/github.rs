@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, which the runner turns into annotations
-//! on the run and the pull request. One `::error` per failing index, query and metric, titled
-//! like `pgvet: index ix_x missing` or `pgvet: query "name" failed`, then one
+//! on the run and the pull request. One `::error` per failing index, table, foreign key, grant,
+//! query and metric, titled like `pgvet: index ix_x missing`, `pgvet: table public.t
+//! columns_differ` or `pgvet: query "name" failed`, then one
 //! `::notice title=pgvet::…` with the verdict and its counts.
 //!
 //! Choices: no `::warning`s. Notes are passes by design (a small table's seq scan with a usable
@@ -12,6 +13,7 @@
 //! repository), annotations carry `file=` so they attach to the suite file. Data is escaped as
 //! the runner expects: `%`, CR and LF as `%25`, `%0D`, `%0A`; properties also `:` and `,`.
 
+use super::contract::Entry;
 use super::markdown::{pct, problem_names, summary_parts, value};
 use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Regression, Report, Status};
 
@@ -56,9 +58,22 @@ fn annotated_file(suite: &str) -> Option<&str> {
 
 fn failures(report: &Report) -> Vec<Annotation> {
     let indexes = report.indexes.iter().filter_map(index);
+    let contract = super::contract::sections(report)
+        .into_iter()
+        .flat_map(|section| {
+            let one = section.kind.nouns().0;
+            section
+                .entries
+                .into_iter()
+                .filter_map(move |e| contract(one, e))
+        });
     let queries = report.queries.iter().filter_map(query);
     let metrics = report.metrics.iter().filter_map(metric);
-    indexes.chain(queries).chain(metrics).collect()
+    indexes
+        .chain(contract)
+        .chain(queries)
+        .chain(metrics)
+        .collect()
 }
 
 /// At most `ERRORS_SHOWN`: past that, the last one lists the failures that did not fit.
@@ -93,6 +108,19 @@ fn index(i: &IndexResult) -> Option<Annotation> {
     Some(Annotation {
         title: format!("pgvet: index {} {}", i.name, problems.join(", ")),
         message: i.message.clone().unwrap_or_else(|| problems.join(", ")),
+    })
+}
+
+/// A failed or errored table, foreign key or grant (`noun`).
+fn contract(noun: &str, e: Entry) -> Option<Annotation> {
+    let what = match e.status {
+        Status::Pass => return None,
+        Status::Error => "could not be checked".to_string(),
+        Status::Fail => e.problems.join(", "),
+    };
+    Some(Annotation {
+        title: format!("pgvet: {noun} {} {what}", e.subject),
+        message: e.message.unwrap_or(what),
     })
 }
 
@@ -195,6 +223,26 @@ mod tests {
     #[test]
     fn a_passing_run_compared_with_the_run_before_the_migration() {
         insta::assert_snapshot!(render(&samples::after_with_baseline()));
+    }
+
+    #[test]
+    fn a_failing_table_foreign_key_and_grant_are_annotated() {
+        let out = render(&samples::contract());
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("::error ")).collect();
+        assert_eq!(errors.len(), 3, "{out}");
+        assert!(
+            errors[0].starts_with("::error title=pgvet%3A table public.prediction_history columns_differ%2C statistics_stale,file=queries/codetune/pgvet.toml::table public.prediction_history: column created_at is missing"),
+            "{out}"
+        );
+        assert!(
+            errors[1].starts_with("::error title=pgvet%3A foreign key public.prediction_history (model_id) → public.predictive_models not_indexed,file=queries/codetune/pgvet.toml::no valid index"),
+            "{out}"
+        );
+        assert!(
+            errors[2].starts_with("::error title=pgvet%3A grant app%3A SELECT%2C INSERT%2C UPDATE on table public.prediction_history privilege_missing,file=queries/codetune/pgvet.toml::role app lacks INSERT and UPDATE"),
+            "{out}"
+        );
+        assert!(out.ends_with("::notice title=pgvet::FAIL: 8 indexes passed · 1 of 2 tables failed · 1 of 1 foreign key failed · 1 of 2 grants failed · 4 queries passed · 2 of 2 metric targets met\n"), "{out}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `--format junit`: JUnit XML for CI test tabs (GitLab, Jenkins, GitHub test reporters). One
-//! `testsuites` named pgvet holding up to three suites: indexes, queries and metrics, with one
-//! testcase per index, per query and per metrics-table row (classname `pgvet.indexes`, …).
+//! `testsuites` named pgvet holding up to six suites: indexes, tables, foreign_keys, privileges,
+//! queries and metrics, with one testcase per index, table, foreign key, grant, query and
+//! metrics-table row (classname `pgvet.indexes`, `pgvet.foreign_keys`, …).
 //!
 //! A failed check is a `<failure>`; a query that could not run, or a metric whose SQL failed, is
 //! an `<error>`. The `message` attribute holds the reason on one line and the element's text all
@@ -14,26 +15,38 @@ use std::{slice, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
+use super::contract::Entry;
 use super::markdown::{pct, problem_names, value};
 use super::model::{Better, IndexResult, MetricRow, MetricStatus, QueryResult, Report, Status};
 use super::{counted, ms};
 
 pub fn render(report: &Report) -> String {
     let mut junit = quick_junit::Report::new("pgvet");
-    let suites = [
-        suite(
-            report,
-            "indexes",
-            report.indexes.iter().map(index).collect(),
-        ),
+    let contract = super::contract::sections(report)
+        .into_iter()
+        .map(|section| {
+            let cases = section
+                .entries
+                .iter()
+                .map(|e| contract(e, section.kind.key()));
+            suite(report, section.kind.key(), cases.collect())
+        });
+    let suites = [suite(
+        report,
+        "indexes",
+        report.indexes.iter().map(index).collect(),
+    )]
+    .into_iter()
+    .chain(contract)
+    .chain([
         suite(
             report,
             "queries",
             report.queries.iter().map(query).collect(),
         ),
         suite(report, "metrics", metrics(report)),
-    ];
-    junit.add_test_suites(suites.into_iter().flatten());
+    ]);
+    junit.add_test_suites(suites.flatten());
     junit
         .to_string()
         .expect("writing XML to a String cannot fail")
@@ -104,6 +117,29 @@ fn index(i: &IndexResult) -> TestCase {
         out.push("expected absent".into());
     }
     case.set_system_out(out.join("\n"));
+    case
+}
+
+/// A table, foreign key or grant: failed with its problems as the type, or errored.
+fn contract(e: &Entry, classname: &str) -> TestCase {
+    let reason = e.message.clone().unwrap_or_else(|| e.problems.join(", "));
+    let status = match e.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Error => non_success(NonSuccessKind::Error, &[reason], None),
+        Status::Fail => {
+            let ty = Some(e.problems.join(","));
+            non_success(NonSuccessKind::Failure, &[reason], ty)
+        }
+    };
+    let mut case = case(&e.subject, classname, status);
+    let out: Vec<&str> = e
+        .note
+        .into_iter()
+        .chain(e.details.iter().map(String::as_str))
+        .collect();
+    if !out.is_empty() {
+        case.set_system_out(out.join("\n"));
+    }
     case
 }
 
@@ -266,6 +302,46 @@ mod tests {
         assert_eq!((junit.tests, junit.failures, junit.errors), (16, 6, 2));
         assert_eq!(junit.skipped, 0);
         insta::assert_snapshot!(xml);
+    }
+
+    #[test]
+    fn each_table_foreign_key_and_grant_is_a_testcase() {
+        let junit = parsed(&render(&samples::contract()));
+        let names: Vec<&str> = junit.test_suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "indexes",
+                "tables",
+                "foreign_keys",
+                "privileges",
+                "queries",
+                "metrics"
+            ]
+        );
+        assert_eq!((junit.tests, junit.failures, junit.errors), (19, 3, 0));
+        let table = &junit.test_suites[1].test_cases[0];
+        assert_eq!(
+            (table.name.as_str(), table.classname.as_deref()),
+            ("public.prediction_history", Some("pgvet.tables"))
+        );
+        let TestCaseStatus::NonSuccess { ty, message, .. } = &table.status else {
+            panic!("the table failed")
+        };
+        assert_eq!(ty.as_deref(), Some("columns_differ,statistics_stale"));
+        assert!(
+            message
+                .as_deref()
+                .unwrap()
+                .starts_with("table public.prediction_history: column created_at is missing")
+        );
+        let key = &junit.test_suites[2].test_cases[0];
+        let out = key.system_out.as_ref().unwrap().as_str();
+        assert!(out.contains("checklist: 3.2 foreign key"), "{out}");
+        assert!(
+            out.contains("constraint: prediction_history_model_id_fkey"),
+            "{out}"
+        );
     }
 
     #[test]

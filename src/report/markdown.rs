@@ -7,6 +7,9 @@
 //! the measured baseline when there is one, with the declared one beside it. Table cells escape
 //! `|` and keep to one line; free text escapes Markdown's punctuation. No HTML.
 
+mod contract;
+
+use super::contract::{KINDS, sections};
 use super::model::{
     IndexProblem, IndexResult, MetricRow, MetricStatus, QueryResult, Regression, Report, Status,
 };
@@ -20,6 +23,7 @@ pub fn render(report: &Report) -> String {
     if !report.indexes.is_empty() {
         sections.push(indexes(report));
     }
+    sections.extend(self::sections(report).iter().map(contract::section));
     if !report.queries.is_empty() {
         sections.push(queries(report));
     }
@@ -51,6 +55,12 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
             "index",
             "indexes",
         ));
+    }
+    for kind in KINDS {
+        let ((total, failed, errored), (one, many)) = (kind.counts(s), kind.nouns());
+        if total > 0 {
+            parts.push(tally(failed, errored, total, one, many));
+        }
     }
     if s.queries_total > 0 {
         let (failed, errored) = (s.queries_failed, s.queries_errored);

@@ -2,6 +2,7 @@
 //! report: it never runs a query and never decides a verdict.
 
 pub mod compare_text;
+pub mod contract;
 pub mod count;
 pub mod github;
 pub mod json;

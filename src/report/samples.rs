@@ -71,6 +71,120 @@ pub fn broken() -> Report {
     report
 }
 
+/// After the migration, with a schema contract: the history table lacks a column and its
+/// statistics are stale (half its rows changed since ANALYZE), a dropped table is gone as
+/// expected, the foreign key to the models has no index, and the application role can read
+/// but not write. Judged by the verdicts themselves, from catalog figures written here.
+pub fn contract() -> Report {
+    use crate::check::{foreign_key, privilege, table};
+    use crate::db::contract::{
+        FoundColumn, FoundForeignKey, FoundPrivileges, FoundTable, TableKeys,
+    };
+    use crate::suite::{ExpectedForeignKey, ExpectedPrivilege, ExpectedTable, PrivilegeObject};
+
+    let mut report = after();
+    let history = ExpectedTable {
+        schema: "public".into(),
+        name: "prediction_history".into(),
+        columns: Some(
+            [
+                ("id", "int8"),
+                ("model_id", "int"),
+                ("created_at", "timestamptz"),
+            ]
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .into(),
+        ),
+        analyzed: true,
+        absent: false,
+        checklist: Some("3.1 history table".into()),
+    };
+    let column = |name: &str, type_name: &str| FoundColumn {
+        name: name.into(),
+        type_name: type_name.into(),
+        type_schema: "pg_catalog".into(),
+    };
+    let found = FoundTable {
+        kind: 'r',
+        columns: vec![column("id", "bigint"), column("model_id", "integer")],
+        not_valid_checks: vec![],
+        reltuples: 1000.0,
+        last_analyzed: Some("2026-03-01T09:30:00Z".into()),
+        modified_since_analyze: 500,
+        has_column_statistics: true,
+    };
+    let backup = ExpectedTable {
+        name: "model_backup".into(),
+        columns: None,
+        analyzed: false,
+        absent: true,
+        checklist: None,
+        ..history.clone()
+    };
+    report.tables = vec![
+        table::judge(&history, Some(&found)),
+        table::judge(&backup, None),
+    ];
+    let key = ExpectedForeignKey {
+        schema: "public".into(),
+        table: "prediction_history".into(),
+        columns: vec!["model_id".into()],
+        references: Some(("public".into(), "predictive_models".into())),
+        ref_columns: None,
+        name: None,
+        indexed: true,
+        checklist: Some("3.2 foreign key".into()),
+    };
+    let keys = TableKeys {
+        foreign_keys: vec![FoundForeignKey {
+            name: "prediction_history_model_id_fkey".into(),
+            columns: vec!["model_id".into()],
+            ref_schema: "public".into(),
+            ref_table: "predictive_models".into(),
+            ref_columns: vec!["id".into()],
+            validated: true,
+        }],
+        indexes: vec![],
+    };
+    report.foreign_keys = vec![foreign_key::judge(&key, Some(&keys))];
+    let grant = |object, privileges: &[&str]| ExpectedPrivilege {
+        role: "app".into(),
+        object,
+        privileges: privileges.iter().map(|p| p.to_string()).collect(),
+        checklist: None,
+    };
+    let on_table = PrivilegeObject::Table {
+        schema: "public".into(),
+        name: "prediction_history".into(),
+    };
+    let held = |held: &[(&str, bool)]| FoundPrivileges {
+        role_exists: true,
+        object_exists: true,
+        held: held
+            .iter()
+            .map(|(p, h)| (p.to_string(), Some(*h)))
+            .collect(),
+    };
+    report.privileges = vec![
+        privilege::judge(
+            &grant(on_table, &["SELECT", "INSERT", "UPDATE"]),
+            &held(&[("SELECT", true), ("INSERT", false), ("UPDATE", false)]),
+        ),
+        privilege::judge(
+            &grant(
+                PrivilegeObject::Schema {
+                    name: "public".into(),
+                },
+                &["USAGE"],
+            ),
+            &held(&[("USAGE", true)]),
+        ),
+    ];
+    report.summary = Summary::of(&report);
+    report.status = report.summary.status();
+    report
+}
+
 fn load(json: &str, medians: &[f64]) -> Report {
     let mut report: Report = serde_json::from_str(json).expect("a report fixture");
     let verdicts: Vec<_> = report.metrics.iter().map(|m| m.status).collect();
@@ -165,4 +279,16 @@ fn the_samples_are_what_their_names_say() {
         .collect();
     assert_eq!(diagnosed, ["fetch experiment by config_id"]);
     assert!(compared.queries.iter().all(|q| q.diagnosis.is_none()));
+    let contract = contract();
+    let s = &contract.summary;
+    assert_eq!(contract.status, Status::Fail);
+    assert_eq!(
+        (
+            s.tables_total,
+            s.tables_failed,
+            s.foreign_keys_failed,
+            s.privileges_failed
+        ),
+        (2, 1, 1, 1)
+    );
 }

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+use super::contract::{KINDS, Section};
 use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
 use super::{Report, counted, ms, of_total};
 
@@ -29,6 +30,13 @@ pub fn render(report: &Report) -> String {
     let mut out = format!("{}\n", printable_line(&header));
     if !report.indexes.is_empty() {
         out.push_str(&format!("\nIndexes\n{}\n", indexes(&report.indexes)));
+    }
+    for section in super::contract::sections(report) {
+        out.push_str(&format!(
+            "\n{}\n{}\n",
+            section.kind.title(),
+            contract(&section)
+        ));
     }
     if !report.queries.is_empty() {
         out.push_str(&format!("\nQueries\n{}\n", queries(&report.queries)));
@@ -121,6 +129,23 @@ fn indexes(results: &[IndexResult]) -> Table {
                 status_word(r.status).into(),
                 problem,
             ],
+        );
+    }
+    t
+}
+
+/// Tables, foreign keys or grants: what was checked, its status and its problem.
+fn contract(section: &Section) -> Table {
+    let mut t = table(&[section.kind.column(), "Status", "Problem"]);
+    for e in &section.entries {
+        let problem = match (e.problems.first(), &e.message) {
+            (Some(p), Some(m)) => format!("{p}: {m}"),
+            (None, Some(m)) => m.clone(),
+            _ => e.note.unwrap_or_default().to_string(),
+        };
+        add_row(
+            &mut t,
+            vec![e.subject.clone(), status_word(e.status).into(), problem],
         );
     }
     t
@@ -249,9 +274,16 @@ fn verdict_line(report: &Report) -> String {
     let indexes = |n: usize| counted(n, "index", "indexes");
     let queries = |n: usize| counted(n, "query", "queries");
     if report.status == Status::Pass {
+        let mut checked = vec![indexes(s.indexes_total)];
+        for kind in KINDS {
+            let (total, (one, many)) = (kind.counts(s).0, kind.nouns());
+            if total > 0 {
+                checked.push(counted(total, one, many));
+            }
+        }
         let mut line = format!(
             "PASS: {} and {} checked",
-            indexes(s.indexes_total),
+            checked.join(", "),
             queries(s.queries_total)
         );
         if !report.metrics.is_empty() {
@@ -275,6 +307,18 @@ fn verdict_line(report: &Report) -> String {
             "{} could not be checked",
             of(s.indexes_errored, s.indexes_total, "index", "indexes")
         ));
+    }
+    for kind in KINDS {
+        let ((total, failed, errored), (one, many)) = (kind.counts(s), kind.nouns());
+        if failed > 0 {
+            parts.push(format!("{} failed", of(failed, total, one, many)));
+        }
+        if errored > 0 {
+            parts.push(format!(
+                "{} could not be checked",
+                of(errored, total, one, many)
+            ));
+        }
     }
     if s.queries_failed > 0 {
         parts.push(format!(
@@ -345,6 +389,48 @@ mod tests {
             assert!(out.contains("ERROR: \\u{1b}[2J\\r\\u{9b}boom"), "{out}");
         }
         assert!(render(&aborted).contains("lost: \\u{1b}[2J"));
+    }
+
+    #[test]
+    fn the_schema_contract_has_a_table_per_kind_and_counts_in_the_summary() {
+        let out = render(&samples::contract());
+        for heading in ["\nTables\n", "\nForeign keys\n", "\nGrants\n"] {
+            assert!(out.contains(heading), "{out}");
+        }
+        assert!(out.contains("│ public.model_backup "), "{out}");
+        assert!(out.contains("absent, as expected"), "{out}");
+        assert!(
+            out.contains(
+                "columns_differ: table public.prediction_history: column created_at is missing"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "not_indexed: no valid index on public.prediction_history leads with (model_id)"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains("privilege_missing: role app lacks INSERT and UPDATE"),
+            "{out}"
+        );
+        assert!(
+            out.ends_with(
+                "FAIL: 1 of 2 tables failed, 1 of 1 foreign key failed, 1 of 2 grants failed\n"
+            ),
+            "{out}"
+        );
+        let mut passing = samples::contract();
+        passing.tables.clear();
+        passing.foreign_keys.clear();
+        passing.privileges.remove(0);
+        passing.summary = crate::report::model::Summary::of(&passing);
+        passing.status = passing.summary.status();
+        assert_eq!(
+            summary_line(&passing),
+            "PASS: 8 indexes, 1 grant and 4 queries checked, 2 metrics"
+        );
     }
 
     #[test]
