@@ -260,3 +260,37 @@ fn counts_saved_as_floats_by_earlier_runs_read_back_and_are_written_as_integers(
         "{err}"
     );
 }
+
+#[test]
+fn a_run_with_a_schema_contract_reads_back_and_older_runs_read_without_one() {
+    let contract = samples::contract();
+    let read = load_text(&crate::report::json::render(&contract)).unwrap();
+    assert_eq!(read.summary, contract.summary);
+    assert_eq!(read.tables[0].problems, contract.tables[0].problems);
+    assert_eq!(read.tables[0].statistics, contract.tables[0].statistics);
+    assert_eq!(
+        read.foreign_keys[0].message,
+        contract.foreign_keys[0].message
+    );
+    assert_eq!(read.privileges[0].missing_privileges, ["INSERT", "UPDATE"]);
+    render_everything(&read);
+    // Runs saved before the contract existed have no tables, foreign_keys or privileges.
+    let old = load_edited(|_| {}).unwrap();
+    assert!(!AFTER.contains("\"tables\"") && !AFTER.contains("\"checklist\""));
+    assert!(old.tables.is_empty() && old.foreign_keys.is_empty() && old.privileges.is_empty());
+    assert_eq!(
+        (
+            old.summary.tables_total,
+            old.indexes[0].checklist.as_deref()
+        ),
+        (0, None)
+    );
+    // A count no run can write (a negative number of changed rows) is refused by its type.
+    let mut value: Value = serde_json::from_str(&crate::report::json::render(&contract)).unwrap();
+    value["tables"][0]["statistics"]["modified_since_analyze"] = json!(-5);
+    let e = load_text(&value.to_string()).unwrap_err();
+    assert!(
+        e.contains("not a pgvet JSON report: invalid value: integer `-5`"),
+        "{e}"
+    );
+}
