@@ -40,8 +40,8 @@ pub struct Db<'a> {
     lost: AtomicBool,
     /// The server's major version (15 for "15.4 (Debian 15.4-1)"), 0 when unreadable.
     server_major: u32,
-    /// Replies awaited so far: each a round trip to the server.
-    round_trips: AtomicUsize,
+    /// Statements (and batches) sent and awaited so far.
+    statements: AtomicUsize,
 }
 
 impl<'a> Db<'a> {
@@ -55,14 +55,14 @@ impl<'a> Db<'a> {
             deadline: (!statement_timeout.is_zero()).then(|| statement_timeout + GRACE),
             lost: AtomicBool::new(false),
             server_major: major_version(&connected.server_version),
-            round_trips: AtomicUsize::new(0),
+            statements: AtomicUsize::new(0),
         }
     }
 
-    /// How many replies this connection has awaited: the round trips to the server (each
-    /// statement or batch sent, BEGIN and ROLLBACK included).
-    pub fn round_trips(&self) -> usize {
-        self.round_trips.load(Ordering::SeqCst)
+    /// How many statements (or batches of them) pgvet has sent on this connection and awaited,
+    /// BEGIN and ROLLBACK included: what a check costs in exchanges with the server.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
     }
 
     /// The server's major version (0 when it could not be read).
@@ -112,7 +112,7 @@ impl<'a> Db<'a> {
         &self,
         reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> Result<T, QueryError> {
-        self.round_trips.fetch_add(1, Ordering::SeqCst);
+        self.statements.fetch_add(1, Ordering::SeqCst);
         let Some(limit) = self.deadline else {
             return reply.await.map_err(|e| self.failed(e));
         };

@@ -5,6 +5,7 @@
 mod baseline;
 mod cli;
 mod codetune;
+mod contract;
 mod diagnosis;
 mod harness;
 mod hostile;
