@@ -34,7 +34,9 @@ pub fn judge(expected: &ExpectedForeignKey, keys: Option<&TableKeys>) -> Foreign
     if expected.indexed {
         result.covering_index = covering(&expected.columns, &keys.indexes).map(|i| i.name.clone());
         if result.covering_index.is_none() {
-            problems.push((ForeignKeyProblem::NotIndexed, not_indexed(expected, keys)));
+            let referenced = result.actual_references.as_deref();
+            let message = not_indexed(expected, keys, referenced);
+            problems.push((ForeignKeyProblem::NotIndexed, message));
         }
     }
     finish(&mut result, problems);
@@ -219,15 +221,15 @@ fn covering<'i>(columns: &[String], indexes: &'i [KeyIndex]) -> Option<&'i KeyIn
         .find(|i| i.unusable.is_none() && leads_with(i, columns))
 }
 
-fn not_indexed(expected: &ExpectedForeignKey, keys: &TableKeys) -> String {
+/// Why an index matters, naming the referenced table: the suite's, else the key's (`found`).
+fn not_indexed(expected: &ExpectedForeignKey, keys: &TableKeys, found: Option<&str>) -> String {
     let table = sql_relation(&expected.schema, &expected.table);
     let columns: Vec<String> = expected.columns.iter().map(|c| sql_name(c)).collect();
-    let referenced = expected
-        .references
-        .as_ref()
-        .map_or("the referenced table".to_string(), |(s, t)| {
-            format!("{s}.{t}")
-        });
+    let referenced = match (&expected.references, found) {
+        (Some((s, t)), _) => format!("{s}.{t}"),
+        (None, Some(found)) => found.to_string(),
+        (None, None) => "the referenced table".to_string(),
+    };
     let mut message = format!(
         "no valid index on {}.{} leads with ({}): each DELETE, or key UPDATE, on {referenced} reads the whole table to find the rows that reference it (CREATE INDEX ON {table} ({}), or indexed = false)",
         expected.schema,

@@ -383,6 +383,46 @@ async fn each_kind_takes_one_statement_however_many_entries_it_has() {
     assert_eq!(trips, [9, 9]);
 }
 
+#[tokio::test]
+async fn a_migration_holding_a_lock_on_the_tables_does_not_hold_up_the_contract_checks() {
+    let db = TestDb::new().await;
+    db.exec("CREATE TABLE parent (id int PRIMARY KEY); CREATE TABLE child (id int, parent_id int REFERENCES parent);")
+        .await;
+    let migration = crate::harness::connect_to(&db.conninfo).await;
+    migration
+        .client
+        .batch_execute("BEGIN; LOCK TABLE child, parent IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    // The lookups read the catalogs only: no lock on the tables, so no lock timeout.
+    let report = db
+        .check(&suite(
+            "[settings]\nlock_timeout = \"200ms\"\n[[table]]\nname = \"child\"\ncolumns = { parent_id = \"int\" }\n[[foreign_key]]\ntable = \"child\"\ncolumns = [\"parent_id\"]\nindexed = false\n[[privilege]]\nrole = \"public\"\ntable = \"child\"\nprivileges = [\"SELECT\"]\n",
+        ))
+        .await;
+    assert_eq!(
+        report.tables[0].status,
+        Status::Pass,
+        "{:?}",
+        report.tables[0]
+    );
+    assert_eq!(
+        report.foreign_keys[0].status,
+        Status::Pass,
+        "{:?}",
+        report.foreign_keys[0]
+    );
+    assert_eq!(
+        report.foreign_keys[0].actual_references.as_deref(),
+        Some("public.parent")
+    );
+    assert_eq!(
+        report.privileges[0].problems,
+        [PrivilegeProblem::PrivilegeMissing]
+    );
+    migration.client.batch_execute("ROLLBACK").await.unwrap();
+}
+
 #[test]
 fn a_bad_entry_is_refused_with_its_file_line_and_column() {
     for (text, error) in [

@@ -17,6 +17,12 @@ const PLANTED: &[&str] = &[
     "pg_get_indexdef(oid) RETURNS text",
     "current_setting(text) RETURNS text",
     "pg_is_in_recovery() RETURNS boolean",
+    "format_type(oid, int) RETURNS text",
+    "quote_ident(text) RETURNS text",
+    "to_char(timestamptz, text) RETURNS text",
+    "lower(text) RETURNS text",
+    "has_table_privilege(oid, oid, text) RETURNS boolean",
+    "has_schema_privilege(oid, oid, text) RETURNS boolean",
     "current_schemas(boolean) RETURNS name[]",
     "pg_advisory_unlock_all() RETURNS void",
 ];
@@ -82,10 +88,12 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
         "CREATE TYPE mood AS ENUM ('calm'); CREATE DOMAIN positive AS int CHECK (VALUE > 0);
          CREATE TYPE pair AS (a int, b text); CREATE DOMAIN small AS smallint;
          CREATE TABLE t (id int PRIMARY KEY, v text, m mood, d positive, p pair, s small);
-         INSERT INTO t SELECT i, 'v', 'calm', i, ROW(i, 'b')::pair, 1 FROM generate_series(1, 50) i; ANALYZE t;",
+         INSERT INTO t SELECT i, 'v', 'calm', i, ROW(i, 'b')::pair, 1 FROM generate_series(1, 50) i; ANALYZE t;
+         CREATE TABLE c (t_id int REFERENCES t); CREATE INDEX ON c (t_id);",
     )
     .await;
     plant(&db, &role).await;
+    db.exec(&format!("GRANT SELECT ON t TO {role}")).await;
 
     // The plants work: unpinned, in a READ ONLY transaction, they are picked and try to escalate.
     let control = crate::harness::connect_to(&db.conninfo).await;
@@ -96,6 +104,8 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
         "SELECT 1::smallint > 0",
         "SELECT 1::oid = 1::oid",
         "SELECT pg_advisory_unlock_all()",
+        "SELECT format_type(23::oid, -1)",
+        "SELECT has_schema_privilege(1::oid, 1::oid, 'USAGE')",
     ] {
         control
             .client
@@ -112,10 +122,15 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
 
     // The allow_seq_scan entry matches nothing: it only makes pgvet look up t's parents.
     let suite = SuiteDir::new(
-        "[settings]\nruns = 2\n
+        &"[settings]\nruns = 2\n
 [[index]]\nname = \"t_pkey\"\ntable = \"t\"\ncolumns = [\"id\"]\nunique = true\n
+[[table]]\nname = \"t\"\ncolumns = { id = \"int\", m = \"mood\", s = \"small\" }\n
+[[foreign_key]]\ntable = \"c\"\ncolumns = [\"t_id\"]\nreferences = \"t\"\n
+[[privilege]]\nrole = \"ROLE\"\ntable = \"t\"\nprivileges = [\"SELECT\"]\n
+[[privilege]]\nrole = \"ROLE\"\nschema = \"public\"\nprivileges = [\"USAGE\", \"CREATE\"]\n
 [[query]]\nname = \"by id\"\nsql = \"SELECT v, m, d, p FROM t WHERE id > 0\"\nallow_seq_scan = [\"nothing_*\"]\n
-[[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n",
+[[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n"
+            .replace("\"ROLE\"", &format!("\"{role}\"")),
         &[],
     );
     let out = db.cli(&[suite.path_str(), "--format", "json"]);
@@ -123,6 +138,20 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
     assert_eq!(out.status.code(), Some(0), "{report:#}\n{}", stderr(&out));
     assert_eq!(report["indexes"][0]["status"], "pass", "{report:#}");
     assert_eq!(report["indexes"][0]["actual_columns"][0], "id");
+    for kind in ["tables", "foreign_keys", "privileges"] {
+        let statuses: Vec<&str> = report[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert!(statuses.iter().all(|s| *s == "pass"), "{kind}: {report:#}");
+    }
+    // Types of the application's schema read with it, as pgvet's pinned search_path prints them.
+    assert_eq!(
+        report["tables"][0]["actual_columns"][2]["type"],
+        "public.mood"
+    );
     let scan = &report["queries"][0]["scans"][0];
     assert_eq!(report["queries"][0]["status"], "pass", "{report:#}");
     // A seq scan of a small table: sized from the catalog, then planned again.
