@@ -26,7 +26,7 @@ Exit codes:
 
 #[derive(Debug, Parser)]
 #[command(name = "pgvet", version, about = "Verify a PostgreSQL database against what a migration promised: \
-expected indexes exist and are valid, benchmark queries use them, and they are as fast as the targets say.",
+expected indexes exist and are valid, tables, foreign keys and grants are as described, benchmark queries use the indexes, and they are as fast as the targets say.",
     after_help = EXIT_CODES)]
 pub struct Cli {
     /// More log output on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides
