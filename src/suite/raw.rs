@@ -169,7 +169,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
             .metric
             .as_ref()
             .map_or(offset, |m| m.span().start);
-        let query = query(entry.into_inner(), path, &at)?;
+        let query = query(entry.into_inner(), (path, text), &at)?;
         if let Some(first) = names.duplicate(query.name.clone(), offset) {
             let message = format!(
                 "a query named \"{}\" is already listed (on line {first}); names must be unique",
@@ -186,7 +186,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let mut metrics = Vec::new();
     for entry in raw.metrics {
         let offset = entry.get_ref().label.span().start;
-        let metric = metric(entry.into_inner(), path, &at)?;
+        let metric = metric(entry.into_inner(), (path, text), &at)?;
         labels.metric_label(metric.label.clone(), offset, &at)?;
         metrics.push(metric);
     }
@@ -400,9 +400,11 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
     })
 }
 
-fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError> {
+fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteError> {
+    let suite_path = suite.0;
     let offset = raw.name.span().start;
     let name = non_empty(raw.name.into_inner(), "query name", offset, at)?;
+    let mut sql_offset = offset;
     let (sql_text, source) = match (raw.file, raw.sql) {
         (Some(_), Some(s)) => {
             return Err(at(
@@ -433,14 +435,17 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
             })?;
             (text, path)
         }
-        (None, Some(s)) => (s.into_inner(), suite_path.to_path_buf()),
+        (None, Some(s)) => {
+            sql_offset = s.span().start;
+            (s.into_inner(), suite_path.to_path_buf())
+        }
     };
     let sql = single_statement(
         &format!("query \"{name}\""),
         &sql_text,
         &source,
-        suite_path,
-        offset,
+        suite,
+        sql_offset,
         at,
     )?;
     let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
@@ -552,7 +557,8 @@ fn query_params(
     Ok(Some(values))
 }
 
-fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
+fn metric(raw: RawMetric, suite: (&Path, &str), at: &At) -> Result<Metric, SuiteError> {
+    let suite_path = suite.0;
     let offset = raw.label.span().start;
     let label = non_empty(raw.label.into_inner(), "metric label", offset, at)?;
     let sql_offset = raw.sql.span().start;
@@ -560,7 +566,7 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
         &format!("metric \"{label}\""),
         raw.sql.get_ref(),
         suite_path,
-        suite_path,
+        suite,
         sql_offset,
         at,
     )?;
@@ -609,27 +615,28 @@ fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteErr
     }
 }
 
-/// The one statement of a query; a second one is refused with its location.
+/// The one statement of a query; a second one is refused where it starts: its line in the
+/// query file, or in the suite file for inline SQL (`toml` is the suite's text).
 /// `what` names the entry in messages: `query "name"` or `metric "label"`.
 fn single_statement(
     what: &str,
     text: &str,
     source: &Path,
-    suite_path: &Path,
+    suite: (&Path, &str),
     offset: usize,
     at: &At,
 ) -> Result<String, SuiteError> {
+    let (suite_path, toml) = suite;
     let mut statements = sql::statements(text).into_iter();
     let Some(first) = statements.next() else {
         return Err(at(offset, format!("{what} holds no SQL statement")));
     };
     if let Some(second) = statements.next() {
         let message = format!(
-            "{what} holds more than one statement (a second starts on line {}); pgvet runs one statement per entry — split it into separate entries",
-            second.line
+            "{what} holds more than one statement (the second starts on this line); pgvet runs one statement per entry — split it into separate entries"
         );
         return Err(if source == suite_path {
-            at(offset, message)
+            at(inline_line(toml, offset, second.line), message)
         } else {
             SuiteError::Invalid {
                 path: source.to_path_buf(),
@@ -640,6 +647,29 @@ fn single_statement(
         });
     }
     Ok(first.text)
+}
+
+/// The byte offset in the suite file of line `line` (1-based) of the string whose opening quote
+/// is at `start`. A multi-line string drops a newline right after its opening quotes, as TOML
+/// does; an escaped newline (`\n`) is not counted.
+fn inline_line(toml: &str, start: usize, line: usize) -> usize {
+    let raw = &toml[start..];
+    let mut at = start;
+    if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        at += 3;
+        if toml[at..].starts_with("\r\n") {
+            at += 2;
+        } else if toml[at..].starts_with('\n') {
+            at += 1;
+        }
+    }
+    for _ in 1..line {
+        match toml[at..].find('\n') {
+            Some(n) => at += n + 1,
+            None => break,
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -822,6 +852,11 @@ mod tests {
     fn inline_sql_with_two_statements_is_refused() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1; DELETE FROM t\"\n");
         assert!(e.contains("holds more than one statement"), "{e}");
+        // The second statement's line in the suite file, not in the string.
+        let e = err("[[query]]\nname = \"q\"\nsql = \"\"\"\nSELECT 1;\n\nSELECT 2\n\"\"\"\n");
+        assert!(e.starts_with("suite/pgvet.toml:6:1: query \"q\" holds more than one statement"), "{e}");
+        let e = err("[[query]]\nname = \"q\"\nsql = \'\'\'SELECT 1;\r\n  SELECT 2\'\'\'\n");
+        assert!(e.starts_with("suite/pgvet.toml:4:1: query"), "{e}");
     }
 
     #[test]
