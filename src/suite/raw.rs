@@ -42,12 +42,12 @@ struct RawMetric {
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     schema: Option<String>,
-    min_rows: Option<Spanned<i64>>,
-    runs: Option<Spanned<i64>>,
-    warmup: Option<Spanned<i64>>,
+    min_rows: Option<Spanned<Count>>,
+    runs: Option<Spanned<Count>>,
+    warmup: Option<Spanned<Count>>,
     statement_timeout: Option<Spanned<RawDuration>>,
     lock_timeout: Option<Spanned<RawDuration>>,
-    slower_threshold: Option<Spanned<String>>,
+    slower_threshold: Option<Spanned<Percent>>,
     slower_floor_ms: Option<Spanned<f64>>,
 }
 
@@ -89,6 +89,64 @@ impl<'de> Deserialize<'de> for RawMillis {
     }
 }
 
+/// A value whose type error should say what to write: serde's message reads "invalid type:
+/// integer `50`, expected " and then `expecting`.
+macro_rules! friendly {
+    ($name:ident($inner:ty), $expecting:literal, $($visit:ident($arg:ty) => $make:expr),+) => {
+        struct $name($inner);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    $(fn $visit<E: serde::de::Error>(self, v: $arg) -> Result<$name, E> {
+                        #[allow(clippy::redundant_closure_call)]
+                        ($make)(v).map($name)
+                    })+
+                }
+                d.deserialize_any(Visitor)
+            }
+        }
+    };
+}
+
+friendly!(Percent(String), "a percentage in quotes, such as \"50%\"",
+    visit_str(&str) => |v: &str| Ok(v.to_string()));
+friendly!(Count(i64), "a whole number without quotes, such as 1000",
+    visit_i64(i64) => Ok,
+    visit_u64(u64) => |v: u64| i64::try_from(v).map_err(|_| E::custom("the number is too large")));
+
+/// `allow_seq_scan = ["film"]`; a lone string is refused with how to write it as a list.
+struct Relations(Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for Relations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Relations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a list of relations in brackets, such as [\"film\"] or [\"archive.*\"]",
+                )
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Relations, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(Relations(names))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndex {
@@ -110,14 +168,13 @@ struct RawQuery {
     sql: Option<Spanned<String>>,
     #[serde(default = "default_expect")]
     expect: Expect,
-    #[serde(default)]
-    allow_seq_scan: Vec<Spanned<String>>,
+    allow_seq_scan: Option<Relations>,
     #[serde(default)]
     writes: bool,
     metric: Option<Spanned<String>>,
     baseline_ms: Option<Spanned<RawMillis>>,
     target_ms: Option<Spanned<RawMillis>>,
-    target_improvement: Option<Spanned<String>>,
+    target_improvement: Option<Spanned<Percent>>,
     params: Option<Spanned<Vec<Spanned<toml::Value>>>>,
 }
 
@@ -271,14 +328,14 @@ fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, Suit
 }
 
 /// `slower_threshold = "40%"`: from 0% to 1000%.
-fn slower_threshold(value: &Spanned<String>, at: &At) -> Result<f64, SuiteError> {
-    match parse_percent(value.get_ref()) {
+fn slower_threshold(value: &Spanned<Percent>, at: &At) -> Result<f64, SuiteError> {
+    match parse_percent(&value.get_ref().0) {
         Some(p) if (0.0..=1000.0).contains(&p) => Ok(p),
         _ => Err(at(
             value.span().start,
             format!(
                 "slower_threshold is `{}`; write a percentage from \"0%\" to \"1000%\", such as \"40%\" (how much the median must grow for a query to count as slower)",
-                value.get_ref().trim()
+                value.get_ref().0.trim()
             ),
         )),
     }
@@ -297,13 +354,13 @@ fn slower_floor(value: &Spanned<f64>, at: &At) -> Result<f64, SuiteError> {
 }
 
 fn bounded(
-    value: &Spanned<i64>,
+    value: &Spanned<Count>,
     key: &str,
     min: i64,
     max: i64,
     at: &At,
 ) -> Result<i64, SuiteError> {
-    let v = *value.get_ref();
+    let v = value.get_ref().0;
     if v < min || v > max {
         return Err(at(
             value.span().start,
@@ -457,6 +514,8 @@ fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteErr
         .transpose()?;
     let allow_seq_scan = raw
         .allow_seq_scan
+        .map(|r| r.0)
+        .unwrap_or_default()
         .iter()
         .map(|entry| {
             super::RelationPattern::parse(entry.get_ref().trim()).map_err(|e| {
@@ -602,8 +661,8 @@ fn parse_percent(text: &str) -> Option<f64> {
 }
 
 /// `"50%"`: a percentage from 0 (exclusive) to 100 (exclusive).
-fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteError> {
-    let text = value.get_ref().trim();
+fn percent(value: &Spanned<Percent>, name: &str, at: &At) -> Result<f64, SuiteError> {
+    let text = value.get_ref().0.trim();
     match parse_percent(text) {
         Some(p) if p > 0.0 && p < 100.0 => Ok(p),
         _ => Err(at(
@@ -849,12 +908,41 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_the_wrong_type_says_what_to_write() {
+        let q = |line: &str| {
+            err(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n{line}\n"
+            ))
+        };
+        assert!(q("target_improvement = 50").contains(
+            "4:22: invalid type: integer `50`, expected a percentage in quotes, such as \"50%\""
+        ));
+        assert!(
+            q("allow_seq_scan = \"film\"")
+                .contains("expected a list of relations in brackets, such as [\"film\"]")
+        );
+        let s = |line: &str| {
+            err(&format!(
+                "[settings]\n{line}\n[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n"
+            ))
+        };
+        assert!(s("min_rows = \"1000\"").contains(
+            "2:12: invalid type: string \"1000\", expected a whole number without quotes"
+        ));
+        assert!(s("slower_threshold = 40").contains("expected a percentage in quotes"));
+        assert!(s("runs = 5.5").contains("expected a whole number without quotes"));
+    }
+
+    #[test]
     fn inline_sql_with_two_statements_is_refused() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1; DELETE FROM t\"\n");
         assert!(e.contains("holds more than one statement"), "{e}");
         // The second statement's line in the suite file, not in the string.
         let e = err("[[query]]\nname = \"q\"\nsql = \"\"\"\nSELECT 1;\n\nSELECT 2\n\"\"\"\n");
-        assert!(e.starts_with("suite/pgvet.toml:6:1: query \"q\" holds more than one statement"), "{e}");
+        assert!(
+            e.starts_with("suite/pgvet.toml:6:1: query \"q\" holds more than one statement"),
+            "{e}"
+        );
         let e = err("[[query]]\nname = \"q\"\nsql = \'\'\'SELECT 1;\r\n  SELECT 2\'\'\'\n");
         assert!(e.starts_with("suite/pgvet.toml:4:1: query"), "{e}");
     }
