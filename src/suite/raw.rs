@@ -505,6 +505,18 @@ fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteErr
         sql_offset,
         at,
     )?;
+    if let Err(statement) = sql::explainable(&sql) {
+        let statement = match statement.as_str() {
+            "" => "this statement".to_string(),
+            s => format!("a {s} statement"),
+        };
+        return Err(at(
+            sql_offset,
+            format!(
+                "query \"{name}\" is {statement}, which EXPLAIN cannot run; a [[query]] is a SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE or CREATE TABLE … AS (to check that an index exists, write an [[index]] entry)"
+            ),
+        ));
+    }
     let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
     let target_ms = time_target(raw.target_ms.as_ref(), "target_ms", &name, at)?;
     let target_offset = raw.target_improvement.as_ref().map(|t| t.span().start);
@@ -931,6 +943,13 @@ mod tests {
         ));
         assert!(s("slower_threshold = 40").contains("expected a percentage in quotes"));
         assert!(s("runs = 5.5").contains("expected a whole number without quotes"));
+    }
+
+    #[test]
+    fn a_statement_explain_cannot_run_is_refused_at_load() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"CREATE INDEX i ON t (a)\"\n");
+        assert!(e.starts_with("suite/pgvet.toml:3:7: query \"q\" is a CREATE INDEX statement, which EXPLAIN cannot run"), "{e}");
+        assert!(e.contains("write an [[index]] entry"), "{e}");
     }
 
     #[test]
