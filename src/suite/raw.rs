@@ -539,6 +539,12 @@ fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteErr
         })
         .collect::<Result<_, _>>()?;
     let used = sql::parameters(&sql);
+    let params_offset = raw.params.as_ref().map_or(offset, |p| p.span().start);
+    let params_at = format!(
+        "{}:{}",
+        suite_path.display(),
+        super::line_column(suite.1, params_offset).0
+    );
     let params = query_params(raw.params, &name, &used, at)?;
     if params.is_none() && !used.is_empty() {
         let target = raw
@@ -568,6 +574,7 @@ fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteErr
         target_ms,
         target_improvement,
         params,
+        params_at,
     })
 }
 
