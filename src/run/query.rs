@@ -219,7 +219,9 @@ fn in_schemas(names: &[(Option<String>, String)], settings: &Settings) -> Vec<(S
 }
 
 /// The parents of the relations read whole (`catalog::ancestors`), when the query has
-/// `allow_seq_scan` entries that a parent's name could match; else none, and no statement.
+/// `allow_seq_scan` entries that a parent's name could match, or reads more than one relation
+/// whole (partitions of one table count together against `min_rows`); else none, and no
+/// statement.
 async fn relation_ancestors(
     db: &Db<'_>,
     query: &Query,
@@ -227,10 +229,10 @@ async fn relation_ancestors(
     index_keys: &IndexKeyMap,
     settings: &Settings,
 ) -> Result<scans::Ancestors, String> {
-    if query.allow_seq_scan.is_empty() {
+    let relations = scans::judged_relations(query, &explain.scans, index_keys, None);
+    if query.allow_seq_scan.is_empty() && relations.len() < 2 {
         return Ok(scans::Ancestors::new());
     }
-    let relations = scans::judged_relations(query, &explain.scans, index_keys, None);
     let keys = in_schemas(&relations, settings);
     let parents = catalog::ancestors(db, &keys).await.map_err(|e| e.message)?;
     Ok(relations

@@ -133,6 +133,39 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
 }
 
 #[tokio::test]
+async fn small_partitions_read_whole_count_together_against_min_rows() {
+    let db = partitioned().await;
+    let suite = SuiteDir::new(
+        "[settings]\nmin_rows = 4000\nruns = 1\nwarmup = 0\n\
+         [[query]]\nname = \"all\"\nsql = \"SELECT * FROM scan_event WHERE kind = 'k3'\"\n\
+         [[query]]\nname = \"one year\"\nsql = \"SELECT * FROM scan_event WHERE at < '2026-01-01' AND kind = 'k3'\"\n",
+        &[],
+    );
+    let report = db.check(&suite).await;
+    // Three leaves of 1,500 rows each: small alone, 4,500 rows together.
+    let all = query(&report, "all");
+    assert_eq!(all.status, Status::Fail, "{all:?}");
+    assert!(
+        verdicts(all)
+            .iter()
+            .all(|(_, v)| *v == ScanVerdict::SeqScanOnLargeTable),
+        "{all:?}"
+    );
+    assert_eq!(all.problems.len(), 3, "{all:?}");
+    assert!(
+        all.problems[0].starts_with("Seq Scan on scan_event_2025 scan_event_1 reads 1,500 rows (min_rows = 4000); expected an index scan (the partition itself is small, but the plan reads partitions of public.scan_event whole, 4,500 rows together)"),
+        "{all:?}"
+    );
+    // One partition read whole is judged by its own size.
+    let year = query(&report, "one year");
+    assert_eq!(
+        verdicts(year),
+        [("scan_event_2025".to_string(), ScanVerdict::NoUsableIndex)],
+        "{year:?}"
+    );
+}
+
+#[tokio::test]
 async fn an_index_s_table_may_name_its_schema() {
     let db = TestDb::new().await;
     db.exec(
