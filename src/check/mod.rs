@@ -2,6 +2,7 @@
 //! showed to a result in the report model; nothing here talks to the server.
 
 pub mod baseline;
+pub mod closest;
 pub mod diagnosis;
 pub mod index;
 pub mod leading;

@@ -225,6 +225,53 @@ pub fn judge(
             .push(scan_result(scan, verdict, rows, usable_index));
     }
     judgement
+        .notes
+        .extend(unmatched_entries(query, scans, facts.ancestors));
+    judgement
+}
+
+/// A note for each `allow_seq_scan` entry that names no relation the plan reads (nor a parent
+/// of one): a typo there makes the entry allow nothing. Names the closest relation of the plan.
+fn unmatched_entries(query: &Query, scans: &[Scan], ancestors: Option<&Ancestors>) -> Vec<String> {
+    let mut relations: Vec<(Option<&str>, &str)> = Vec::new();
+    for scan in scans {
+        let Some(name) = scan.relation.as_deref() else {
+            continue;
+        };
+        relations.push((scan.schema.as_deref(), name));
+        let parents = ancestors.and_then(|a| a.get(&(scan.schema.clone(), name.to_string())));
+        for (schema, parent) in parents.into_iter().flatten() {
+            relations.push((Some(schema.as_str()), parent.as_str()));
+        }
+    }
+    query
+        .allow_seq_scan
+        .iter()
+        .filter(|entry| {
+            !relations
+                .iter()
+                .any(|(schema, name)| entry.matches(*schema, name))
+        })
+        .map(|entry| {
+            let bare = entry.written.rsplit('.').next().unwrap_or(&entry.written);
+            let close = super::closest::closest(bare, relations.iter().map(|(_, name)| *name));
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                names => format!(
+                    "; did you mean {}?",
+                    names
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            format!(
+                "allow_seq_scan entry \"{}\" names no relation this plan reads{hint}",
+                entry.written
+            )
+        })
+        .collect()
 }
 
 /// "small: index usable (ix_small_code); Seq Scan on small chosen on a small table (20 rows,

@@ -71,6 +71,7 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
             ("another schema's table", all, "[\"archive.scan_event\"]"),
             ("a glob over the months", all, "[\"scan_event_2026_*\"]"),
             ("a glob over one character", all, "[\"scan_event_202?\"]"),
+            ("a typo", all, "[\"scan_evnt\", \"no_such_thing\"]"),
             (
                 "a schema glob",
                 "SELECT * FROM archive.old_event WHERE note = 'x'",
@@ -112,7 +113,23 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
         assert_eq!(verdicts(q), expected, "{name}: {q:?}");
         let passes = expected.iter().all(|(_, v)| *v == Allowed);
         assert_eq!(q.status == Status::Pass, passes, "{name}: {q:?}");
+        let unmatched = q.notes.iter().any(|n| n.contains("names no relation"));
+        assert_eq!(
+            unmatched,
+            name == "another schema's table",
+            "{name}: {:?}",
+            q.notes
+        );
     }
+    let typo = query(&report, "a typo");
+    assert_eq!(typo.status, Status::Fail);
+    assert_eq!(
+        typo.notes,
+        [
+            "allow_seq_scan entry \"scan_evnt\" names no relation this plan reads; did you mean \"scan_event\"?",
+            "allow_seq_scan entry \"no_such_thing\" names no relation this plan reads",
+        ]
+    );
     let archive = query(&report, "a schema glob");
     assert_eq!(archive.status, Status::Pass, "{archive:?}");
     assert_eq!(verdicts(archive), [("old_event".to_string(), Allowed)]);
