@@ -506,10 +506,7 @@ fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteErr
         at,
     )?;
     if let Err(statement) = sql::explainable(&sql) {
-        let statement = match statement.as_str() {
-            "" => "this statement".to_string(),
-            s => format!("a {s} statement"),
-        };
+        let statement = format!("a {statement} statement");
         return Err(at(
             sql_offset,
             format!(
