@@ -209,6 +209,11 @@ impl CheckArgs {
         .into_iter()
         .filter_map(|(on, flag)| on.then_some(flag))
         .collect();
+        if self.ephemeral && self.setup_with == SetupWith::Psql && self.setup.is_empty() {
+            return Err(crate::exit::UsageError(
+                "--setup-with psql applies the --setup files, and none is given: add --setup FILE, or drop --setup-with".into(),
+            ));
+        }
         if self.ephemeral || given.is_empty() {
             return Ok(());
         }

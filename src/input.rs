@@ -180,6 +180,20 @@ pub fn read_source(path: &Path, kind: &Kind) -> Result<String, InputError> {
 
 const BOM: char = '\u{feff}';
 
+/// The first `len` bytes (fewer if the file is shorter) of a regular file.
+pub fn read_head(path: &Path, len: u64) -> io::Result<Vec<u8>> {
+    let file = open_nonblocking(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut head = Vec::new();
+    file.take(len).read_to_end(&mut head)?;
+    Ok(head)
+}
+
 fn check_regular(meta: &Metadata, kind: &Kind) -> Result<(), Problem> {
     let file_type = meta.file_type();
     let not = |kind_of_file| Problem::NotRegular {

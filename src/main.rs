@@ -76,7 +76,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     })
 }
 
-/// Logs go to stderr: warnings by default, more with -v; RUST_LOG overrides.
+/// Logs go to stderr: warnings by default (without timestamps), more with -v; RUST_LOG
+/// overrides.
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -88,10 +89,14 @@ fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("pgvet={level},warn")));
     let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
         && std::env::var_os("NO_COLOR").is_none();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(colour)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    // A warning reads as a message; timestamps are for following a run with -v.
+    match verbose {
+        0 => logs.without_time().init(),
+        _ => logs.init(),
+    }
 }

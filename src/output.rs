@@ -33,7 +33,8 @@ impl Destination {
                 Some(libc::ENXIO) => "it is a named pipe that nobody reads".to_string(),
                 // The OS's words, without the name of the probe file made in the directory.
                 Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
-                None => e.to_string(),
+                // tempfile's error names its probe file: say the kind of error only.
+                None => std::io::Error::from(e.kind()).to_string(),
             };
             UsageError(format!(
                 "{flag} {}: {reason}; choose a writable path",
@@ -52,6 +53,18 @@ impl Destination {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
+            if !parent.is_dir() {
+                let what = if parent.exists() {
+                    "is not a directory"
+                } else {
+                    "does not exist"
+                };
+                return Err(UsageError(format!(
+                    "{flag} {}: {} {what}; create the directory, or choose another path",
+                    path.display(),
+                    parent.display()
+                )));
+            }
             tempfile::NamedTempFile::new_in(parent).map_err(unwritable)?;
         }
         Ok(Destination::File(path.to_path_buf()))
@@ -153,6 +166,34 @@ mod tests {
         assert_eq!(
             summary_to_stderr(&report, Path::new("out/run\u{1b}.json")),
             "pgvet: PASS: 8 indexes and 4 queries checked, 2 metrics (report in out/run\\u{1b}.json)"
+        );
+    }
+
+    #[test]
+    fn an_unwritable_destination_is_named_without_a_probe_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nodir/r.json");
+        let Err(UsageError(message)) = Destination::open(Some(&missing), "--save") else {
+            panic!("a missing directory is refused");
+        };
+        assert_eq!(
+            message,
+            format!(
+                "--save {}: {} does not exist; create the directory, or choose another path",
+                missing.display(),
+                dir.path().join("nodir").display()
+            )
+        );
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let Err(UsageError(message)) = Destination::open(Some(&file.join("r.json")), "-o") else {
+            panic!("a file is not a directory");
+        };
+        assert!(
+            message.ends_with(
+                "/file is not a directory; create the directory, or choose another path"
+            ),
+            "{message}"
         );
     }
 

@@ -217,9 +217,14 @@ fn slower_problem(baseline: &QueryBaseline, now: &QueryResult) -> Option<String>
 fn improvement_problem(now: &QueryResult, baseline: &QueryBaseline) -> Option<String> {
     let target = now.target_improvement_pct?;
     let faster = -baseline.change_pct?;
+    let change = match faster {
+        f if f.round() > 0.0 => format!("{f:.0}% faster"),
+        f if f.round() < 0.0 => format!("{:.0}% slower", -f),
+        _ => "no faster".to_string(),
+    };
     (faster < target).then(|| {
         format!(
-            "{faster:.0}% faster than the baseline's {:.3} ms; the target is {target}% faster",
+            "{change} than the baseline's {:.3} ms; the target is {target}% faster",
             baseline.median_ms.unwrap_or(0.0)
         )
     })
@@ -340,6 +345,13 @@ mod tests {
         assert!(
             problem
                 .starts_with("30% faster than the baseline's 100.000 ms; the target is 50% faster"),
+            "{problem}"
+        );
+        let slower = query("Index Scan", vec![], &[106.0, 106.0, 106.0]);
+        let (b, _) = compare_query(&then, &slower, DEFAULT);
+        let problem = improvement_problem(&slower, &b).unwrap();
+        assert!(
+            problem.starts_with("6% slower than the baseline's 100.000 ms"),
             "{problem}"
         );
     }

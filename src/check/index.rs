@@ -9,7 +9,6 @@ use crate::report::model::{IndexProblem, IndexResult, Status};
 use crate::suite::ExpectedIndex;
 
 /// At most this many close names are listed.
-const CLOSEST: usize = 3;
 /// At most this many of a table's indexes are listed when none has a close name.
 const LISTED: usize = 5;
 
@@ -153,31 +152,9 @@ fn missing(
     message
 }
 
-/// The names on the table closest to `name` by edit distance (case ignored), closest first:
-/// those within a typo's reach (2 edits, or one in 8 characters for long names).
+/// The names on the table closest to `name` (see [`super::closest`]).
 fn closest_names(name: &str, indexes: &[TableIndex]) -> Vec<String> {
-    let wanted = name.to_lowercase();
-    let reach = 2.max(wanted.chars().count() / 8);
-    let mut close: Vec<(usize, &str)> = indexes
-        .iter()
-        .map(|i| {
-            (
-                strsim::damerau_levenshtein(&wanted, &i.name.to_lowercase()),
-                i.name.as_str(),
-            )
-        })
-        .filter(|(distance, _)| *distance <= reach)
-        .collect();
-    close.sort();
-    let Some(&(best, _)) = close.first() else {
-        return Vec::new();
-    };
-    close
-        .into_iter()
-        .filter(|(distance, _)| *distance == best)
-        .take(CLOSEST)
-        .map(|(_, n)| n.to_string())
-        .collect()
+    super::closest::closest(name, indexes.iter().map(|i| i.name.as_str()))
 }
 
 /// When the names differ only in case: PostgreSQL folds unquoted names, pgvet does not.

@@ -2,6 +2,7 @@
 //! showed to a result in the report model; nothing here talks to the server.
 
 pub mod baseline;
+pub mod closest;
 mod contract;
 pub mod diagnosis;
 pub mod foreign_key;

@@ -72,7 +72,9 @@ pub struct PlanJudgement {
 enum Class {
     Narrow,
     Allowed,
-    Large(f64, Option<FullRead>),
+    /// With the partitioned table whose partitions this plan reads whole, and their rows
+    /// together, when that sum (not the partition itself) makes the read large.
+    Large(f64, Option<FullRead>, Option<(String, f64)>),
     Small(f64, Option<FullRead>),
 }
 
@@ -87,10 +89,30 @@ fn classify(query: &Query, scan: &Scan, facts: Facts<'_>) -> Class {
     let catalog = relation_of(scan).and_then(|r| facts.sizes.get(&r).copied());
     let rows = relation_rows(scan, catalog);
     if rows >= facts.min_rows as f64 {
-        Class::Large(rows, full)
-    } else {
-        Class::Small(rows, full)
+        return Class::Large(rows, full, None);
     }
+    match partitions_together(scan, facts) {
+        Some((root, total)) if total >= facts.min_rows as f64 => {
+            Class::Large(rows, full, Some((root, total)))
+        }
+        _ => Class::Small(rows, full),
+    }
+}
+
+/// The partitioned table (or inheritance parent) at the top of the scan's relation, and the
+/// rows of all its partitions that the plan reads whole and the check judges: a query that
+/// reads five small partitions of a large table reads a large table.
+fn partitions_together(scan: &Scan, facts: Facts<'_>) -> Option<(String, f64)> {
+    let ancestors = facts.ancestors?;
+    let root = |relation: &Relation| ancestors.get(relation).and_then(|a| a.last());
+    let top = root(&relation_of(scan)?)?;
+    let total = facts
+        .sizes
+        .iter()
+        .filter(|(relation, _)| root(relation) == Some(top))
+        .map(|(_, rows)| rows)
+        .sum();
+    Some((format!("{}.{}", top.0, top.1), total))
 }
 
 /// The relation a scan reads, when it reads one.
@@ -163,10 +185,15 @@ pub fn judge(
         let (verdict, rows, usable_index) = match classify(query, scan, facts) {
             Class::Narrow => (ScanVerdict::Ok, None, None),
             Class::Allowed => (ScanVerdict::Allowed, None, None),
-            Class::Large(rows, full) => {
-                judgement
-                    .problems
-                    .push(large_problem(scan, rows, full.as_ref(), facts.min_rows));
+            Class::Large(rows, full, together) => {
+                let mut problem = large_problem(scan, rows, full.as_ref(), facts.min_rows);
+                if let Some((root, total)) = together {
+                    problem.push_str(&format!(
+                        " (the partition itself is small, but the plan reads partitions of {root} whole, {} together)",
+                        counted_rows(total)
+                    ));
+                }
+                judgement.problems.push(problem);
                 let verdict = match full {
                     Some(_) => ScanVerdict::FullIndexScan,
                     None => ScanVerdict::SeqScanOnLargeTable,
@@ -198,6 +225,53 @@ pub fn judge(
             .push(scan_result(scan, verdict, rows, usable_index));
     }
     judgement
+        .notes
+        .extend(unmatched_entries(query, scans, facts.ancestors));
+    judgement
+}
+
+/// A note for each `allow_seq_scan` entry that names no relation the plan reads (nor a parent
+/// of one): a typo there makes the entry allow nothing. Names the closest relation of the plan.
+fn unmatched_entries(query: &Query, scans: &[Scan], ancestors: Option<&Ancestors>) -> Vec<String> {
+    let mut relations: Vec<(Option<&str>, &str)> = Vec::new();
+    for scan in scans {
+        let Some(name) = scan.relation.as_deref() else {
+            continue;
+        };
+        relations.push((scan.schema.as_deref(), name));
+        let parents = ancestors.and_then(|a| a.get(&(scan.schema.clone(), name.to_string())));
+        for (schema, parent) in parents.into_iter().flatten() {
+            relations.push((Some(schema.as_str()), parent.as_str()));
+        }
+    }
+    query
+        .allow_seq_scan
+        .iter()
+        .filter(|entry| {
+            !relations
+                .iter()
+                .any(|(schema, name)| entry.matches(*schema, name))
+        })
+        .map(|entry| {
+            let bare = entry.written.rsplit('.').next().unwrap_or(&entry.written);
+            let close = super::closest::closest(bare, relations.iter().map(|(_, name)| *name));
+            let hint = match close.as_slice() {
+                [] => String::new(),
+                names => format!(
+                    "; did you mean {}?",
+                    names
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            };
+            format!(
+                "allow_seq_scan entry \"{}\" names no relation this plan reads{hint}",
+                entry.written
+            )
+        })
+        .collect()
 }
 
 /// "small: index usable (ix_small_code); Seq Scan on small chosen on a small table (20 rows,

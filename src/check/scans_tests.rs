@@ -25,6 +25,7 @@ fn query(expect: Expect, allow: &[&str]) -> Query {
         target_ms: None,
         target_improvement: None,
         params: None,
+        params_at: "pgvet.toml:1".into(),
         checklist: None,
     }
 }

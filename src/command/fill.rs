@@ -31,15 +31,17 @@ pub fn fill(args: &FillArgs) -> anyhow::Result<u8> {
     }
     let queries: Vec<String> = results.queries.iter().map(|q| q.name.clone()).collect();
     let filled = fill::fill_from(&document, &results.metrics, &queries);
-    report_to_stderr(&args.document, &filled);
+    let (checked, claims) = fill::tasks::of_report(&results);
+    let ticks = fill::tasks::tick(&filled.document, &checked, &claims);
+    report_to_stderr(&args.document, &filled, &ticks);
     match (&target, args.in_place) {
-        (Destination::File(path), true) => replace(path, &filled.document)?,
-        _ => target.write(&filled.document)?,
+        (Destination::File(path), true) => replace(path, &ticks.document)?,
+        _ => target.write(&ticks.document)?,
     }
     Ok(exit::PASS)
 }
 
-fn report_to_stderr(document: &Path, filled: &fill::Filled) {
+fn report_to_stderr(document: &Path, filled: &fill::Filled, ticks: &fill::tasks::Ticks) {
     let name = document.display();
     // Labels come from the document and the run: no control character reaches the terminal.
     let say = |line: String| eprintln!("{}", printable_line(&line));
@@ -64,8 +66,32 @@ fn report_to_stderr(document: &Path, filled: &fill::Filled) {
             "{name}: no table row is labelled \"{label}\" (a metric of the run)"
         ));
     }
-    if filled.rows.is_empty() {
-        say(format!("{name}: nothing filled; the document is unchanged"));
+    for ticked in &ticks.ticked {
+        say(format!(
+            "{name}:{}: ticked \"{}\": verified by {}",
+            ticked.line,
+            ticked.item,
+            ticked.by.join(", ")
+        ));
+    }
+    for left in &ticks.left {
+        say(format!(
+            "{name}:{}: not ticked \"{}\": {}",
+            left.line,
+            left.item,
+            left.reasons.join("; ")
+        ));
+    }
+    for claim in &ticks.claims_not_found {
+        say(format!(
+            "{name}: no task item reads \"{}\" (claimed by {}); write the item's text exactly as the `checklist` key",
+            claim.item, claim.entry
+        ));
+    }
+    if filled.rows.is_empty() && ticks.ticked.is_empty() {
+        say(format!(
+            "{name}: nothing filled or ticked; the document is unchanged"
+        ));
     }
 }
 

@@ -78,6 +78,26 @@ pub fn tables(lines: &[Line<'_>]) -> Vec<Table> {
     tables
 }
 
+/// For each line, whether it is prose: outside code fences and HTML comments (a line that opens
+/// or closes one is not prose either).
+pub fn prose(lines: &[Line<'_>]) -> Vec<bool> {
+    let mut block = Block::Text;
+    lines
+        .iter()
+        .map(|line| {
+            let next = next_block(block, line.text);
+            let is_prose = block == Block::Text && next == Block::Text && !opens_block(line.text);
+            block = next;
+            is_prose
+        })
+        .collect()
+}
+
+/// A fence or comment that opens and closes on this one line is not prose either.
+fn opens_block(text: &str) -> bool {
+    opens_fence(text).is_some() || text.trim_start().starts_with("<!--")
+}
+
 fn next_block(block: Block, text: &str) -> Block {
     match block {
         Block::Fence(marker, len) if closes_fence(text, marker, len) => Block::Text,
@@ -193,7 +213,7 @@ fn unescaped(bytes: &[u8], target: u8) -> Vec<usize> {
 }
 
 /// Inline code spans: a run of backticks up to the next run of the same length.
-fn code_spans(bytes: &[u8]) -> Vec<Range<usize>> {
+pub fn code_spans(bytes: &[u8]) -> Vec<Range<usize>> {
     let mut runs: Vec<Range<usize>> = Vec::new();
     for start in unescaped(bytes, b'`') {
         match runs.last_mut() {

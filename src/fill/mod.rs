@@ -21,6 +21,7 @@
 
 mod markdown;
 mod row;
+pub mod tasks;
 mod value;
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ impl<'q> Queries<'q> {
 }
 
 /// The label in lower case with white space runs as single spaces, trimmed.
-fn loose(label: &str) -> String {
+pub(super) fn loose(label: &str) -> String {
     if !label.is_ascii() {
         let words: Vec<&str> = label.split_whitespace().collect();
         return words.join(" ").to_lowercase();

@@ -28,11 +28,14 @@ impl Sending {
     /// How it decides; the error says what to change.
     pub fn decide(query: &Query, prepared: &Prepared, server_major: u32) -> Result<Self, String> {
         match (&query.params, prepared.params.len()) {
-            (Some(values), _) => bind::bind(values, &prepared.params).map(Sending::Bound),
+            (Some(values), _) => bind::bind(values, &prepared.params)
+                .map(Sending::Bound)
+                .map_err(|e| format!("{}: {e}", query.params_at)),
             (None, 0) => Ok(Sending::Text),
             (None, _) if server_major >= 16 => Ok(Sending::Generic),
             (None, n) => Err(format!(
-                "the query uses {} and has no params; add `params = [...]` to its [[query]], one value per parameter, to check and time it with those values (PostgreSQL 16+ can check its generic plan without values; this server is PostgreSQL {server_major})",
+                "{}: the query uses {} and has no params; add `params = [...]` to its [[query]], one value per parameter, to check and time it with those values (PostgreSQL 16+ can check its generic plan without values; this server is PostgreSQL {server_major})",
+                query.params_at,
                 span(n)
             )),
         }
@@ -123,8 +126,9 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            e.starts_with("the query uses $1 and $2 and has no params; add `params = [...]`")
-                && e.ends_with("this server is PostgreSQL 15)"),
+            e.starts_with(
+                "pgvet.toml:2: the query uses $1 and $2 and has no params; add `params = [...]`"
+            ) && e.ends_with("this server is PostgreSQL 15)"),
             "{e}"
         );
         assert!(matches!(

@@ -220,7 +220,9 @@ fn in_schemas(names: &[(Option<String>, String)], settings: &Settings) -> Vec<(S
 }
 
 /// The parents of the relations read whole (`catalog::ancestors`), when the query has
-/// `allow_seq_scan` entries that a parent's name could match; else none, and no statement.
+/// `allow_seq_scan` entries (then of every relation the plan reads), or reads more than one
+/// relation whole (partitions of one table count together against `min_rows`); else none, and
+/// no statement.
 async fn relation_ancestors(
     db: &Db<'_>,
     query: &Query,
@@ -228,10 +230,24 @@ async fn relation_ancestors(
     index_keys: &IndexKeyMap,
     settings: &Settings,
 ) -> Result<scans::Ancestors, String> {
-    if query.allow_seq_scan.is_empty() {
-        return Ok(scans::Ancestors::new());
-    }
-    let relations = scans::judged_relations(query, &explain.scans, index_keys, None);
+    let relations = if query.allow_seq_scan.is_empty() {
+        let judged = scans::judged_relations(query, &explain.scans, index_keys, None);
+        if judged.len() < 2 {
+            return Ok(scans::Ancestors::new());
+        }
+        judged
+    } else {
+        // Every relation the plan reads: an entry that names none of them, nor their parents,
+        // gets a note.
+        let mut all: Vec<scans::Relation> = explain
+            .scans
+            .iter()
+            .filter_map(scans::relation_of)
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    };
     let keys = in_schemas(&relations, settings);
     let parents = catalog::ancestors(db, &keys).await.map_err(|e| e.message)?;
     Ok(relations

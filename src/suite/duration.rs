@@ -1,4 +1,4 @@
-//! Durations as PostgreSQL writes them in settings: `30s`, `500ms`, `2min`, `1h`; a bare number
+//! Durations as PostgreSQL writes them in settings: `500us`, `30s`, `500ms`, `2min`, `1h`; a bare number
 //! means milliseconds, as for `statement_timeout`. The timeouts and the time targets
 //! (`target_ms`, `baseline_ms`) are read alike.
 
@@ -7,7 +7,7 @@ use std::time::Duration;
 /// The longest duration pgvet reads (31.7 years): anything longer is a typo.
 const MAX_MS: f64 = 1e12;
 
-/// A duration in milliseconds: `500ms`, `1.5s`, `2min`, `1h`, `1d`, or a bare number of
+/// A duration in milliseconds: `250us`, `500ms`, `1.5s`, `2min`, `1h`, `1d`, or a bare number of
 /// milliseconds; None for anything else (a negative number, an unknown unit, over 10¹² ms).
 pub fn parse_millis(text: &str) -> Option<f64> {
     let text = text.trim();
@@ -17,6 +17,7 @@ pub fn parse_millis(text: &str) -> Option<f64> {
     let (number, unit) = text.split_at(split);
     let value: f64 = number.parse().ok()?;
     let millis = match unit.trim() {
+        "us" => value / 1e3,
         "" | "ms" => value,
         "s" => value * 1e3,
         "min" => value * 60e3,
@@ -58,6 +59,8 @@ mod tests {
         assert_eq!(parse_duration("2min"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("1.5 s"), Ok(Duration::from_millis(1500)));
         assert_eq!(parse_duration("250"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("5000us"), Ok(Duration::from_millis(5)));
+        assert_eq!(parse_millis("500 us"), Some(0.5));
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("0.0s"), Ok(Duration::ZERO));
         assert_eq!(parse_duration("0.0004ms"), Ok(Duration::from_nanos(400)));

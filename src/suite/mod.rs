@@ -129,6 +129,9 @@ pub struct Query {
     /// The values bound to `$1…$n`, one per parameter (checked at load time); None runs the
     /// SQL as text.
     pub params: Option<Vec<params::Param>>,
+    /// Where the suite gives the params (else the entry's name), `path:line`: for a value the
+    /// server's types refuse at run time.
+    pub params_at: String,
     /// The checklist item this entry verifies (`checklist = "…"`), carried to its result.
     pub checklist: Option<String>,
 }

@@ -49,12 +49,12 @@ struct RawMetric {
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     schema: Option<String>,
-    min_rows: Option<Spanned<i64>>,
-    runs: Option<Spanned<i64>>,
-    warmup: Option<Spanned<i64>>,
+    min_rows: Option<Spanned<Count>>,
+    runs: Option<Spanned<Count>>,
+    warmup: Option<Spanned<Count>>,
     statement_timeout: Option<Spanned<RawDuration>>,
     lock_timeout: Option<Spanned<RawDuration>>,
-    slower_threshold: Option<Spanned<String>>,
+    slower_threshold: Option<Spanned<Percent>>,
     slower_floor_ms: Option<Spanned<f64>>,
 }
 
@@ -96,6 +96,64 @@ impl<'de> Deserialize<'de> for RawMillis {
     }
 }
 
+/// A value whose type error should say what to write: serde's message reads "invalid type:
+/// integer `50`, expected " and then `expecting`.
+macro_rules! friendly {
+    ($name:ident($inner:ty), $expecting:literal, $($visit:ident($arg:ty) => $make:expr),+) => {
+        struct $name($inner);
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str($expecting)
+                    }
+                    $(fn $visit<E: serde::de::Error>(self, v: $arg) -> Result<$name, E> {
+                        #[allow(clippy::redundant_closure_call)]
+                        ($make)(v).map($name)
+                    })+
+                }
+                d.deserialize_any(Visitor)
+            }
+        }
+    };
+}
+
+friendly!(Percent(String), "a percentage in quotes, such as \"50%\"",
+    visit_str(&str) => |v: &str| Ok(v.to_string()));
+friendly!(Count(i64), "a whole number without quotes, such as 1000",
+    visit_i64(i64) => Ok,
+    visit_u64(u64) => |v: u64| i64::try_from(v).map_err(|_| E::custom("the number is too large")));
+
+/// `allow_seq_scan = ["film"]`; a lone string is refused with how to write it as a list.
+struct Relations(Vec<Spanned<String>>);
+
+impl<'de> Deserialize<'de> for Relations {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Relations;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "a list of relations in brackets, such as [\"film\"] or [\"archive.*\"]",
+                )
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Relations, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element()? {
+                    names.push(name);
+                }
+                Ok(Relations(names))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndex {
@@ -118,14 +176,13 @@ struct RawQuery {
     sql: Option<Spanned<String>>,
     #[serde(default = "default_expect")]
     expect: Expect,
-    #[serde(default)]
-    allow_seq_scan: Vec<Spanned<String>>,
+    allow_seq_scan: Option<Relations>,
     #[serde(default)]
     writes: bool,
     metric: Option<Spanned<String>>,
     baseline_ms: Option<Spanned<RawMillis>>,
     target_ms: Option<Spanned<RawMillis>>,
-    target_improvement: Option<Spanned<String>>,
+    target_improvement: Option<Spanned<Percent>>,
     params: Option<Spanned<Vec<Spanned<toml::Value>>>>,
     checklist: Option<String>,
 }
@@ -182,7 +239,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
             .metric
             .as_ref()
             .map_or(offset, |m| m.span().start);
-        let query = query(entry.into_inner(), path, &at)?;
+        let query = query(entry.into_inner(), (path, text), &at)?;
         if let Some(first) = names.duplicate(query.name.clone(), offset) {
             let message = format!(
                 "a query named \"{}\" is already listed (on line {first}); names must be unique",
@@ -199,7 +256,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
     let mut metrics = Vec::new();
     for entry in raw.metrics {
         let offset = entry.get_ref().label.span().start;
-        let metric = metric(entry.into_inner(), path, &at)?;
+        let metric = metric(entry.into_inner(), (path, text), &at)?;
         labels.metric_label(metric.label.clone(), offset, &at)?;
         metrics.push(metric);
     }
@@ -287,14 +344,14 @@ fn settings(raw: Option<Spanned<RawSettings>>, at: &At) -> Result<Settings, Suit
 }
 
 /// `slower_threshold = "40%"`: from 0% to 1000%.
-fn slower_threshold(value: &Spanned<String>, at: &At) -> Result<f64, SuiteError> {
-    match parse_percent(value.get_ref()) {
+fn slower_threshold(value: &Spanned<Percent>, at: &At) -> Result<f64, SuiteError> {
+    match parse_percent(&value.get_ref().0) {
         Some(p) if (0.0..=1000.0).contains(&p) => Ok(p),
         _ => Err(at(
             value.span().start,
             format!(
                 "slower_threshold is `{}`; write a percentage from \"0%\" to \"1000%\", such as \"40%\" (how much the median must grow for a query to count as slower)",
-                value.get_ref().trim()
+                value.get_ref().0.trim()
             ),
         )),
     }
@@ -313,13 +370,13 @@ fn slower_floor(value: &Spanned<f64>, at: &At) -> Result<f64, SuiteError> {
 }
 
 fn bounded(
-    value: &Spanned<i64>,
+    value: &Spanned<Count>,
     key: &str,
     min: i64,
     max: i64,
     at: &At,
 ) -> Result<i64, SuiteError> {
-    let v = *value.get_ref();
+    let v = value.get_ref().0;
     if v < min || v > max {
         return Err(at(
             value.span().start,
@@ -417,9 +474,11 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
     })
 }
 
-fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError> {
+fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteError> {
+    let suite_path = suite.0;
     let offset = raw.name.span().start;
     let name = non_empty(raw.name.into_inner(), "query name", offset, at)?;
+    let mut sql_offset = offset;
     let (sql_text, source) = match (raw.file, raw.sql) {
         (Some(_), Some(s)) => {
             return Err(at(
@@ -450,16 +509,28 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
             })?;
             (text, path)
         }
-        (None, Some(s)) => (s.into_inner(), suite_path.to_path_buf()),
+        (None, Some(s)) => {
+            sql_offset = s.span().start;
+            (s.into_inner(), suite_path.to_path_buf())
+        }
     };
     let sql = single_statement(
         &format!("query \"{name}\""),
         &sql_text,
         &source,
-        suite_path,
-        offset,
+        suite,
+        sql_offset,
         at,
     )?;
+    if let Err(statement) = sql::explainable(&sql) {
+        let statement = format!("a {statement} statement");
+        return Err(at(
+            sql_offset,
+            format!(
+                "query \"{name}\" is {statement}, which EXPLAIN cannot run; a [[query]] is a SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE or CREATE TABLE … AS (to check that an index exists, write an [[index]] entry)"
+            ),
+        ));
+    }
     let baseline_ms = time_target(raw.baseline_ms.as_ref(), "baseline_ms", &name, at)?;
     let target_ms = time_target(raw.target_ms.as_ref(), "target_ms", &name, at)?;
     let target_offset = raw.target_improvement.as_ref().map(|t| t.span().start);
@@ -469,6 +540,8 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         .transpose()?;
     let allow_seq_scan = raw
         .allow_seq_scan
+        .map(|r| r.0)
+        .unwrap_or_default()
         .iter()
         .map(|entry| {
             super::RelationPattern::parse(entry.get_ref().trim()).map_err(|e| {
@@ -480,6 +553,12 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         })
         .collect::<Result<_, _>>()?;
     let used = sql::parameters(&sql);
+    let params_offset = raw.params.as_ref().map_or(offset, |p| p.span().start);
+    let params_at = format!(
+        "{}:{}",
+        suite_path.display(),
+        super::line_column(suite.1, params_offset).0
+    );
     let params = query_params(raw.params, &name, &used, at)?;
     if params.is_none() && !used.is_empty() {
         let target = raw
@@ -509,6 +588,7 @@ fn query(raw: RawQuery, suite_path: &Path, at: &At) -> Result<Query, SuiteError>
         target_ms,
         target_improvement,
         params,
+        params_at,
         checklist: raw.checklist,
     })
 }
@@ -570,7 +650,8 @@ fn query_params(
     Ok(Some(values))
 }
 
-fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteError> {
+fn metric(raw: RawMetric, suite: (&Path, &str), at: &At) -> Result<Metric, SuiteError> {
+    let suite_path = suite.0;
     let offset = raw.label.span().start;
     let label = non_empty(raw.label.into_inner(), "metric label", offset, at)?;
     let sql_offset = raw.sql.span().start;
@@ -578,7 +659,7 @@ fn metric(raw: RawMetric, suite_path: &Path, at: &At) -> Result<Metric, SuiteErr
         &format!("metric \"{label}\""),
         raw.sql.get_ref(),
         suite_path,
-        suite_path,
+        suite,
         sql_offset,
         at,
     )?;
@@ -615,8 +696,8 @@ fn parse_percent(text: &str) -> Option<f64> {
 }
 
 /// `"50%"`: a percentage from 0 (exclusive) to 100 (exclusive).
-fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteError> {
-    let text = value.get_ref().trim();
+fn percent(value: &Spanned<Percent>, name: &str, at: &At) -> Result<f64, SuiteError> {
+    let text = value.get_ref().0.trim();
     match parse_percent(text) {
         Some(p) if p > 0.0 && p < 100.0 => Ok(p),
         _ => Err(at(
@@ -628,27 +709,28 @@ fn percent(value: &Spanned<String>, name: &str, at: &At) -> Result<f64, SuiteErr
     }
 }
 
-/// The one statement of a query; a second one is refused with its location.
+/// The one statement of a query; a second one is refused where it starts: its line in the
+/// query file, or in the suite file for inline SQL (`toml` is the suite's text).
 /// `what` names the entry in messages: `query "name"` or `metric "label"`.
 fn single_statement(
     what: &str,
     text: &str,
     source: &Path,
-    suite_path: &Path,
+    suite: (&Path, &str),
     offset: usize,
     at: &At,
 ) -> Result<String, SuiteError> {
+    let (suite_path, toml) = suite;
     let mut statements = sql::statements(text).into_iter();
     let Some(first) = statements.next() else {
         return Err(at(offset, format!("{what} holds no SQL statement")));
     };
     if let Some(second) = statements.next() {
         let message = format!(
-            "{what} holds more than one statement (a second starts on line {}); pgvet runs one statement per entry — split it into separate entries",
-            second.line
+            "{what} holds more than one statement (the second starts on this line); pgvet runs one statement per entry — split it into separate entries"
         );
         return Err(if source == suite_path {
-            at(offset, message)
+            at(inline_line(toml, offset, second.line), message)
         } else {
             SuiteError::Invalid {
                 path: source.to_path_buf(),
@@ -659,6 +741,29 @@ fn single_statement(
         });
     }
     Ok(first.text)
+}
+
+/// The byte offset in the suite file of line `line` (1-based) of the string whose opening quote
+/// is at `start`. A multi-line string drops a newline right after its opening quotes, as TOML
+/// does; an escaped newline (`\n`) is not counted.
+fn inline_line(toml: &str, start: usize, line: usize) -> usize {
+    let raw = &toml[start..];
+    let mut at = start;
+    if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        at += 3;
+        if toml[at..].starts_with("\r\n") {
+            at += 2;
+        } else if toml[at..].starts_with('\n') {
+            at += 1;
+        }
+    }
+    for _ in 1..line {
+        match toml[at..].find('\n') {
+            Some(n) => at += n + 1,
+            None => break,
+        }
+    }
+    at
 }
 
 #[cfg(test)]
@@ -838,9 +943,50 @@ mod tests {
     }
 
     #[test]
+    fn a_value_of_the_wrong_type_says_what_to_write() {
+        let q = |line: &str| {
+            err(&format!(
+                "[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n{line}\n"
+            ))
+        };
+        assert!(q("target_improvement = 50").contains(
+            "4:22: invalid type: integer `50`, expected a percentage in quotes, such as \"50%\""
+        ));
+        assert!(
+            q("allow_seq_scan = \"film\"")
+                .contains("expected a list of relations in brackets, such as [\"film\"]")
+        );
+        let s = |line: &str| {
+            err(&format!(
+                "[settings]\n{line}\n[[query]]\nname = \"q\"\nsql = \"SELECT 1\"\n"
+            ))
+        };
+        assert!(s("min_rows = \"1000\"").contains(
+            "2:12: invalid type: string \"1000\", expected a whole number without quotes"
+        ));
+        assert!(s("slower_threshold = 40").contains("expected a percentage in quotes"));
+        assert!(s("runs = 5.5").contains("expected a whole number without quotes"));
+    }
+
+    #[test]
+    fn a_statement_explain_cannot_run_is_refused_at_load() {
+        let e = err("[[query]]\nname = \"q\"\nsql = \"CREATE INDEX i ON t (a)\"\n");
+        assert!(e.starts_with("suite/pgvet.toml:3:7: query \"q\" is a CREATE INDEX statement, which EXPLAIN cannot run"), "{e}");
+        assert!(e.contains("write an [[index]] entry"), "{e}");
+    }
+
+    #[test]
     fn inline_sql_with_two_statements_is_refused() {
         let e = err("[[query]]\nname = \"q\"\nsql = \"SELECT 1; DELETE FROM t\"\n");
         assert!(e.contains("holds more than one statement"), "{e}");
+        // The second statement's line in the suite file, not in the string.
+        let e = err("[[query]]\nname = \"q\"\nsql = \"\"\"\nSELECT 1;\n\nSELECT 2\n\"\"\"\n");
+        assert!(
+            e.starts_with("suite/pgvet.toml:6:1: query \"q\" holds more than one statement"),
+            "{e}"
+        );
+        let e = err("[[query]]\nname = \"q\"\nsql = \'\'\'SELECT 1;\r\n  SELECT 2\'\'\'\n");
+        assert!(e.starts_with("suite/pgvet.toml:4:1: query"), "{e}");
     }
 
     #[test]

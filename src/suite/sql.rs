@@ -261,6 +261,79 @@ pub fn first_keyword(statement: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// Whether EXPLAIN can run the statement: Err with what the statement is (e.g. "CREATE INDEX")
+/// when it is one of PostgreSQL's other commands (DDL, VACUUM, COPY, transaction control…).
+/// EXPLAIN runs SELECT, WITH, VALUES, TABLE, INSERT, UPDATE, DELETE, MERGE, EXECUTE, DECLARE,
+/// CREATE TABLE … AS and CREATE MATERIALIZED VIEW; a word that is no command at all (a typo
+/// such as `SELEC`) is left to the server, whose syntax error says more.
+pub fn explainable(statement: &str) -> Result<(), String> {
+    const OTHER_COMMANDS: [&str; 40] = [
+        "ABORT",
+        "ALTER",
+        "ANALYZE",
+        "BEGIN",
+        "CALL",
+        "CHECKPOINT",
+        "CLOSE",
+        "CLUSTER",
+        "COMMENT",
+        "COMMIT",
+        "COPY",
+        "DEALLOCATE",
+        "DISCARD",
+        "DO",
+        "DROP",
+        "END",
+        "FETCH",
+        "GRANT",
+        "IMPORT",
+        "LISTEN",
+        "LOAD",
+        "LOCK",
+        "MOVE",
+        "NOTIFY",
+        "PREPARE",
+        "REASSIGN",
+        "REFRESH",
+        "REINDEX",
+        "RELEASE",
+        "RESET",
+        "REVOKE",
+        "ROLLBACK",
+        "SAVEPOINT",
+        "SECURITY",
+        "SET",
+        "SHOW",
+        "START",
+        "TRUNCATE",
+        "UNLISTEN",
+        "VACUUM",
+    ];
+    let keyword = first_keyword(statement);
+    if keyword == "CREATE" {
+        let at = statement.to_ascii_uppercase().find("CREATE").unwrap_or(0) + "CREATE".len();
+        let second = first_keyword(&statement[at..]);
+        // CREATE [GLOBAL|LOCAL] [TEMP|TEMPORARY|UNLOGGED] TABLE … AS, CREATE MATERIALIZED VIEW
+        let table_as = [
+            "TABLE",
+            "TEMP",
+            "TEMPORARY",
+            "UNLOGGED",
+            "GLOBAL",
+            "LOCAL",
+            "MATERIALIZED",
+        ];
+        if table_as.contains(&second.as_str()) {
+            return Ok(());
+        }
+        return Err(format!("CREATE {second}").trim_end().to_string());
+    }
+    match OTHER_COMMANDS.contains(&keyword.as_str()) {
+        true => Err(keyword),
+        false => Ok(()),
+    }
+}
+
 /// Statements that return rows and that a READ ONLY transaction can run: what a `[[metric]]`
 /// may be (the server still checks the rest, e.g. `WITH … DELETE` or `SELECT … FOR UPDATE`).
 pub const QUERY_KEYWORDS: [&str; 4] = ["SELECT", "WITH", "VALUES", "TABLE"];
@@ -359,6 +432,36 @@ mod tests {
             Vec::<u32>::new()
         );
         assert_eq!(parameters("SELECT 'unterminated $1"), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn explain_runs_queries_and_writes_but_not_ddl() {
+        for ok in [
+            "select 1",
+            "(VALUES (1))",
+            "with x as (select 1) delete from t",
+            "merge into t using s on true when matched then delete",
+            "create temp table t as select 1",
+            "CREATE MATERIALIZED VIEW v AS SELECT 1",
+            "execute p(1)",
+        ] {
+            assert_eq!(explainable(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(
+            explainable("create index i on t (a)"),
+            Err("CREATE INDEX".into())
+        );
+        assert_eq!(
+            explainable("CREATE UNIQUE INDEX i ON t (a)"),
+            Err("CREATE UNIQUE".into())
+        );
+        assert_eq!(explainable("vacuum t"), Err("VACUUM".into()));
+        assert_eq!(explainable("copy t to stdout"), Err("COPY".into()));
+        assert_eq!(
+            explainable("selec 1"),
+            Ok(()),
+            "a typo is the server's to explain"
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
             ("another schema's table", all, "[\"archive.scan_event\"]"),
             ("a glob over the months", all, "[\"scan_event_2026_*\"]"),
             ("a glob over one character", all, "[\"scan_event_202?\"]"),
+            ("a typo", all, "[\"scan_evnt\", \"no_such_thing\"]"),
             (
                 "a schema glob",
                 "SELECT * FROM archive.old_event WHERE note = 'x'",
@@ -112,7 +113,23 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
         assert_eq!(verdicts(q), expected, "{name}: {q:?}");
         let passes = expected.iter().all(|(_, v)| *v == Allowed);
         assert_eq!(q.status == Status::Pass, passes, "{name}: {q:?}");
+        let unmatched = q.notes.iter().any(|n| n.contains("names no relation"));
+        assert_eq!(
+            unmatched,
+            name == "another schema's table",
+            "{name}: {:?}",
+            q.notes
+        );
     }
+    let typo = query(&report, "a typo");
+    assert_eq!(typo.status, Status::Fail);
+    assert_eq!(
+        typo.notes,
+        [
+            "allow_seq_scan entry \"scan_evnt\" names no relation this plan reads; did you mean \"scan_event\"?",
+            "allow_seq_scan entry \"no_such_thing\" names no relation this plan reads",
+        ]
+    );
     let archive = query(&report, "a schema glob");
     assert_eq!(archive.status, Status::Pass, "{archive:?}");
     assert_eq!(verdicts(archive), [("old_event".to_string(), Allowed)]);
@@ -129,6 +146,39 @@ async fn a_partitioned_table_in_allow_seq_scan_covers_its_partitions_at_any_dept
         [
             "Seq Scan on scan_event_2025 scan_event_1 reads 1,500 rows (min_rows = 1000); expected an index scan"
         ]
+    );
+}
+
+#[tokio::test]
+async fn small_partitions_read_whole_count_together_against_min_rows() {
+    let db = partitioned().await;
+    let suite = SuiteDir::new(
+        "[settings]\nmin_rows = 4000\nruns = 1\nwarmup = 0\n\
+         [[query]]\nname = \"all\"\nsql = \"SELECT * FROM scan_event WHERE kind = 'k3'\"\n\
+         [[query]]\nname = \"one year\"\nsql = \"SELECT * FROM scan_event WHERE at < '2026-01-01' AND kind = 'k3'\"\n",
+        &[],
+    );
+    let report = db.check(&suite).await;
+    // Three leaves of 1,500 rows each: small alone, 4,500 rows together.
+    let all = query(&report, "all");
+    assert_eq!(all.status, Status::Fail, "{all:?}");
+    assert!(
+        verdicts(all)
+            .iter()
+            .all(|(_, v)| *v == ScanVerdict::SeqScanOnLargeTable),
+        "{all:?}"
+    );
+    assert_eq!(all.problems.len(), 3, "{all:?}");
+    assert!(
+        all.problems[0].starts_with("Seq Scan on scan_event_2025 scan_event_1 reads 1,500 rows (min_rows = 4000); expected an index scan (the partition itself is small, but the plan reads partitions of public.scan_event whole, 4,500 rows together)"),
+        "{all:?}"
+    );
+    // One partition read whole is judged by its own size.
+    let year = query(&report, "one year");
+    assert_eq!(
+        verdicts(year),
+        [("scan_event_2025".to_string(), ScanVerdict::NoUsableIndex)],
+        "{year:?}"
     );
 }
 

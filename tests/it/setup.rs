@@ -210,6 +210,84 @@ async fn a_dump_made_with_create_is_refused_at_its_connect() {
     assert!(err.contains("dump without --create"), "{err}");
 }
 
+#[tokio::test]
+async fn pg_dump_archives_are_refused_with_how_to_turn_them_into_sql() {
+    let db = TestDb::new().await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100)")
+        .await;
+    let tmp = Tmp::new();
+    for (format, name) in [
+        ("custom", "dump.custom"),
+        ("directory", "dump.dir"),
+        ("tar", "dump.tar"),
+    ] {
+        let path = PathBuf::from(tmp.file(name, ""));
+        std::fs::remove_file(&path).unwrap();
+        dump(&db, &path, &["--format", format]).await;
+        let path = path.to_str().unwrap();
+        let out = tmp.run(&[
+            "check",
+            "--ephemeral",
+            "--setup",
+            path,
+            suite_any().path_str(),
+        ]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "setup file {path}: a pg_dump {format}-format archive, not SQL"
+            )) && err.contains(&format!("pg_restore --file=dump.sql {path}")),
+            "{err}"
+        );
+        assert_eq!(err.matches("not SQL").count(), 1, "said once: {err}");
+        assert!(!err.contains("UTF-8"), "{err}");
+    }
+    tmp.assert_nothing_left();
+}
+
+#[test]
+fn a_role_the_throwaway_server_already_has_is_explained() {
+    let tmp = Tmp::new();
+    let globals = tmp.file(
+        "globals.sql",
+        "SET default_transaction_read_only = off;\nCREATE ROLE app;\nCREATE ROLE postgres;\n",
+    );
+    let out = tmp.run(&[
+        "check",
+        "--ephemeral",
+        "--setup",
+        &globals,
+        suite_any().path_str(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("{globals}:3: ")), "{err}");
+    assert!(
+        err.contains("role \"postgres\" already exists")
+            && err.contains("remove that CREATE ROLE line"),
+        "{err}"
+    );
+}
+
+#[test]
+fn setup_with_psql_needs_setup_files() {
+    let tmp = Tmp::new();
+    let out = tmp.run(&[
+        "check",
+        "--ephemeral",
+        "--setup-with",
+        "psql",
+        suite_any().path_str(),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--setup-with psql applies the --setup files, and none is given"),
+        "{err}"
+    );
+}
+
 /// A suite that checks nothing but a trivial query: for runs where only the setup matters.
 fn suite_any() -> SuiteDir {
     SuiteDir::new(

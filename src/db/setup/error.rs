@@ -9,8 +9,15 @@ use crate::input::InputError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
+    /// Not a source: the message already is the input error's.
     #[error("setup file {0}")]
-    Read(#[from] InputError),
+    Read(InputError),
+    /// A pg_dump archive (custom, directory or tar format) rather than SQL text.
+    #[error(
+        "setup file {}: a pg_dump {format} archive, not SQL; pgvet applies plain SQL: dump with `pg_dump --format=plain`, or turn the archive into SQL with `pg_restore --file=dump.sql {}`",
+        path.display(), path.display()
+    )]
+    Archive { path: PathBuf, format: &'static str },
     /// The server refused a statement or a COPY row.
     #[error("setup file {}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Failed {
@@ -35,6 +42,12 @@ pub enum SetupError {
         "--setup-with psql: no psql found (looked in: {searched}); install the PostgreSQL client (Debian/Ubuntu: `apt-get install postgresql-client`), or drop --setup-with psql to have pgvet apply the files itself"
     )]
     NoPsql { searched: String },
+}
+
+impl From<InputError> for SetupError {
+    fn from(e: InputError) -> Self {
+        SetupError::Read(e)
+    }
 }
 
 impl SetupError {
@@ -135,6 +148,13 @@ pub(super) fn server_message(e: &tokio_postgres::Error) -> String {
     if missing_role {
         message.push_str(
             "; the throwaway server has no role but postgres: create the roles in an earlier --setup file (CREATE ROLE name;), or dump with --no-owner --no-privileges",
+        );
+    }
+    let existing_role = db.code() == &tokio_postgres::error::SqlState::DUPLICATE_OBJECT
+        && db.message().starts_with("role \"");
+    if existing_role {
+        message.push_str(
+            "; the throwaway server already has it (it has the role postgres, its superuser): remove that CREATE ROLE line (pg_dumpall --globals-only writes one for postgres), or guard it with a DO block that checks pg_roles",
         );
     }
     message

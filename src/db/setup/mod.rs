@@ -73,7 +73,31 @@ impl SetupFile {
 /// Reads a setup file: a regular file of UTF-8 SQL, up to 1 GiB (a byte order mark at the start
 /// is dropped).
 pub fn read_file(path: &Path) -> Result<String, SetupError> {
-    Ok(input::read_source(path, &input::SETUP)?)
+    input::read_source(path, &input::SETUP).map_err(|e| match archive_format(path) {
+        Some(format) => SetupError::Archive {
+            path: path.into(),
+            format,
+        },
+        None => SetupError::Read(e),
+    })
+}
+
+/// The format of a pg_dump archive at `path`, if it is one: asked only once the file could not
+/// be read as text. A directory archive holds `toc.dat`; a custom one starts with `PGDMP`; a tar
+/// one has the ustar magic at byte 257 and `toc.dat` as its first member.
+fn archive_format(path: &Path) -> Option<&'static str> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.is_dir() {
+        return path.join("toc.dat").is_file().then_some("directory-format");
+    }
+    let head = input::read_head(path, 512).ok()?;
+    if head.starts_with(b"PGDMP") {
+        Some("custom-format")
+    } else if head.get(257..262) == Some(b"ustar") && head.starts_with(b"toc.dat") {
+        Some("tar-format")
+    } else {
+        None
+    }
 }
 
 /// Applies one setup file in a session of its own (and a new one at each `\connect`), so that
