@@ -15,6 +15,8 @@ const PLANTED: &[&str] = &[
     "unnest(text[]) RETURNS SETOF text",
     "pg_get_indexdef(oid, int, boolean) RETURNS text",
     "pg_get_indexdef(oid) RETURNS text",
+    "pg_get_expr(pg_node_tree, oid, boolean) RETURNS text",
+    "pg_get_expr(pg_node_tree, oid) RETURNS text",
     "current_setting(text) RETURNS text",
     "pg_is_in_recovery() RETURNS boolean",
     "current_schemas(boolean) RETURNS name[]",
