@@ -348,7 +348,7 @@ fn balanced(text: &str) -> bool {
 
 /// Key columns compare in order; a plain column compares by name (PostgreSQL quotes names that
 /// need it), an expression as PostgreSQL prints it, ignoring white space.
-fn columns_match(expected: &[String], actual: &[String]) -> bool {
+pub(crate) fn columns_match(expected: &[String], actual: &[String]) -> bool {
     expected.len() == actual.len()
         && expected
             .iter()
@@ -362,7 +362,7 @@ fn column_matches(expected: &str, actual: &str) -> bool {
 }
 
 /// The name inside a quoted identifier (`"Ünï ""col"""` → `Ünï "col"`); other text as it is.
-fn unquote(column: &str) -> String {
+pub(crate) fn unquote(column: &str) -> String {
     match column.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         Some(inner) if !inner.replace("\"\"", "").contains('"') => inner.replace("\"\"", "\""),
         _ => column.to_string(),
