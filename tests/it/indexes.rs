@@ -226,3 +226,110 @@ async fn an_expression_index_reads_as_the_session_prints_it() {
         "{index:?}"
     );
 }
+
+#[tokio::test]
+async fn where_method_and_include_are_checked_against_the_catalog() {
+    let db = TestDb::new().await;
+    db.exec(TABLES).await;
+    db.exec(
+        "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+         CREATE INDEX ix_active ON account (org_id) INCLUDE (email, created_at)
+             WHERE email IS NOT NULL AND norm(email) <> 'x';
+         CREATE INDEX ix_hash ON account USING hash (email);
+         CREATE INDEX ix_plain ON account (created_at);",
+    )
+    .await;
+    let right = r#"
+[[index]]
+name = "ix_active"
+table = "account"
+columns = ["org_id"]
+where = "email IS NOT NULL AND norm(email) <> 'x'::text"
+method = "btree"
+include = ["email", "created_at"]
+
+[[index]]
+name = "ix_hash"
+table = "account"
+method = "hash"
+include = []
+
+[[index]]
+name = "ix_plain"
+table = "account"
+include = []
+"#;
+    let report = db.check(&SuiteDir::new(right, &[])).await;
+    for index in &report.indexes {
+        assert_eq!(index.status, Status::Pass, "{index:?}");
+    }
+    // The fully parenthesised printing (pg_indexes, pg_dump, the report's definition) passes too.
+    let dumped = right.replace(
+        "where = \"email IS NOT NULL AND norm(email) <> 'x'::text\"",
+        "where = \"((email IS NOT NULL) AND (norm(email) <> 'x'::text))\"",
+    );
+    assert_ne!(dumped, right);
+    let report = db.check(&SuiteDir::new(&dumped, &[])).await;
+    assert_eq!(
+        report.indexes[0].status,
+        Status::Pass,
+        "{:?}",
+        report.indexes[0]
+    );
+
+    let wrong = r#"
+[[index]]
+name = "ix_active"
+table = "account"
+where = "email IS NOT NULL"
+method = "gin"
+include = ["created_at", "email"]
+
+[[index]]
+name = "ix_hash"
+table = "account"
+method = "btree"
+
+[[index]]
+name = "ix_plain"
+table = "account"
+where = "created_at > now()"
+include = ["email"]
+"#;
+    let report = db.check(&SuiteDir::new(wrong, &[])).await;
+    let index = |name: &str| report.indexes.iter().find(|i| i.name == name).unwrap();
+    assert_eq!(
+        index("ix_active").problems,
+        [
+            IndexProblem::PredicateDiffers,
+            IndexProblem::MethodDiffers,
+            IndexProblem::IncludeDiffers
+        ]
+    );
+    assert_eq!(
+        index("ix_active").message.as_deref(),
+        Some(
+            "expected WHERE email IS NOT NULL, actual WHERE email IS NOT NULL AND norm(email) <> 'x'::text; expected method gin, actual btree; expected INCLUDE (created_at, email), actual (email, created_at)"
+        )
+    );
+    assert_eq!(index("ix_hash").problems, [IndexProblem::MethodDiffers]);
+    assert_eq!(
+        index("ix_hash").message.as_deref(),
+        Some("expected method btree, actual hash")
+    );
+    assert_eq!(
+        index("ix_plain").problems,
+        [IndexProblem::PredicateDiffers, IndexProblem::IncludeDiffers]
+    );
+    assert_eq!(
+        index("ix_plain").message.as_deref(),
+        Some(
+            "expected WHERE created_at > now(), actual no WHERE (not a partial index); expected INCLUDE (email), actual none"
+        )
+    );
+    // The key columns stay the key columns: INCLUDE columns are not among them.
+    assert_eq!(
+        index("ix_active").actual_columns.as_deref(),
+        Some(&["org_id".to_string()][..])
+    );
+}
