@@ -207,14 +207,22 @@ fn shape_problems(
         ));
     }
     if !found.valid || !found.ready {
-        problems.push((
-            IndexProblem::Invalid,
-            format!(
+        let message = match found.unattached_partitions {
+            Some(n) if n > 0 => format!(
+                "exists but is invalid (indisvalid = {}): it is an index on a partitioned table, and {} of the table's partitions {} no index attached to it (as after CREATE INDEX … ON ONLY); create the index on each such partition and attach it with ALTER INDEX {}.{} ATTACH PARTITION …, rather than rebuilding it on every partition",
+                found.valid,
+                n,
+                if n == 1 { "has" } else { "have" },
+                expected.schema,
+                expected.name
+            ),
+            _ => format!(
                 "exists but is invalid (indisvalid = {}, indisready = {}: a failed or unfinished \
                  CREATE INDEX CONCURRENTLY); the planner does not use it — drop it and create it again",
                 found.valid, found.ready
             ),
-        ));
+        };
+        problems.push((IndexProblem::Invalid, message));
     }
     if let Some(columns) = expected
         .columns

@@ -24,6 +24,7 @@ fn found(columns: &[&str]) -> FoundIndex {
         ready: true,
         unique: false,
         method: "btree".into(),
+        unattached_partitions: None,
         columns: columns.iter().map(|s| s.to_string()).collect(),
         include: Vec::new(),
         predicate: None,

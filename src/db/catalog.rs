@@ -24,6 +24,9 @@ pub struct FoundIndex {
     pub unique: bool,
     /// The access method (`pg_am.amname`): "btree", "gin", "gist", …
     pub method: String,
+    /// For an index on a partitioned table: how many of the table's partitions have no index
+    /// attached to it (an index made with `ON ONLY` stays invalid until each is attached).
+    pub unattached_partitions: Option<i64>,
     /// Key columns in order, as `pg_get_indexdef(index, n, true)` prints them.
     pub columns: Vec<String>,
     /// INCLUDE columns in order, printed the same way.
@@ -67,7 +70,11 @@ pub struct IndexLookup {
 const FIND_INDEXES: &str = "
 SELECT true AS named, w.schema_name, w.index_name, t.relname::pg_catalog.text,
        i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4,
-       a.amname::pg_catalog.text, i.indnatts::pg_catalog.int4
+       a.amname::pg_catalog.text, i.indnatts::pg_catalog.int4,
+       CASE WHEN c.relkind = 'I' THEN
+         (SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits p WHERE p.inhparent = t.oid)
+         - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits p WHERE p.inhparent = c.oid)
+       END
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
@@ -77,7 +84,7 @@ JOIN pg_catalog.pg_am a ON a.oid = c.relam
 UNION ALL
 SELECT false, d.schema_name, c.relname::pg_catalog.text, d.table_name,
        i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4,
-       NULL, NULL
+       NULL, NULL, NULL
 FROM (SELECT DISTINCT x.schema_name, x.table_name
       FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[])) AS x(schema_name, table_name)) AS d
 JOIN pg_catalog.pg_namespace n ON n.nspname = d.schema_name
@@ -134,6 +141,7 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
                     ready: row.try_get(5)?,
                     unique: row.try_get(6)?,
                     method: row.try_get(9)?,
+                    unattached_partitions: row.try_get(11)?,
                     columns: Vec::new(),
                     include: Vec::new(),
                     predicate: None,

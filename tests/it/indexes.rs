@@ -160,6 +160,50 @@ async fn a_failed_create_index_concurrently_leaves_an_invalid_index() {
 }
 
 #[tokio::test]
+async fn a_partitioned_index_with_partitions_left_unattached_says_to_attach_them() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE rental (id int, at date) PARTITION BY RANGE (at);
+         CREATE TABLE rental_1 PARTITION OF rental FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+         CREATE TABLE rental_2 PARTITION OF rental FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+         CREATE TABLE rental_3 PARTITION OF rental FOR VALUES FROM ('2026-03-01') TO ('2026-04-01');
+         CREATE INDEX ix_rental_at ON ONLY rental (at);
+         CREATE INDEX ix_rental_1_at ON rental_1 (at);
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_1_at;",
+    )
+    .await;
+    let suite =
+        index_suite("[[index]]\nname = \"ix_rental_at\"\ntable = \"rental\"\ncolumns = [\"at\"]\n");
+    let report = db.check(&suite).await;
+    assert_eq!(
+        problem_of(&report, "ix_rental_at"),
+        Some(IndexProblem::Invalid)
+    );
+    let message = report.indexes[0].message.as_deref().unwrap();
+    assert!(
+        message.contains("2 of the table's partitions have no index attached to it")
+            && message.contains("ALTER INDEX public.ix_rental_at ATTACH PARTITION")
+            && !message.contains("CONCURRENTLY"),
+        "{message}"
+    );
+    // Once every partition's index is attached, the parent's index is valid and passes.
+    db.exec(
+        "CREATE INDEX ix_rental_2_at ON rental_2 (at);
+         CREATE INDEX ix_rental_3_at ON rental_3 (at);
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_2_at;
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_3_at;",
+    )
+    .await;
+    let report = db.check(&suite).await;
+    assert_eq!(
+        report.indexes[0].status,
+        Status::Pass,
+        "{:?}",
+        report.indexes[0]
+    );
+}
+
+#[tokio::test]
 async fn a_matching_index_in_another_schema_passes_and_the_default_schema_does_not_see_it() {
     let db = TestDb::new().await;
     db.exec("CREATE SCHEMA app; CREATE TABLE app.t (a int, b int); CREATE INDEX ix_t_ab ON app.t (a, b);").await;
