@@ -24,6 +24,15 @@ Exit codes:
   3  the connection to the throwaway server was lost
   130, 143  interrupted by Ctrl-C or SIGTERM";
 
+const INIT_EXIT_CODES: &str = "\
+Exit codes:
+  0  the suite was written
+  1  reading the catalog failed (the server's message says why)
+  2  bad invocation, an output file that exists (without --force), a setup or migration file
+     that fails (the message names the file and line), no PostgreSQL binaries for the server
+  3  cannot connect (--db)
+  130, 143  interrupted by Ctrl-C or SIGTERM";
+
 #[derive(Debug, Parser)]
 #[command(name = "pgvet", version, about = "Verify a PostgreSQL database against what a migration promised: \
 expected indexes exist and are valid, tables, foreign keys and grants are as described, benchmark queries use the indexes, and they are as fast as the targets say.",
@@ -41,6 +50,16 @@ pub enum Command {
     /// Check a database against a suite file
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Write a suite from a migration: what it created, changed and dropped, as expectations
+    ///
+    /// Starts a throwaway server, applies the --setup files (the schema before the migration)
+    /// and the --migration files as `check --setup` applies them, reads the catalog before and
+    /// after the migration, and writes the indexes, tables, columns, check constraints and
+    /// foreign keys it created or changed, and the indexes it dropped (absent = true), as a
+    /// pgvet.toml to review and complete with benchmark queries. With --db instead, the live
+    /// database's indexes, tables and constraints as they are (read only).
+    #[command(after_help = INIT_EXIT_CODES)]
+    Init(InitArgs),
     /// Show pgvet's main job on a throwaway server: the CodeTune migration, before and after
     ///
     /// A demonstration, not a gate. It exits 0 when the scenario comes out as it should: before
@@ -138,6 +157,67 @@ pub struct CheckArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// SQL file that makes the schema before the migration, applied first (repeatable, in
+    /// order, each in a session of its own; a pg_dump in plain format works)
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    pub setup: Vec<PathBuf>,
+
+    /// The migration as SQL, applied after the setup files (repeatable, in order, each in a
+    /// session of its own): what it creates, changes and drops becomes the suite
+    #[arg(long, value_name = "FILE", conflicts_with = "db")]
+    pub migration: Vec<PathBuf>,
+
+    /// What applies the setup and migration files: pgvet itself, or psql (as for `check`)
+    #[arg(long, value_enum, value_name = "CLIENT", default_value = "pgvet")]
+    pub setup_with: SetupWith,
+
+    /// Instead of a migration: a database whose indexes, tables and constraints, as they are,
+    /// become the suite (read only; a URL or key=value conninfo, completed from the PG*
+    /// variables and ~/.pgpass)
+    #[arg(long, value_name = "CONNINFO")]
+    pub db: Option<String>,
+
+    /// Only what is in this schema (repeatable) [default: every user schema]
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Vec<String>,
+
+    /// Write the suite to FILE [default: stdout]; an existing FILE is kept unless --force
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// With -o: replace FILE when it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl InitArgs {
+    /// One source, and the flags that go with it.
+    pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
+        let usage = |m: &str| Err(crate::exit::UsageError(m.to_string()));
+        if self.db.is_none() && self.migration.is_empty() {
+            return usage(
+                "pgvet init needs a migration (--migration FILE, with --setup FILE for the schema before it) or a database (--db CONNINFO)",
+            );
+        }
+        if self.db.is_some() && self.setup_with == SetupWith::Psql {
+            return usage(
+                "--setup-with applies --setup and --migration files; with --db there are none: drop it",
+            );
+        }
+        if self.force && self.output.is_none() {
+            return usage(
+                "--force replaces the -o FILE; without -o the suite goes to stdout: add -o FILE or drop --force",
+            );
+        }
+        if let Some(empty) = self.schema.iter().find(|s| s.is_empty()) {
+            return usage(&format!("--schema {empty:?} is empty; name a schema"));
+        }
+        Ok(())
+    }
 }
 
 /// What applies `--setup` files to the throwaway server.

@@ -1,10 +1,11 @@
 //! Index checks: exists in its schema, on the named table, key columns in order, unique when
-//! asked, valid and ready (a failed `CREATE INDEX CONCURRENTLY` leaves an invalid index that
-//! still shows in `pg_indexes`), or absent when the suite says it must not exist. A missing
+//! asked, the WHERE predicate, access method and INCLUDE columns when given, valid and ready
+//! (a failed `CREATE INDEX CONCURRENTLY` leaves an invalid index that still shows in
+//! `pg_indexes`), or absent when the suite says it must not exist. A missing
 //! index names what the suite probably meant: the closest index names on its table (a typo is
 //! the most common cause), and the index that has the expected columns under another name.
 
-use crate::db::catalog::{FoundIndex, TableIndex};
+use crate::db::catalog::{FoundIndex, Predicate, TableIndex};
 use crate::report::model::{IndexProblem, IndexResult, Status};
 use crate::suite::ExpectedIndex;
 
@@ -208,14 +209,22 @@ fn shape_problems(
         ));
     }
     if !found.valid || !found.ready {
-        problems.push((
-            IndexProblem::Invalid,
-            format!(
+        let message = match found.unattached_partitions {
+            Some(n) if n > 0 => format!(
+                "exists but is invalid (indisvalid = {}): it is an index on a partitioned table, and {} of the table's partitions {} no index attached to it (as after CREATE INDEX … ON ONLY); create the index on each such partition and attach it with ALTER INDEX {}.{} ATTACH PARTITION …, rather than rebuilding it on every partition",
+                found.valid,
+                n,
+                if n == 1 { "has" } else { "have" },
+                expected.schema,
+                expected.name
+            ),
+            _ => format!(
                 "exists but is invalid (indisvalid = {}, indisready = {}: a failed or unfinished \
                  CREATE INDEX CONCURRENTLY); the planner does not use it — drop it and create it again",
                 found.valid, found.ready
             ),
-        ));
+        };
+        problems.push((IndexProblem::Invalid, message));
     }
     if let Some(columns) = expected
         .columns
@@ -237,12 +246,96 @@ fn shape_problems(
     if expected.unique && !found.unique {
         problems.push((IndexProblem::NotUnique, "is not unique".to_string()));
     }
+    if let Some(wanted) = expected
+        .predicate
+        .as_deref()
+        .filter(|p| !predicate_matches(p, found.predicate.as_ref()))
+    {
+        let actual = match &found.predicate {
+            Some(p) => format!("WHERE {}", p.pretty),
+            None => "no WHERE (not a partial index)".to_string(),
+        };
+        problems.push((
+            IndexProblem::PredicateDiffers,
+            format!("expected WHERE {wanted}, actual {actual}"),
+        ));
+    }
+    if let Some(method) = expected
+        .method
+        .as_deref()
+        .filter(|m| !m.trim().eq_ignore_ascii_case(&found.method))
+    {
+        problems.push((
+            IndexProblem::MethodDiffers,
+            format!("expected method {method}, actual {}", found.method),
+        ));
+    }
+    if let Some(include) = expected
+        .include
+        .as_ref()
+        .filter(|c| !columns_match(c, &found.include))
+    {
+        let list = |c: &[String]| match c {
+            [] => "none".to_string(),
+            c => format!("({})", c.join(", ")),
+        };
+        problems.push((
+            IndexProblem::IncludeDiffers,
+            format!(
+                "expected INCLUDE {}, actual {}",
+                list(include),
+                list(&found.include)
+            ),
+        ));
+    }
     problems
+}
+
+/// A predicate compares as PostgreSQL prints it, in either of its printings (psql's `\d`, or
+/// the fully parenthesised one of `pg_indexes` and pg_dump), ignoring white space and the
+/// parentheses around the whole.
+fn predicate_matches(expected: &str, actual: Option<&Predicate>) -> bool {
+    let Some(actual) = actual else {
+        return false;
+    };
+    let wanted = squash(unwrap_parentheses(expected.trim()));
+    [&actual.pretty, &actual.parenthesised]
+        .into_iter()
+        .any(|a| squash(unwrap_parentheses(a.trim())) == wanted)
+}
+
+/// The text inside the parentheses that enclose all of it (`((a > 1))` → `a > 1`; `(a) OR (b)`
+/// stays), skipping parentheses inside quoted strings and names.
+fn unwrap_parentheses(mut text: &str) -> &str {
+    while let Some(inner) = text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        if !balanced(inner) {
+            break;
+        }
+        text = inner.trim();
+    }
+    text
+}
+
+/// Whether every parenthesis outside quotes closes one opened before it, and all are closed.
+fn balanced(text: &str) -> bool {
+    let (mut depth, mut quote) = (0usize, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') if depth == 0 => return false,
+            (None, ')') => depth -= 1,
+            (None, _) => {}
+        }
+    }
+    depth == 0 && quote.is_none()
 }
 
 /// Key columns compare in order; a plain column compares by name (PostgreSQL quotes names that
 /// need it), an expression as PostgreSQL prints it, ignoring white space.
-fn columns_match(expected: &[String], actual: &[String]) -> bool {
+pub(crate) fn columns_match(expected: &[String], actual: &[String]) -> bool {
     expected.len() == actual.len()
         && expected
             .iter()
@@ -256,7 +349,7 @@ fn column_matches(expected: &str, actual: &str) -> bool {
 }
 
 /// The name inside a quoted identifier (`"Ünï ""col"""` → `Ünï "col"`); other text as it is.
-fn unquote(column: &str) -> String {
+pub(crate) fn unquote(column: &str) -> String {
     match column.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         Some(inner) if !inner.replace("\"\"", "").contains('"') => inner.replace("\"\"", "\""),
         _ => column.to_string(),
@@ -268,226 +361,5 @@ fn squash(expression: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn expected(columns: Option<&[&str]>) -> ExpectedIndex {
-        ExpectedIndex {
-            name: "ix_metric_config_epoch_step".into(),
-            table: "training_metric".into(),
-            schema: "public".into(),
-            columns: columns.map(|c| c.iter().map(|s| s.to_string()).collect()),
-            unique: false,
-            absent: false,
-            checklist: None,
-        }
-    }
-
-    fn found(columns: &[&str]) -> FoundIndex {
-        FoundIndex {
-            table: "training_metric".into(),
-            valid: true,
-            ready: true,
-            unique: false,
-            columns: columns.iter().map(|s| s.to_string()).collect(),
-            definition: "CREATE INDEX …".into(),
-        }
-    }
-
-    #[test]
-    fn a_matching_index_passes() {
-        let r = judge(
-            &expected(Some(&["config_id", "epoch", "step"])),
-            Some(&found(&["config_id", "epoch", "step"])),
-            Some(&[]),
-        );
-        assert_eq!((r.status, r.problem, r.message), (Status::Pass, None, None));
-    }
-
-    #[test]
-    fn missing_and_present() {
-        let r = judge(&expected(None), None, Some(&[]));
-        assert_eq!(
-            (r.status, r.problem),
-            (Status::Fail, Some(IndexProblem::Missing))
-        );
-        let mut absent = expected(None);
-        absent.absent = true;
-        assert_eq!(judge(&absent, None, Some(&[])).status, Status::Pass);
-        assert_eq!(
-            judge(&absent, Some(&found(&["a"])), Some(&[])).problem,
-            Some(IndexProblem::Present)
-        );
-    }
-
-    #[test]
-    fn columns_in_another_order_differ_and_show_both() {
-        let r = judge(
-            &expected(Some(&["config_id", "epoch", "step"])),
-            Some(&found(&["epoch", "config_id", "step"])),
-            Some(&[]),
-        );
-        assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
-        let msg = r.message.unwrap();
-        assert!(
-            msg.contains(
-                "expected columns (config_id, epoch, step), actual (epoch, config_id, step)"
-            ),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn quoted_names_and_expression_spacing_compare_equal() {
-        assert!(columns_match(
-            &["Timestamp".into()],
-            &["\"Timestamp\"".into()]
-        ));
-        assert!(columns_match(
-            &["lower( (email)::text )".into()],
-            &["lower((email)::text)".into()]
-        ));
-        assert!(!columns_match(
-            &["lower(email)".into()],
-            &["lower((email)::text)".into()]
-        ));
-        assert!(!columns_match(&["a".into()], &["a".into(), "b".into()]));
-    }
-
-    #[test]
-    fn invalid_not_unique_and_wrong_table_are_all_named() {
-        let mut e = expected(None);
-        e.unique = true;
-        let mut f = found(&["config_id"]);
-        f.valid = false;
-        f.table = "training_config".into();
-        let r = judge(&e, Some(&f), Some(&[]));
-        assert_eq!(r.problem, Some(IndexProblem::WrongTable));
-        assert_eq!(
-            r.problems,
-            vec![
-                IndexProblem::WrongTable,
-                IndexProblem::Invalid,
-                IndexProblem::NotUnique
-            ]
-        );
-        assert!(
-            r.message
-                .unwrap()
-                .contains("invalid (indisvalid = false, indisready = true")
-        );
-    }
-
-    fn on_table(indexes: &[(&str, &[&str])]) -> Vec<TableIndex> {
-        indexes
-            .iter()
-            .map(|(name, columns)| TableIndex {
-                name: name.to_string(),
-                columns: columns.iter().map(|c| c.to_string()).collect(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_missing_index_names_the_closest_names_on_its_table() {
-        let table = on_table(&[
-            ("ix_metric_config_epoch_stp", &["config_id"]),
-            ("ix_training_metric_epoch", &["epoch"]),
-            ("training_metric_pkey", &["id"]),
-        ]);
-        let r = judge(&expected(None), None, Some(&table));
-        assert_eq!(r.closest_names, ["ix_metric_config_epoch_stp"]);
-        assert_eq!(
-            r.message.as_deref(),
-            Some(
-                "no index public.ix_metric_config_epoch_step exists; did you mean ix_metric_config_epoch_stp? It is the closest name on public.training_metric"
-            )
-        );
-        // Case alone: named, with why it did not match.
-        let table = on_table(&[("IX_Metric_Config_Epoch_Step", &["a"])]);
-        let r = judge(&expected(None), None, Some(&table));
-        assert!(
-            r.message.unwrap().ends_with(
-                "(names compare exactly; PostgreSQL folds unquoted names to lower case)"
-            )
-        );
-        // Nothing close: the table's indexes are listed instead, or their absence said.
-        let table = on_table(&[("ix_a", &["a"]), ("ix_b", &["b"])]);
-        let r = judge(&expected(None), None, Some(&table));
-        assert!(r.closest_names.is_empty());
-        assert!(r.message.unwrap().ends_with(
-            "; none of the indexes on public.training_metric has a close name: ix_a, ix_b"
-        ));
-        let r = judge(&expected(None), None, Some(&[]));
-        assert!(
-            r.message
-                .unwrap()
-                .ends_with("; public.training_metric has no index")
-        );
-        let r = judge(&expected(None), None, None);
-        assert!(r.message.unwrap().ends_with(
-            ", and no table public.training_metric exists either (check `table` and `schema`)"
-        ));
-    }
-
-    #[test]
-    fn an_index_with_the_expected_columns_under_another_name_is_named() {
-        let table = on_table(&[
-            ("ix_ces", &["config_id", "epoch", "step"]),
-            ("ix_other", &["config_id", "step", "epoch"]),
-        ]);
-        let columns = ["config_id", "epoch", "step"];
-        let r = judge(&expected(Some(&columns)), None, Some(&table));
-        assert_eq!(r.same_columns_index.as_deref(), Some("ix_ces"));
-        assert_eq!(
-            r.message.as_deref(),
-            Some(
-                "no index public.ix_metric_config_epoch_step exists; ix_ces on public.training_metric has the expected columns: the index exists under another name (rename it, ALTER INDEX public.ix_ces RENAME TO ix_metric_config_epoch_step, or write its name in the suite)"
-            )
-        );
-        // Also when the index of that name has other columns.
-        let r = judge(
-            &expected(Some(&columns)),
-            Some(&found(&["epoch", "config_id", "step"])),
-            Some(&table),
-        );
-        assert_eq!(r.problem, Some(IndexProblem::ColumnsDiffer));
-        assert!(
-            r.message
-                .unwrap()
-                .ends_with("; ix_ces on the same table has the expected columns")
-        );
-        // An absent index has no columns to look for.
-        let mut absent = expected(None);
-        absent.absent = true;
-        assert_eq!(judge(&absent, None, Some(&table)).same_columns_index, None);
-    }
-
-    #[test]
-    fn closeness_is_a_typo_s_reach() {
-        let names = |wanted: &str, names: &[&str]| {
-            let table: Vec<TableIndex> = names
-                .iter()
-                .map(|n| TableIndex {
-                    name: n.to_string(),
-                    columns: vec![],
-                })
-                .collect();
-            closest_names(wanted, &table)
-        };
-        assert_eq!(
-            names("ix_ab", &["ix_ba", "ix_abc", "ix_xyz"]),
-            ["ix_abc", "ix_ba"]
-        );
-        assert!(names("ix_training_metric_epoch", &["ix_training_metric_step"]).is_empty());
-        assert_eq!(
-            names(
-                "ix_training_metric_timestmp",
-                &["ix_training_metric_timestamp"]
-            ),
-            ["ix_training_metric_timestamp"]
-        );
-        assert_eq!(sql_name("ix_a1"), "ix_a1");
-        assert_eq!(sql_name("Ix \"q\""), "\"Ix \"\"q\"\"\"");
-    }
-}
+#[path = "index_tests.rs"]
+mod tests;

@@ -156,16 +156,7 @@ async fn check_ephemeral(
     suite: &Suite,
     progress: &dyn Progress,
 ) -> anyhow::Result<Report> {
-    // With --setup-with psql, psql must be there before anything starts.
-    let (binaries, psql) = match args.setup_with {
-        SetupWith::Psql => {
-            let binaries = find_binaries()?;
-            let (psql, searched) = find_psql(Some(&binaries.bin_dir), None);
-            let psql = psql.ok_or(SetupError::NoPsql { searched })?;
-            (Some(binaries), Some(psql))
-        }
-        SetupWith::Pgvet => (None, None),
-    };
+    let (binaries, psql) = setup_client(args.setup_with)?;
     // Read before the server starts: a bad setup file fails at once.
     let files = SetupFiles::read(&args.setup, psql)?;
     let server = start_server(
@@ -187,14 +178,33 @@ async fn check_ephemeral(
     result
 }
 
-/// The `--setup` files, read and ready to apply: split by pgvet, or handed to psql.
-enum SetupFiles {
+/// With `--setup-with psql`, the binaries and the psql to apply setup files with, found before
+/// anything starts; else nothing.
+pub fn setup_client(
+    setup_with: SetupWith,
+) -> anyhow::Result<(Option<ephemeral::PgBinaries>, Option<PathBuf>)> {
+    Ok(match setup_with {
+        SetupWith::Psql => {
+            let binaries = find_binaries()?;
+            let (psql, searched) = find_psql(Some(&binaries.bin_dir), None);
+            let psql = psql.ok_or(SetupError::NoPsql { searched })?;
+            (Some(binaries), Some(psql))
+        }
+        SetupWith::Pgvet => (None, None),
+    })
+}
+
+/// Setup files (`--setup`, and `init --migration`), read and ready to apply: split by pgvet, or
+/// handed to psql.
+pub enum SetupFiles {
     Pgvet(Vec<SetupFile>),
     Psql { psql: PathBuf, files: Vec<PathBuf> },
 }
 
 impl SetupFiles {
-    fn read(paths: &[PathBuf], psql: Option<PathBuf>) -> Result<SetupFiles, SetupError> {
+    /// Reads (and with pgvet, splits) every file: one that is missing, not UTF-8 or holds what
+    /// pgvet refuses fails here, before a server starts. `psql`: hand them to psql instead.
+    pub fn read(paths: &[PathBuf], psql: Option<PathBuf>) -> Result<SetupFiles, SetupError> {
         if let Some(psql) = psql {
             for path in paths {
                 setup::read_file(path)?;
@@ -232,26 +242,33 @@ impl SetupFiles {
             conninfo: server.conninfo(),
             database: server.database().to_string(),
         };
-        match self {
-            SetupFiles::Pgvet(files) => {
-                for file in files {
-                    progress.step(&format!("applying {}", file.path.display()));
-                    setup::apply(&target, file).await?;
-                }
-            }
-            SetupFiles::Psql { psql, files } => {
-                for path in files {
-                    progress.step(&format!("applying {} with psql", path.display()));
-                    setup::psql::apply(psql, &target, path).await?;
-                }
-            }
-        }
+        self.apply_to(&target, progress).await?;
         if self.is_empty() {
             return Ok(());
         }
         progress.step("analyzing the tables the setup files left without statistics");
         let analyzed = setup::analyze_unanalyzed(&target).await?;
         tracing::info!("analyzed {analyzed} tables after the setup files");
+        Ok(())
+    }
+
+    /// Applies every file in order, each in a session (or psql run) of its own; the first error
+    /// stops them, naming the file and line.
+    pub async fn apply_to(&self, target: &Target, progress: &dyn Progress) -> anyhow::Result<()> {
+        match self {
+            SetupFiles::Pgvet(files) => {
+                for file in files {
+                    progress.step(&format!("applying {}", file.path.display()));
+                    setup::apply(target, file).await?;
+                }
+            }
+            SetupFiles::Psql { psql, files } => {
+                for path in files {
+                    progress.step(&format!("applying {} with psql", path.display()));
+                    setup::psql::apply(psql, target, path).await?;
+                }
+            }
+        }
         Ok(())
     }
 }

@@ -147,7 +147,7 @@ mod tests {
             man_page(Some("nope"))
                 .unwrap_err()
                 .0
-                .contains("its commands are check, demo")
+                .contains("its commands are check, init, demo")
         );
     }
 
@@ -195,7 +195,7 @@ mod tests {
             }
         }
         // The subcommands complete too.
-        for sub in ["check", "compare", "completions", "man"] {
+        for sub in ["check", "init", "compare", "completions", "man"] {
             assert!(fish.contains(&format!("-a \"{sub}\"")), "fish {sub}");
         }
     }

@@ -6,3 +6,4 @@ pub mod compare;
 pub mod demo;
 pub mod docs;
 pub mod fill;
+pub mod init;

@@ -2,9 +2,9 @@
 //! together with every index on their tables (for the hints of a missing one): the suite's
 //! names travel as array parameters (data, never SQL text) and come back joined to `pg_index`. Row-to-struct mapping happens here and nowhere else. Every statement here is one
 //! of pgvet's own: READ ONLY, `search_path` pinned to `pg_catalog`, every function qualified
-//! ([`Db::own_query`]); only the printing of index columns and definitions runs with the
-//! session's path, so that they read as in psql, and it has no operator and no unqualified
-//! name ([`Db::own_query_as_printed`]).
+//! ([`Db::own_query`]); only the printing of index columns, predicates and definitions runs
+//! with the session's path, so that they read as in psql, and it has no unqualified function,
+//! operator or type ([`Db::own_query_as_printed`]).
 
 use std::collections::HashMap;
 
@@ -22,9 +22,29 @@ pub struct FoundIndex {
     pub valid: bool,
     pub ready: bool,
     pub unique: bool,
+    /// The access method (`pg_am.amname`): "btree", "gin", "gist", …
+    pub method: String,
+    /// For an index on a partitioned table: how many of the table's partitions have no index
+    /// attached to it (an index made with `ON ONLY` stays invalid until each is attached).
+    pub unattached_partitions: Option<i64>,
     /// Key columns in order, as `pg_get_indexdef(index, n, true)` prints them.
     pub columns: Vec<String>,
+    /// INCLUDE columns in order, printed the same way.
+    pub include: Vec<String>,
+    /// A partial index's WHERE predicate, as `pg_get_expr(indpred, indrelid, true)` prints it
+    /// (as psql's `\d` shows it), and as `pg_get_expr(indpred, indrelid)` does (fully
+    /// parenthesised, as in `definition`, `pg_indexes` and pg_dump).
+    pub predicate: Option<Predicate>,
     pub definition: String,
+}
+
+/// A partial index's WHERE predicate in PostgreSQL's two printings of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Predicate {
+    /// `b = 'x'::text AND a > 1`
+    pub pretty: String,
+    /// `((b = 'x'::text) AND (a > 1))`
+    pub parenthesised: String,
 }
 
 /// An index on a table the suite names, for the hints of a missing one: its name and key
@@ -49,15 +69,22 @@ pub struct IndexLookup {
 /// (a table without one gives a row of NULLs, a missing table no row).
 const FIND_INDEXES: &str = "
 SELECT true AS named, w.schema_name, w.index_name, t.relname::pg_catalog.text,
-       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4
+       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4,
+       a.amname::pg_catalog.text, i.indnatts::pg_catalog.int4,
+       CASE WHEN c.relkind = 'I' THEN
+         (SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits p WHERE p.inhparent = t.oid)
+         - (SELECT pg_catalog.count(*) FROM pg_catalog.pg_inherits p WHERE p.inhparent = c.oid)
+       END
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
 JOIN pg_catalog.pg_index i ON i.indexrelid = c.oid
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+JOIN pg_catalog.pg_am a ON a.oid = c.relam
 UNION ALL
 SELECT false, d.schema_name, c.relname::pg_catalog.text, d.table_name,
-       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4
+       i.indisvalid, i.indisready, i.indisunique, i.indexrelid, i.indnkeyatts::pg_catalog.int4,
+       NULL, NULL, NULL
 FROM (SELECT DISTINCT x.schema_name, x.table_name
       FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($3::pg_catalog.text[])) AS x(schema_name, table_name)) AS d
 JOIN pg_catalog.pg_namespace n ON n.nspname = d.schema_name
@@ -65,13 +92,17 @@ JOIN pg_catalog.pg_class t ON t.relnamespace = n.oid AND t.relname = d.table_nam
 LEFT JOIN pg_catalog.pg_index i ON i.indrelid = t.oid
 LEFT JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid";
 
-/// Each found index's key columns and definition as the session prints them (see
-/// [`Db::own_query_as_printed`]: no operator, qualified functions, casts to pg_catalog types).
+/// Each index's first `columns` columns (key columns, then INCLUDE columns), definition and
+/// predicate as the session prints them (see [`Db::own_query_as_printed`]: qualified
+/// functions and operators only, casts to pg_catalog types).
 const PRINT_INDEXES: &str = "
 SELECT x.index_oid, k, pg_catalog.pg_get_indexdef(x.index_oid, k, true),
-       pg_catalog.pg_get_indexdef(x.index_oid)
-FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int4[])) AS x(index_oid, key_columns),
-     pg_catalog.generate_series(1, x.key_columns) AS k";
+       pg_catalog.pg_get_indexdef(x.index_oid),
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid, true),
+       pg_catalog.pg_get_expr(i.indpred, i.indrelid)
+FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int4[])) AS x(index_oid, columns)
+JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) x.index_oid,
+     pg_catalog.generate_series(1, x.columns) AS k";
 
 /// One expected index: (schema, index name, table name).
 pub type WantedIndex = (String, String, String);
@@ -86,7 +117,9 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
         .own_query(FIND_INDEXES, &[&schemas, &names, &tables])
         .await?;
     let mut lookup = IndexLookup::default();
-    let mut oids: Vec<(Oid, i32)> = Vec::with_capacity(rows.len());
+    // The columns to print of each index: its key columns, and for a named one its INCLUDE
+    // columns too (key columns, columns to print).
+    let mut columns: HashMap<Oid, (i32, i32)> = HashMap::new();
     // Which entries each index's printed columns go to: found, and on its table.
     let mut named: HashMap<Oid, (String, String)> = HashMap::new();
     // (An index is on one table, and each expected table is listed once.)
@@ -96,7 +129,9 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
         if row.try_get(0)? {
             let key = (schema, row.try_get(2)?);
             let oid: Oid = row.try_get(7)?;
-            oids.push((oid, row.try_get(8)?));
+            let (keys, all): (i32, i32) = (row.try_get(8)?, row.try_get(10)?);
+            let wanted = columns.entry(oid).or_insert((keys, all));
+            wanted.1 = wanted.1.max(all);
             named.insert(oid, key.clone());
             lookup.found.insert(
                 key,
@@ -105,7 +140,11 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
                     valid: row.try_get(4)?,
                     ready: row.try_get(5)?,
                     unique: row.try_get(6)?,
+                    method: row.try_get(9)?,
+                    unattached_partitions: row.try_get(11)?,
                     columns: Vec::new(),
+                    include: Vec::new(),
+                    predicate: None,
                     definition: String::new(),
                 },
             );
@@ -120,24 +159,34 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
         ) else {
             continue;
         };
-        oids.push((oid, keys));
+        columns.entry(oid).or_insert((keys, keys));
         listed.insert(oid, (table, indexes.len()));
         indexes.push(TableIndex {
             name,
             columns: Vec::new(),
         });
     }
+    let mut oids: Vec<(Oid, i32)> = columns.iter().map(|(&oid, &(_, n))| (oid, n)).collect();
     oids.sort_unstable();
-    oids.dedup();
-    for (oid, column, definition) in print_indexes(db, &oids).await? {
-        if let Some(index) = named.get(&oid).and_then(|key| lookup.found.get_mut(key)) {
-            index.columns.push(column.clone());
-            index.definition = definition;
-        }
-        if let Some((table, at)) = listed.get(&oid)
-            && let Some(index) = lookup.on_table.get_mut(table).and_then(|l| l.get_mut(*at))
+    for printed in print_indexes(db, &oids).await? {
+        let keys = columns.get(&printed.oid).map_or(0, |c| c.0);
+        let is_key = printed.column_number <= keys;
+        if let Some(index) = named
+            .get(&printed.oid)
+            .and_then(|key| lookup.found.get_mut(key))
         {
-            index.columns.push(column);
+            match is_key {
+                true => index.columns.push(printed.column.clone()),
+                false => index.include.push(printed.column.clone()),
+            }
+            index.definition = printed.definition.clone();
+            index.predicate = printed.predicate.clone();
+        }
+        if let Some((table, at)) = listed.get(&printed.oid)
+            && let Some(index) = lookup.on_table.get_mut(table).and_then(|l| l.get_mut(*at))
+            && is_key
+        {
+            index.columns.push(printed.column);
         }
     }
     for indexes in lookup.on_table.values_mut() {
@@ -213,32 +262,49 @@ pub async fn index_keys(
     Ok(keys)
 }
 
-/// The key columns (in key order) and definition of each index: (oid, column, definition).
-async fn print_indexes(
+/// One column of an index as the session prints it, with the index's definition and predicate.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PrintedColumn {
+    pub oid: Oid,
+    /// 1-based: the key columns first, then the INCLUDE columns.
+    pub column_number: i32,
+    pub column: String,
+    pub definition: String,
+    pub predicate: Option<Predicate>,
+}
+
+/// The first `n` columns of each (index, n), in column order per index, with each index's
+/// definition and predicate, in one statement for all.
+pub(crate) async fn print_indexes(
     db: &Db<'_>,
     oids: &[(Oid, i32)],
-) -> Result<Vec<(Oid, String, String)>, QueryError> {
+) -> Result<Vec<PrintedColumn>, QueryError> {
     if oids.is_empty() {
         return Ok(Vec::new());
     }
-    let (index_oids, key_columns): (Vec<Oid>, Vec<i32>) = oids.iter().copied().unzip();
-    let mut printed: Vec<(Oid, i32, String, String)> = Vec::new();
+    let (index_oids, columns): (Vec<Oid>, Vec<i32>) = oids.iter().copied().unzip();
+    let mut printed = Vec::new();
     for row in db
-        .own_query_as_printed(PRINT_INDEXES, &[&index_oids, &key_columns])
+        .own_query_as_printed(PRINT_INDEXES, &[&index_oids, &columns])
         .await?
     {
-        printed.push((
-            row.try_get(0)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            row.try_get(3)?,
-        ));
+        let pretty: Option<String> = row.try_get(4)?;
+        let parenthesised: Option<String> = row.try_get(5)?;
+        printed.push(PrintedColumn {
+            oid: row.try_get(0)?,
+            column_number: row.try_get(1)?,
+            column: row.try_get(2)?,
+            definition: row.try_get(3)?,
+            predicate: pretty
+                .zip(parenthesised)
+                .map(|(pretty, parenthesised)| Predicate {
+                    pretty,
+                    parenthesised,
+                }),
+        });
     }
-    printed.sort_by_key(|p| (p.0, p.1));
-    Ok(printed
-        .into_iter()
-        .map(|(oid, _, column, definition)| (oid, column, definition))
-        .collect())
+    printed.sort_by_key(|p| (p.oid, p.column_number));
+    Ok(printed)
 }
 
 const RELATION_ROWS: &str = "

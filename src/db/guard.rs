@@ -165,8 +165,9 @@ impl<'a> Db<'a> {
     /// One of pgvet's own statements whose output must read as the session prints it (an index
     /// expression names a function or type with its schema unless the search_path shows it), so
     /// it runs with the session's own `search_path`. Its text must call only qualified
-    /// functions, cast only to `pg_catalog` types and use no operator: then nothing outside
-    /// `pg_catalog` can be picked, whatever the path. READ ONLY, rolled back.
+    /// functions, cast only to `pg_catalog` types and use only qualified operators
+    /// (`OPERATOR(pg_catalog.=)`): then nothing outside `pg_catalog` can be picked, whatever
+    /// the path. READ ONLY, rolled back.
     pub async fn own_query_as_printed(
         &self,
         sql: &str,

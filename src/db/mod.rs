@@ -11,4 +11,5 @@ pub mod pgpass;
 pub mod prepared;
 pub mod session;
 pub mod setup;
+pub mod snapshot;
 pub mod tls;

@@ -121,6 +121,12 @@ pub enum IndexProblem {
     WrongTable,
     ColumnsDiffer,
     NotUnique,
+    /// The WHERE predicate of a partial index is not the expected one (or there is none).
+    PredicateDiffers,
+    /// The access method (btree, gin, …) is not the expected one.
+    MethodDiffers,
+    /// The INCLUDE columns are not the expected ones, in order.
+    IncludeDiffers,
     Present,
 }
 

@@ -95,6 +95,12 @@ pub struct ExpectedIndex {
     /// Key columns in order; an expression compares as PostgreSQL prints it.
     pub columns: Option<Vec<String>>,
     pub unique: bool,
+    /// A partial index's WHERE predicate (`where`); compares as PostgreSQL prints it.
+    pub predicate: Option<String>,
+    /// The access method (`method`): btree, hash, gin, gist, brin, spgist, or an extension's.
+    pub method: Option<String>,
+    /// INCLUDE columns in order (`include`); `Some(empty)`: the index must have none.
+    pub include: Option<Vec<String>>,
     pub absent: bool,
     /// The checklist item this entry verifies (`checklist = "…"`), carried to its result.
     pub checklist: Option<String>,

@@ -163,6 +163,10 @@ struct RawIndex {
     columns: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     unique: bool,
+    #[serde(rename = "where")]
+    predicate: Option<Spanned<String>>,
+    method: Option<Spanned<String>>,
+    include: Option<Vec<String>>,
     #[serde(default)]
     absent: bool,
     checklist: Option<String>,
@@ -444,14 +448,27 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
         (None, None) => settings.schema.clone(),
     };
     let table = table.name;
-    if raw.absent && (raw.columns.is_some() || raw.unique) {
+    let shaped = raw.columns.is_some()
+        || raw.unique
+        || raw.predicate.is_some()
+        || raw.method.is_some()
+        || raw.include.is_some();
+    if raw.absent && shaped {
         return Err(at(
             offset,
             format!(
-                "index {name} is `absent = true` and also describes columns or unique; an absent index has no shape to check — drop those keys"
+                "index {name} is `absent = true` and also describes its shape (columns, unique, where, method or include); an absent index has no shape to check — drop those keys"
             ),
         ));
     }
+    let predicate = raw
+        .predicate
+        .map(|p| non_empty_at(p, &format!("where of index {name}"), at))
+        .transpose()?;
+    let method = raw
+        .method
+        .map(|m| non_empty_at(m, &format!("method of index {name}"), at))
+        .transpose()?;
     let columns = match raw.columns {
         Some(c) if c.get_ref().is_empty() => {
             return Err(at(
@@ -469,9 +486,18 @@ fn index(raw: RawIndex, settings: &Settings, at: &At) -> Result<ExpectedIndex, S
         schema,
         columns,
         unique: raw.unique,
+        predicate,
+        method,
+        include: raw.include,
         absent: raw.absent,
         checklist: raw.checklist,
     })
+}
+
+/// [`non_empty`] for a spanned value: the error points at it.
+fn non_empty_at(value: Spanned<String>, key: &str, at: &At) -> Result<String, SuiteError> {
+    let offset = value.span().start;
+    non_empty(value.into_inner(), key, offset, at)
 }
 
 fn query(raw: RawQuery, suite: (&Path, &str), at: &At) -> Result<Query, SuiteError> {
@@ -1141,6 +1167,33 @@ mod tests {
     fn absent_with_a_shape_is_contradictory() {
         let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\nabsent = true\nunique = true\n");
         assert!(e.contains("absent = true"), "{e}");
+        for shape in ["where = \"a > 1\"", "method = \"gin\"", "include = []"] {
+            let e = err(&format!(
+                "[[index]]\nname = \"i\"\ntable = \"t\"\nabsent = true\n{shape}\n"
+            ));
+            assert!(e.contains("also describes its shape"), "{shape}: {e}");
+        }
+    }
+
+    #[test]
+    fn where_method_and_include_are_read() {
+        let suite = parse_str(
+            "[[index]]\nname = \"i\"\ntable = \"t\"\nwhere = \"status = 'active'::text\"\nmethod = \"gin\"\ninclude = [\"a\", \"b\"]\n\n[[index]]\nname = \"j\"\ntable = \"t\"\ninclude = []\n",
+        )
+        .unwrap();
+        let (i, j) = (&suite.indexes[0], &suite.indexes[1]);
+        assert_eq!(i.predicate.as_deref(), Some("status = 'active'::text"));
+        assert_eq!(i.method.as_deref(), Some("gin"));
+        assert_eq!(i.include, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!((&j.predicate, &j.method), (&None, &None));
+        assert_eq!(j.include, Some(vec![]));
+        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\nwhere = \" \"\n");
+        assert!(
+            e.ends_with("suite/pgvet.toml:4:9: where of index i is empty"),
+            "{e}"
+        );
+        let e = err("[[index]]\nname = \"i\"\ntable = \"t\"\nmethod = \"\"\n");
+        assert!(e.ends_with("method of index i is empty"), "{e}");
     }
 
     #[test]

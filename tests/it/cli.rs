@@ -326,7 +326,7 @@ fn completions_and_manual_pages_come_from_the_binary_s_own_flags() {
     let out = pgvet(&["man", "chek"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("pgvet has no command `chek`; its commands are check, demo"),
+        stderr(&out).contains("pgvet has no command `chek`; its commands are check, init, demo"),
         "{}",
         stderr(&out)
     );
@@ -348,6 +348,7 @@ fn completions_and_manual_pages_come_from_the_binary_s_own_flags() {
             "pgvet-completions.1",
             "pgvet-demo.1",
             "pgvet-fill.1",
+            "pgvet-init.1",
             "pgvet-man.1",
             "pgvet-report.1",
             "pgvet.1"

@@ -15,6 +15,8 @@ const PLANTED: &[&str] = &[
     "unnest(text[]) RETURNS SETOF text",
     "pg_get_indexdef(oid, int, boolean) RETURNS text",
     "pg_get_indexdef(oid) RETURNS text",
+    "pg_get_expr(pg_node_tree, oid, boolean) RETURNS text",
+    "pg_get_expr(pg_node_tree, oid) RETURNS text",
     "current_setting(text) RETURNS text",
     "pg_is_in_recovery() RETURNS boolean",
     "format_type(oid, int) RETURNS text",
@@ -36,7 +38,7 @@ const PLANTED_OPERATORS: &[(&str, &str, &str)] = &[
     (">", "smallint", "int"),
 ];
 
-async fn plant(db: &TestDb, role: &str) {
+pub(crate) async fn plant(db: &TestDb, role: &str) {
     db.exec(&format!(
         "CREATE ROLE {role}; GRANT CREATE ON SCHEMA public TO {role}; SET ROLE {role};"
     ))
@@ -73,7 +75,7 @@ async fn plant(db: &TestDb, role: &str) {
     .await;
 }
 
-async fn is_superuser(db: &TestDb, role: &str) -> bool {
+pub(crate) async fn is_superuser(db: &TestDb, role: &str) -> bool {
     let sql = format!("SELECT rolsuper::int::bigint FROM pg_roles WHERE rolname = '{role}'");
     db.scalar_i64(&sql).await == 1
 }

@@ -160,6 +160,50 @@ async fn a_failed_create_index_concurrently_leaves_an_invalid_index() {
 }
 
 #[tokio::test]
+async fn a_partitioned_index_with_partitions_left_unattached_says_to_attach_them() {
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE rental (id int, at date) PARTITION BY RANGE (at);
+         CREATE TABLE rental_1 PARTITION OF rental FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+         CREATE TABLE rental_2 PARTITION OF rental FOR VALUES FROM ('2026-02-01') TO ('2026-03-01');
+         CREATE TABLE rental_3 PARTITION OF rental FOR VALUES FROM ('2026-03-01') TO ('2026-04-01');
+         CREATE INDEX ix_rental_at ON ONLY rental (at);
+         CREATE INDEX ix_rental_1_at ON rental_1 (at);
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_1_at;",
+    )
+    .await;
+    let suite =
+        index_suite("[[index]]\nname = \"ix_rental_at\"\ntable = \"rental\"\ncolumns = [\"at\"]\n");
+    let report = db.check(&suite).await;
+    assert_eq!(
+        problem_of(&report, "ix_rental_at"),
+        Some(IndexProblem::Invalid)
+    );
+    let message = report.indexes[0].message.as_deref().unwrap();
+    assert!(
+        message.contains("2 of the table's partitions have no index attached to it")
+            && message.contains("ALTER INDEX public.ix_rental_at ATTACH PARTITION")
+            && !message.contains("CONCURRENTLY"),
+        "{message}"
+    );
+    // Once every partition's index is attached, the parent's index is valid and passes.
+    db.exec(
+        "CREATE INDEX ix_rental_2_at ON rental_2 (at);
+         CREATE INDEX ix_rental_3_at ON rental_3 (at);
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_2_at;
+         ALTER INDEX ix_rental_at ATTACH PARTITION ix_rental_3_at;",
+    )
+    .await;
+    let report = db.check(&suite).await;
+    assert_eq!(
+        report.indexes[0].status,
+        Status::Pass,
+        "{:?}",
+        report.indexes[0]
+    );
+}
+
+#[tokio::test]
 async fn a_matching_index_in_another_schema_passes_and_the_default_schema_does_not_see_it() {
     let db = TestDb::new().await;
     db.exec("CREATE SCHEMA app; CREATE TABLE app.t (a int, b int); CREATE INDEX ix_t_ab ON app.t (a, b);").await;
@@ -224,5 +268,112 @@ async fn an_expression_index_reads_as_the_session_prints_it() {
             "CREATE INDEX ix_norm ON public.account USING btree (org_id, norm(email), ((email)::label), created_at)"
         ),
         "{index:?}"
+    );
+}
+
+#[tokio::test]
+async fn where_method_and_include_are_checked_against_the_catalog() {
+    let db = TestDb::new().await;
+    db.exec(TABLES).await;
+    db.exec(
+        "CREATE FUNCTION norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+         CREATE INDEX ix_active ON account (org_id) INCLUDE (email, created_at)
+             WHERE email IS NOT NULL AND norm(email) <> 'x';
+         CREATE INDEX ix_hash ON account USING hash (email);
+         CREATE INDEX ix_plain ON account (created_at);",
+    )
+    .await;
+    let right = r#"
+[[index]]
+name = "ix_active"
+table = "account"
+columns = ["org_id"]
+where = "email IS NOT NULL AND norm(email) <> 'x'::text"
+method = "btree"
+include = ["email", "created_at"]
+
+[[index]]
+name = "ix_hash"
+table = "account"
+method = "hash"
+include = []
+
+[[index]]
+name = "ix_plain"
+table = "account"
+include = []
+"#;
+    let report = db.check(&SuiteDir::new(right, &[])).await;
+    for index in &report.indexes {
+        assert_eq!(index.status, Status::Pass, "{index:?}");
+    }
+    // The fully parenthesised printing (pg_indexes, pg_dump, the report's definition) passes too.
+    let dumped = right.replace(
+        "where = \"email IS NOT NULL AND norm(email) <> 'x'::text\"",
+        "where = \"((email IS NOT NULL) AND (norm(email) <> 'x'::text))\"",
+    );
+    assert_ne!(dumped, right);
+    let report = db.check(&SuiteDir::new(&dumped, &[])).await;
+    assert_eq!(
+        report.indexes[0].status,
+        Status::Pass,
+        "{:?}",
+        report.indexes[0]
+    );
+
+    let wrong = r#"
+[[index]]
+name = "ix_active"
+table = "account"
+where = "email IS NOT NULL"
+method = "gin"
+include = ["created_at", "email"]
+
+[[index]]
+name = "ix_hash"
+table = "account"
+method = "btree"
+
+[[index]]
+name = "ix_plain"
+table = "account"
+where = "created_at > now()"
+include = ["email"]
+"#;
+    let report = db.check(&SuiteDir::new(wrong, &[])).await;
+    let index = |name: &str| report.indexes.iter().find(|i| i.name == name).unwrap();
+    assert_eq!(
+        index("ix_active").problems,
+        [
+            IndexProblem::PredicateDiffers,
+            IndexProblem::MethodDiffers,
+            IndexProblem::IncludeDiffers
+        ]
+    );
+    assert_eq!(
+        index("ix_active").message.as_deref(),
+        Some(
+            "expected WHERE email IS NOT NULL, actual WHERE email IS NOT NULL AND norm(email) <> 'x'::text; expected method gin, actual btree; expected INCLUDE (created_at, email), actual (email, created_at)"
+        )
+    );
+    assert_eq!(index("ix_hash").problems, [IndexProblem::MethodDiffers]);
+    assert_eq!(
+        index("ix_hash").message.as_deref(),
+        Some("expected method btree, actual hash")
+    );
+    assert_eq!(
+        index("ix_plain").problems,
+        [IndexProblem::PredicateDiffers, IndexProblem::IncludeDiffers]
+    );
+    assert_eq!(
+        index("ix_plain").message.as_deref(),
+        Some(
+            "expected WHERE created_at > now(), actual no WHERE (not a partial index); expected INCLUDE (email), actual none"
+        )
+    );
+    // The key columns stay the key columns: INCLUDE columns are not among them.
+    assert_eq!(
+        index("ix_active").actual_columns.as_deref(),
+        Some(&["org_id".to_string()][..])
     );
 }

@@ -10,6 +10,7 @@ mod diagnosis;
 mod harness;
 mod hostile;
 mod indexes;
+mod init;
 mod inputs;
 mod leading;
 mod names;

@@ -14,10 +14,10 @@ use crate::harness::{SuiteDir, TestDb, pgvet_command, repo, stderr, stdout};
 
 /// A TMPDIR the server user can reach (as root the server runs as postgres), checked empty at
 /// the end: the throwaway server removed itself.
-struct Tmp(tempfile::TempDir);
+pub(crate) struct Tmp(tempfile::TempDir);
 
 impl Tmp {
-    fn new() -> Tmp {
+    pub(crate) fn new() -> Tmp {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
             .prefix("pgvet-setup-test")
@@ -28,7 +28,7 @@ impl Tmp {
     }
 
     /// Writes a setup file beside (not in) the TMPDIR.
-    fn file(&self, name: &str, text: &str) -> String {
+    pub(crate) fn file(&self, name: &str, text: &str) -> String {
         let files = self.0.path().with_extension("files");
         std::fs::create_dir_all(&files).unwrap();
         let path = files.join(name);
@@ -43,7 +43,7 @@ impl Tmp {
         command
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let out = self.pgvet(args).output().unwrap();
         self.assert_nothing_left();
         out
