@@ -1,6 +1,7 @@
 //! Table checks: the table exists in its schema (or, with `absent = true`, does not), has the
-//! expected columns with the expected types (other columns may exist), has no CHECK constraint
-//! left NOT VALID, and, with `analyzed = true`, has fresh planner statistics.
+//! expected columns with the expected types (other columns may exist) and the CHECK constraints
+//! named in `checks`, has no CHECK constraint left NOT VALID, and, with `analyzed = true`, has
+//! fresh planner statistics.
 //!
 //! **Fresh** means analyzed at least once (`last_analyze` or `last_autoanalyze` is set, or
 //! `pg_stats` has the table's column statistics, which survive a reset of the statistics
@@ -55,11 +56,31 @@ pub fn judge(expected: &ExpectedTable, found: Option<&FoundTable>) -> TableResul
             })
             .collect(),
     );
+    result.actual_checks = Some(found.checks.clone());
     result.not_valid_constraints = found.not_valid_checks.clone();
     let statistics = statistics(found);
     let mut problems = Vec::new();
     if let Some(message) = columns_differ(expected, &found.columns, &table) {
         problems.push((TableProblem::ColumnsDiffer, message));
+    }
+    let missing: Vec<String> = expected
+        .checks
+        .iter()
+        .filter(|c| !found.checks.contains(c))
+        .cloned()
+        .collect();
+    if !missing.is_empty() {
+        let on_table = match found.checks.as_slice() {
+            [] => format!("; {table} has no CHECK constraint"),
+            checks => format!("; its CHECK constraints: {}", checks.join(", ")),
+        };
+        problems.push((
+            TableProblem::CheckMissing,
+            format!(
+                "table {table} has no CHECK constraint named {}{on_table}",
+                crate::check::contract::and_list(&missing)
+            ),
+        ));
     }
     for name in &found.not_valid_checks {
         problems.push((
@@ -98,6 +119,8 @@ fn empty(expected: &ExpectedTable, status: Status, message: Option<String>) -> T
         absent: expected.absent,
         expected_columns: expected.columns.clone(),
         actual_columns: None,
+        expected_checks: expected.checks.clone(),
+        actual_checks: None,
         analyzed: expected.analyzed,
         statistics: None,
         not_valid_constraints: Vec::new(),
@@ -233,6 +256,7 @@ mod tests {
                     .map(|(n, t)| (n.to_string(), t.to_string()))
                     .collect::<BTreeMap<_, _>>()
             }),
+            checks: vec![],
             analyzed: false,
             absent: false,
             checklist: Some("item 3".into()),
@@ -256,6 +280,7 @@ mod tests {
                 column("predicted_at", "timestamp with time zone"),
                 column("note", "text"),
             ],
+            checks: vec!["positive_amount".into()],
             not_valid_checks: vec![],
             reltuples: 1000.0,
             last_analyzed: Some("2026-01-01T00:00:00Z".into()),
@@ -345,6 +370,35 @@ mod tests {
         }
         let r = judge(&expected(&[("mood", "other.mood")]), Some(&f));
         assert_eq!(r.problem, Some(TableProblem::ColumnsDiffer));
+    }
+
+    #[test]
+    fn each_check_constraint_the_suite_names_must_be_on_the_table() {
+        let mut e = expected(&[]);
+        e.checks = vec!["positive_amount".into()];
+        assert_eq!(judge(&e, Some(&found())).status, Status::Pass);
+        e.checks = vec![
+            "positive_amount".into(),
+            "note_not_empty".into(),
+            "id_small".into(),
+        ];
+        let r = judge(&e, Some(&found()));
+        assert_eq!(r.problems, [TableProblem::CheckMissing]);
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "table public.prediction_history has no CHECK constraint named note_not_empty and id_small; its CHECK constraints: positive_amount"
+            )
+        );
+        let mut none = found();
+        none.checks.clear();
+        e.checks.truncate(1);
+        assert!(
+            judge(&e, Some(&none))
+                .message
+                .unwrap()
+                .ends_with("; public.prediction_history has no CHECK constraint")
+        );
     }
 
     #[test]

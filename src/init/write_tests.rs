@@ -114,23 +114,6 @@ fn sample() -> Expectations {
     }
 }
 
-/// The suite text with only its `[[index]]` entries (and settings), as `pgvet check` reads it
-/// until `[[table]]` and `[[foreign_key]]` are part of the suite format.
-pub(crate) fn indexes_only(text: &str) -> String {
-    let mut out = String::new();
-    let mut keep = true;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            keep = !(line.starts_with("[[table]]") || line.starts_with("[[foreign_key]]"));
-        }
-        if keep {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out
-}
-
 #[test]
 fn a_migration_s_suite() {
     insta::assert_snapshot!(render(&sample(), &migration()));
@@ -139,8 +122,7 @@ fn a_migration_s_suite() {
 #[test]
 fn the_index_entries_load_as_a_suite_with_every_key() {
     let text = render(&sample(), &migration());
-    let suite =
-        crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &indexes_only(&text)).unwrap();
+    let suite = crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &text).unwrap();
     let partial = &suite.indexes[0];
     assert_eq!(
         (
@@ -200,8 +182,7 @@ fn one_schema_other_than_public_is_the_suite_s_default() {
         all["foreign_key"][0]["references"].as_str(),
         Some("predictive_models")
     );
-    let suite =
-        crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &indexes_only(&text)).unwrap();
+    let suite = crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &text).unwrap();
     assert!(suite.indexes.iter().all(|i| i.schema == "ml"));
 }
 
@@ -291,8 +272,7 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
         Some("public.\"my type\"")
     );
     assert_eq!(all["table"][0]["checks"][0].as_str(), Some("c\"heck\\"));
-    let suite =
-        crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &indexes_only(&text)).unwrap();
+    let suite = crate::suite::parse_str(std::path::Path::new("pgvet.toml"), &text).unwrap();
     let read = &suite.indexes[0];
     assert_eq!(
         (

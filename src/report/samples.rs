@@ -95,6 +95,7 @@ pub fn contract() -> Report {
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .into(),
         ),
+        checks: vec![],
         analyzed: true,
         absent: false,
         checklist: Some("3.1 history table".into()),
@@ -107,6 +108,7 @@ pub fn contract() -> Report {
     let found = FoundTable {
         kind: 'r',
         columns: vec![column("id", "bigint"), column("model_id", "integer")],
+        checks: vec![],
         not_valid_checks: vec![],
         reltuples: 1000.0,
         last_analyzed: Some("2026-03-01T09:30:00Z".into()),

@@ -54,25 +54,37 @@ pub(super) fn column_list(
     what: &str,
     at: &At,
 ) -> Result<Vec<String>, SuiteError> {
+    name_list(list, key, what, ("column", "list the columns in order"), at)
+}
+
+/// A list of names of a `noun` ("column", "constraint"): at least one (else the error says
+/// `when_empty`), none blank, none twice.
+pub(super) fn name_list(
+    list: Spanned<Vec<Spanned<String>>>,
+    key: &str,
+    what: &str,
+    (noun, when_empty): (&str, &str),
+    at: &At,
+) -> Result<Vec<String>, SuiteError> {
     let offset = list.span().start;
     let list = list.into_inner();
     if list.is_empty() {
         return Err(at(
             offset,
-            format!("{key} of {what} is empty; list the columns in order"),
+            format!("{key} of {what} is empty; {when_empty}"),
         ));
     }
     let mut names: Vec<String> = Vec::with_capacity(list.len());
-    for column in list {
-        let start = column.span().start;
-        let column = non_empty(column, &format!("a column in {key} of {what}"), at)?;
-        if names.contains(&column) {
+    for name in list {
+        let start = name.span().start;
+        let name = non_empty(name, &format!("a {noun} in {key} of {what}"), at)?;
+        if names.contains(&name) {
             return Err(at(
                 start,
-                format!("{key} of {what} lists {column} twice; list each column once"),
+                format!("{key} of {what} lists {name} twice; list each {noun} once"),
             ));
         }
-        names.push(column);
+        names.push(name);
     }
     Ok(names)
 }

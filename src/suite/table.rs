@@ -1,5 +1,6 @@
-//! `[[table]]`: a table the migration created (its columns and their types, fresh planner
-//! statistics) or, with `absent = true`, dropped. Read from TOML and validated here.
+//! `[[table]]`: a table the migration created (its columns and their types, its CHECK
+//! constraints, fresh planner statistics) or, with `absent = true`, dropped. Read from TOML and
+//! validated here.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,8 @@ pub struct ExpectedTable {
     pub name: String,
     /// Column name → type as written (`"int8"`, `"timestamptz"`); other columns may exist.
     pub columns: Option<BTreeMap<String, String>>,
+    /// CHECK constraints that must exist on the table, by name (others may exist too).
+    pub checks: Vec<String>,
     /// Its planner statistics must be fresh (see `check::table`).
     pub analyzed: bool,
     /// The table must not exist (verifying that a migration dropped it).
@@ -30,6 +33,7 @@ pub(super) struct RawTable {
     name: Spanned<String>,
     schema: Option<Spanned<String>>,
     columns: Option<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
+    checks: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     analyzed: bool,
     #[serde(default)]
@@ -73,19 +77,30 @@ fn table(raw: RawTable, settings: &Settings, at: &At) -> Result<ExpectedTable, S
         at,
     )?;
     let what = format!("table {}", shown(&schema, &name));
-    if raw.absent && (raw.columns.is_some() || raw.analyzed) {
+    if raw.absent && (raw.columns.is_some() || raw.checks.is_some() || raw.analyzed) {
         return Err(at(
             offset,
             format!(
-                "{what} is `absent = true` and also describes columns or analyzed; an absent table has nothing to check — drop those keys"
+                "{what} is `absent = true` and also describes columns, checks or analyzed; an absent table has nothing to check — drop those keys"
             ),
         ));
     }
     let columns = raw.columns.map(|c| columns(c, &what, at)).transpose()?;
+    let checks = match raw.checks {
+        Some(list) => {
+            let noun = (
+                "constraint",
+                "list the CHECK constraints by name, or leave the key out",
+            );
+            entry::name_list(list, "checks", &what, noun, at)?
+        }
+        None => Vec::new(),
+    };
     Ok(ExpectedTable {
         schema,
         name,
         columns,
+        checks,
         analyzed: raw.analyzed,
         absent: raw.absent,
         checklist: raw.checklist,
@@ -147,7 +162,7 @@ mod tests {
     #[test]
     fn a_table_is_read_with_its_columns_and_defaults() {
         let suite = parse(
-            "[settings]\nschema = \"app\"\n[[table]]\nname = \"prediction_history\"\ncolumns = { id = \"bigint\", predicted_at = \"timestamptz\" }\nanalyzed = true\nchecklist = \"3.1 history table\"\n[[table]]\nname = \"audit.log\"\nabsent = true\n",
+            "[settings]\nschema = \"app\"\n[[table]]\nname = \"prediction_history\"\ncolumns = { id = \"bigint\", predicted_at = \"timestamptz\" }\nchecks = [\"score_positive\"]\nanalyzed = true\nchecklist = \"3.1 history table\"\n[[table]]\nname = \"audit.log\"\nabsent = true\n",
         )
         .unwrap();
         let t = &suite.tables[0];
@@ -159,6 +174,7 @@ mod tests {
         assert_eq!(columns["id"], "bigint");
         assert_eq!(columns["predicted_at"], "timestamptz");
         assert!(t.analyzed && !t.absent);
+        assert_eq!(t.checks, ["score_positive"]);
         assert_eq!(t.checklist.as_deref(), Some("3.1 history table"));
         let dropped = &suite.tables[1];
         assert_eq!(
@@ -188,6 +204,11 @@ mod tests {
         let e = err("[[table]]\nname = \"t\"\ncolums = { id = \"int\" }\n");
         assert!(
             e.starts_with("suite/pgvet.toml:3:1: unknown field `colums`"),
+            "{e}"
+        );
+        let e = err("[[table]]\nname = \"t\"\nchecks = []\n");
+        assert!(
+            e.starts_with("suite/pgvet.toml:3:10: checks of table public.t is empty"),
             "{e}"
         );
         let e = err("[[table]]\nname = \"t\"\nabsent = true\nanalyzed = true\n");

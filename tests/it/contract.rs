@@ -41,6 +41,7 @@ name = "public.prediction_history_v2"
 [[table]]
 name = "ledger"
 columns = { id = "bigint", amount = "numeric", created_at = "timestamptz" }
+checks = ["positive_amount", "amount_rounded"]
 
 [[table]]
 name = "legacy"
@@ -74,12 +75,16 @@ name = "recent"
     // A missing column, a column of another type, and a CHECK constraint left NOT VALID.
     assert_eq!(
         t[2].problems,
-        [TableProblem::ColumnsDiffer, TableProblem::NotValidated]
+        [
+            TableProblem::ColumnsDiffer,
+            TableProblem::CheckMissing,
+            TableProblem::NotValidated
+        ]
     );
     let message = t[2].message.as_deref().unwrap();
     assert!(
         message.starts_with(
-            "table public.ledger: column created_at is missing; column id is integer, expected bigint; CHECK constraint positive_amount on public.ledger is NOT VALID"
+            "table public.ledger: column created_at is missing; column id is integer, expected bigint; table public.ledger has no CHECK constraint named amount_rounded; its CHECK constraints: positive_amount; CHECK constraint positive_amount on public.ledger is NOT VALID"
         ),
         "{message}"
     );

@@ -22,7 +22,6 @@ const PLANTED: &[&str] = &[
     "format_type(oid, int) RETURNS text",
     "quote_ident(text) RETURNS text",
     "to_char(timestamptz, text) RETURNS text",
-    "lower(text) RETURNS text",
     "has_table_privilege(oid, oid, text) RETURNS boolean",
     "has_schema_privilege(oid, oid, text) RETURNS boolean",
     "current_schemas(boolean) RETURNS name[]",

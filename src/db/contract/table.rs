@@ -24,6 +24,8 @@ pub struct FoundTable {
     /// `pg_class.relkind`: 'r' table, 'p' partitioned table, 'v' view, …
     pub kind: char,
     pub columns: Vec<FoundColumn>,
+    /// Every CHECK constraint on the table, by name.
+    pub checks: Vec<String>,
     /// CHECK constraints left NOT VALID, by name.
     pub not_valid_checks: Vec<String>,
     /// `reltuples`: -1 when never vacuumed or analyzed (PostgreSQL 14+).
@@ -47,6 +49,8 @@ SELECT w.schema_name, w.table_name, c.relkind::pg_catalog.text,
              JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
              JOIN pg_catalog.pg_namespace tn ON tn.oid = t.typnamespace
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
+       ARRAY(SELECT con.conname::pg_catalog.text FROM pg_catalog.pg_constraint con
+             WHERE con.conrelid = c.oid AND con.contype = 'c' ORDER BY con.conname),
        ARRAY(SELECT con.conname::pg_catalog.text FROM pg_catalog.pg_constraint con
              WHERE con.conrelid = c.oid AND con.contype = 'c' AND NOT con.convalidated
              ORDER BY con.conname),
@@ -93,11 +97,12 @@ pub async fn find_tables(
             FoundTable {
                 kind: kind.chars().next().unwrap_or('?'),
                 columns,
-                not_valid_checks: row.try_get(6)?,
-                reltuples: row.try_get(7)?,
-                last_analyzed: row.try_get(8)?,
-                modified_since_analyze: row.try_get(9)?,
-                has_column_statistics: row.try_get(10)?,
+                checks: row.try_get(6)?,
+                not_valid_checks: row.try_get(7)?,
+                reltuples: row.try_get(8)?,
+                last_analyzed: row.try_get(9)?,
+                modified_since_analyze: row.try_get(10)?,
+                has_column_statistics: row.try_get(11)?,
             },
         );
     }

@@ -18,6 +18,8 @@ pub enum TableProblem {
     Present,
     /// An expected column is missing, or has another type.
     ColumnsDiffer,
+    /// A CHECK constraint the suite names (`checks`) is not on the table.
+    CheckMissing,
     /// A CHECK constraint on the table was left NOT VALID.
     NotValidated,
     /// `analyzed = true`, and the planner statistics are missing or stale.
@@ -67,6 +69,11 @@ pub struct TableResult {
     /// Whether the suite asked for fresh statistics (`analyzed = true`).
     pub analyzed: bool,
     pub statistics: Option<TableStatistics>,
+    /// The CHECK constraints the suite names (`checks`), and those on the table, when found.
+    #[serde(default)]
+    pub expected_checks: Vec<String>,
+    #[serde(default)]
+    pub actual_checks: Option<Vec<String>>,
     /// CHECK constraints on the table left NOT VALID.
     pub not_valid_constraints: Vec<String>,
     pub checklist: Option<String>,
