@@ -200,7 +200,8 @@ fn verdict(entry: &str, failure: &Option<String>, by: &mut Vec<String>, reasons:
     }
 }
 
-/// The tables and indexes a saved run checked, and its entries' claims.
+/// The tables and indexes a saved run checked, and its entries' claims (`checklist`): of
+/// every index, table, foreign key, grant, query and `[[metric]]`.
 pub fn of_report(report: &Report) -> (Vec<Checked>, Vec<Claim>) {
     let failure = |status: Status, message: &Option<String>| {
         (status != Status::Pass).then(|| match message {
@@ -208,20 +209,85 @@ pub fn of_report(report: &Report) -> (Vec<Checked>, Vec<Claim>) {
             None => format!("{status:?}").to_lowercase(),
         })
     };
-    let checked = report
-        .indexes
+    let indexes = report.indexes.iter().map(|i| {
+        let entry = format!("[[index]] \"{}\" on {}.{}", i.name, i.schema, i.table);
+        (
+            entry,
+            &i.schema,
+            &i.name,
+            failure(i.status, &i.message),
+            &i.checklist,
+        )
+    });
+    let tables = report.tables.iter().map(|t| {
+        let entry = format!("[[table]] {}.{}", t.schema, t.name);
+        (
+            entry,
+            &t.schema,
+            &t.name,
+            failure(t.status, &t.message),
+            &t.checklist,
+        )
+    });
+    let objects: Vec<_> = indexes.chain(tables).collect();
+    let checked = objects
         .iter()
-        .map(|index| Checked {
-            entry: format!(
-                "[[index]] \"{}\" on {}.{}",
-                index.name, index.schema, index.table
-            ),
-            schema: index.schema.clone(),
-            name: index.name.clone(),
-            failure: failure(index.status, &index.message),
+        .map(|(entry, schema, name, failure, _)| Checked {
+            entry: entry.clone(),
+            schema: schema.to_string(),
+            name: name.to_string(),
+            failure: failure.clone(),
         })
         .collect();
-    (checked, Vec::new())
+    let objects = objects
+        .into_iter()
+        .map(|(entry, _, _, failure, c)| (entry, failure, c));
+    let keys = report.foreign_keys.iter().map(|k| {
+        let entry = format!(
+            "[[foreign_key]] {}.{} ({})",
+            k.schema,
+            k.table,
+            k.columns.join(", ")
+        );
+        (entry, failure(k.status, &k.message), &k.checklist)
+    });
+    let grants = report.privileges.iter().map(|p| {
+        let entry = format!("[[privilege]] {} on {}", p.role, p.object_described());
+        (entry, failure(p.status, &p.message), &p.checklist)
+    });
+    let queries = report.queries.iter().map(|q| {
+        let message = q.error.clone().or_else(|| q.problems.first().cloned());
+        let entry = format!("[[query]] \"{}\"", q.name);
+        (entry, failure(q.status, &message), &q.checklist)
+    });
+    // A query's time row carries the query's own claim: only [[metric]] rows add theirs.
+    let metrics = report
+        .metrics
+        .iter()
+        .filter(|m| m.query.is_none())
+        .map(|m| {
+            let missed = m.status == Some(crate::report::model::MetricStatus::Missed);
+            let why = m
+                .error
+                .clone()
+                .or_else(|| missed.then(|| "missed its target".to_string()));
+            (format!("[[metric]] \"{}\"", m.label), why, &m.checklist)
+        });
+    let claims = objects
+        .chain(keys)
+        .chain(grants)
+        .chain(queries)
+        .chain(metrics)
+        .filter_map(|(entry, failure, item)| {
+            let item = item.clone()?;
+            Some(Claim {
+                item,
+                entry,
+                failure,
+            })
+        })
+        .collect();
+    (checked, claims)
 }
 
 /// The document with an `x` in each blank.
@@ -353,6 +419,50 @@ mod tests {
             ticks.left[0].reasons,
             ["[[index]] \"b\" did not pass: invalid"]
         );
+    }
+
+    #[test]
+    fn a_run_s_tables_are_checked_objects_and_its_entries_claims_are_read() {
+        let report = crate::report::samples::contract();
+        let (checked, claims) = of_report(&report);
+        let tables: Vec<(&str, bool)> = checked
+            .iter()
+            .filter(|c| c.entry.starts_with("[[table]]"))
+            .map(|c| (c.name.as_str(), c.failure.is_none()))
+            .collect();
+        assert_eq!(
+            tables,
+            [("prediction_history", false), ("model_backup", true)]
+        );
+        let claimed: Vec<(&str, &str, bool)> = claims
+            .iter()
+            .map(|c| (c.item.as_str(), c.entry.as_str(), c.failure.is_none()))
+            .collect();
+        assert_eq!(
+            claimed,
+            [
+                (
+                    "3.1 history table",
+                    "[[table]] public.prediction_history",
+                    false
+                ),
+                (
+                    "3.2 foreign key",
+                    "[[foreign_key]] public.prediction_history (model_id)",
+                    false
+                ),
+            ]
+        );
+        let ticks = tick(
+            "- [ ] `model_backup`\n- [ ] 3.1 history table\n",
+            &checked,
+            &claims,
+        );
+        assert_eq!(
+            ticks.document,
+            "- [x] `model_backup`\n- [ ] 3.1 history table\n"
+        );
+        assert!(ticks.left[0].reasons[0].starts_with("[[table]] public.prediction_history did not pass: table public.prediction_history: column created_at is missing"));
     }
 
     #[test]
