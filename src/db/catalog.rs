@@ -63,7 +63,19 @@ pub struct IndexLookup {
     /// Every index on each expected (schema, table), by name; a table without indexes maps to
     /// an empty list, and a table that does not exist is absent.
     pub on_table: HashMap<(String, String), Vec<TableIndex>>,
+    /// For each expected (schema, table) that does not exist: the other schemas where a table
+    /// of that name does (looked up only when some table is missing).
+    pub elsewhere: HashMap<(String, String), Vec<String>>,
 }
+
+/// The schemas holding tables (or partitioned tables, views, foreign tables) of these names.
+const TABLES_ELSEWHERE: &str = "
+SELECT c.relname::pg_catalog.text, n.nspname::pg_catalog.text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
+  AND c.relkind IN ('r', 'p', 'm', 'f')
+ORDER BY 1, 2";
 
 /// The expected indexes under their names (`named`), then every index on the expected tables
 /// (a table without one gives a row of NULLs, a missing table no row).
@@ -191,6 +203,27 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
     }
     for indexes in lookup.on_table.values_mut() {
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    let mut missing: Vec<(String, String)> = wanted
+        .iter()
+        .map(|w| (w.0.clone(), w.2.clone()))
+        .filter(|table| !lookup.on_table.contains_key(table))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|(_, name)| name.as_str()).collect();
+        let mut schemas: HashMap<String, Vec<String>> = HashMap::new();
+        for row in db.own_query(TABLES_ELSEWHERE, &[&names]).await? {
+            let (table, schema): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            schemas.entry(table).or_default().push(schema);
+        }
+        for (schema, table) in missing {
+            if let Some(found) = schemas.get(&table) {
+                let others = found.iter().filter(|s| **s != schema).cloned().collect();
+                lookup.elsewhere.insert((schema, table), others);
+            }
+        }
     }
     Ok(lookup)
 }
