@@ -41,14 +41,17 @@ pub enum Command {
     /// Check a database against a suite file
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
-    /// Show pgvet's main job on a throwaway server: the CodeTune migration, before and after
+    /// Show pgvet's main job on a throwaway server: a migration checked before and after
     ///
-    /// A demonstration, not a gate. It exits 0 when the scenario comes out as it should: before
-    /// the migration the expected indexes are missing and the queries seq-scan training_metric,
-    /// after it the indexes pass and the queries read it through them. Time targets are measured
-    /// and judged in its tables, but they depend on the machine, so a missed one is reported in
-    /// the closing summary, with its cause. To gate a deployment use `pgvet check`: there a
-    /// missed target fails the run.
+    /// A demonstration, not a gate. `pgvet demo` is the CodeTune checklist's migration (indexes
+    /// on existing tables); `pgvet demo fastapi` is the FastAPI v1.6 checklist's (five new
+    /// tables with their indexes). It exits 0 when the scenario comes out as it should: before
+    /// the migration the expected indexes are missing, and the queries seq-scan training_metric
+    /// (CodeTune) or fail on the tables that do not exist yet (FastAPI); after it the indexes
+    /// pass and the queries read the tables through them. Time targets are measured and judged
+    /// in its tables, but they depend on the machine, so a missed one is reported in the
+    /// closing summary, with its cause. To gate a deployment use `pgvet check`: there a missed
+    /// target fails the run.
     #[command(after_help = DEMO_EXIT_CODES)]
     Demo(DemoArgs),
     /// Compare two saved runs (from --save or --format json) without a database
@@ -238,6 +241,10 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// The checklist scenario to run
+    #[arg(value_enum, default_value_t = DemoScenario::Codetune)]
+    pub scenario: DemoScenario,
+
     /// Leave the throwaway server running afterwards and print its connection string
     #[arg(long)]
     pub keep: bool,
@@ -245,4 +252,13 @@ pub struct DemoArgs {
     /// Also listen on a free loopback TCP port (default: a private Unix socket only)
     #[arg(long)]
     pub tcp: bool,
+}
+
+/// The scenarios `pgvet demo` runs, each a seed checklist's migration with its suite and data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DemoScenario {
+    /// CodeTune Studio: "Add performance indices to training tables" (queries/codetune)
+    Codetune,
+    /// FastAPI v1.6: the five ML analytics tables and their indexes (queries/fastapi)
+    Fastapi,
 }
