@@ -19,7 +19,8 @@ Exit codes:
 const DEMO_EXIT_CODES: &str = "\
 Exit codes:
   0  the scenario came out as expected (time targets missed or not)
-  1  it did not: an index or plan verdict is not the scenario's, or a query errored
+  1  it did not: an index or plan verdict is not the scenario's, or an error it does not
+     expect (FastAPI: only the missing tables' before the migration)
   2  no throwaway server can be set up (the message says what to install)
   3  the connection to the throwaway server was lost
   130, 143  interrupted by Ctrl-C or SIGTERM";
