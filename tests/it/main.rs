@@ -6,6 +6,7 @@ mod baseline;
 mod cli;
 mod codetune;
 mod diagnosis;
+mod fastapi;
 mod harness;
 mod hostile;
 mod indexes;
