@@ -245,6 +245,9 @@ pub struct IndexKeys {
     pub partial: bool,
     /// Valid and ready: the planner may use it.
     pub usable: bool,
+    /// The first key is a plain column with its type's default operator class and the column's
+    /// own collation: a plain comparison of that column (in a Filter) can use the index.
+    pub leads_plainly: bool,
 }
 
 /// Every index on the tables of the named ones (the named ones included): the plan names the
@@ -255,7 +258,11 @@ SELECT n.nspname::pg_catalog.text, x.relname::pg_catalog.text, t.relname::pg_cat
        ARRAY(SELECT pg_catalog.pg_get_indexdef(s.indexrelid, k, false)
              FROM pg_catalog.generate_series(1, s.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
        s.indclass::pg_catalog.oid[], s.indcollation::pg_catalog.oid[],
-       s.indpred IS NOT NULL, s.indisvalid AND s.indisready
+       s.indpred IS NOT NULL, s.indisvalid AND s.indisready,
+       COALESCE((SELECT oc.opcdefault AND s.indcollation[0] = att.attcollation
+                 FROM pg_catalog.pg_opclass oc, pg_catalog.pg_attribute att
+                 WHERE oc.oid = s.indclass[0] AND att.attrelid = s.indrelid
+                   AND att.attnum = s.indkey[0]), false)
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
@@ -289,6 +296,7 @@ pub async fn index_keys(
                 collations: row.try_get(6)?,
                 partial: row.try_get(7)?,
                 usable: row.try_get(8)?,
+                leads_plainly: row.try_get(9)?,
             },
         );
     }
