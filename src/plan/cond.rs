@@ -47,7 +47,7 @@ pub fn compared_with_values(filter: &str) -> Vec<&str> {
             continue;
         };
         let rest = clause[key.len()..].trim_start();
-        let rest = rest.trim_start_matches(|c: char| c == ')');
+        let rest = rest.trim_start_matches(')');
         let Some(value) = ["<=", ">=", "=", "<", ">"]
             .iter()
             .find_map(|op| rest.trim_start().strip_prefix(op))
