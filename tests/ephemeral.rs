@@ -1,4 +1,4 @@
-//! `pgvet check --ephemeral` and `pgvet demo` end to end: a throwaway server from the binaries
+//! `pgvet check --ephemeral` and `pgvet demo` (both scenarios) end to end: a throwaway server from the binaries
 //! on this machine, setup files applied in order, and nothing left behind — after success, an
 //! error, or Ctrl-C. Each test points TMPDIR at a directory of its own and checks it is empty.
 //! A test binary of its own, so the demo's timings do not compete with the other tests.
@@ -65,19 +65,20 @@ fn assert_nothing_left(tmp: &Path) {
     assert!(running.is_empty(), "server processes left: {running:?}");
 }
 
-/// A copy of the shipped suite whose time targets no query can miss (10 minutes), so that an
-/// exit status does not depend on this machine's speed.
-fn suite_with_targets_met() -> tempfile::TempDir {
+/// A copy of a shipped suite (`queries/…`) whose query time targets no query can miss (10
+/// minutes), so that an exit status does not depend on this machine's speed.
+fn suite_with_targets_met(suite: &str) -> tempfile::TempDir {
+    let target = regex::Regex::new(r"(?m)^target_ms = [0-9.]+$").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(repo("queries/codetune")).unwrap() {
+    let mut replaced = 0;
+    for entry in std::fs::read_dir(repo(suite)).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let text = text
-            .replace("target_ms = 20\n", "target_ms = 600000\n")
-            .replace("target_ms = 40\n", "target_ms = 600000\n");
-        assert!(!text.contains("target_ms = 20\n") && !text.contains("target_ms = 40\n"));
-        std::fs::write(dir.path().join(path.file_name().unwrap()), text).unwrap();
+        replaced += target.find_iter(&text).count();
+        let text = target.replace_all(&text, "target_ms = 600000");
+        std::fs::write(dir.path().join(path.file_name().unwrap()), &*text).unwrap();
     }
+    assert!(replaced > 0, "{suite} has no target_ms to replace");
     dir
 }
 
@@ -86,7 +87,7 @@ fn the_ci_gate_passes_the_migrated_schema_and_fails_without_the_migration() {
     let tmp = private_tmp();
     let schema = repo("fixtures/codetune/schema.sql");
     let migration = repo("fixtures/codetune/migration.sql");
-    let suite_dir = suite_with_targets_met();
+    let suite_dir = suite_with_targets_met("queries/codetune");
     let suite = suite_dir.path().to_str().unwrap().to_string();
     let args = [
         "check",
@@ -119,6 +120,85 @@ fn the_ci_gate_passes_the_migrated_schema_and_fails_without_the_migration() {
         "{stdout}"
     );
     assert!(stdout.contains("no usable index"), "{stdout}");
+    assert_nothing_left(tmp.path());
+}
+
+/// The FastAPI suite needs data: its prediction latency metric reads the recorded predictions,
+/// and on empty tables the planner has no reason to prefer a model's index to an
+/// organization's for a model's predictions since a date.
+#[test]
+fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
+    let tmp = private_tmp();
+    let fixture = |name: &str| repo(&format!("fixtures/fastapi/{name}"));
+    let (schema, data) = (fixture("schema.sql"), fixture("data.sql"));
+    let (migration, data_after) = (fixture("migration.sql"), fixture("data_after.sql"));
+    let suite_dir = suite_with_targets_met("queries/fastapi");
+    let suite = suite_dir.path().to_str().unwrap().to_string();
+    let mut args = vec!["check", "--ephemeral", "--setup", &schema, "--setup", &data];
+    args.extend(["--setup", &migration, "--setup", &data_after, &suite]);
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("PASS: 10 indexes and 7 queries checked, 8 metrics"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Index Scan Backward using ix_prediction_history_model_predicted on prediction_history"
+        ) && stdout.contains("predictive_models: index usable (predictive_models_pkey)"),
+        "{stdout}"
+    );
+    assert_nothing_left(tmp.path());
+
+    let args = [
+        "check",
+        "--ephemeral",
+        "--setup",
+        &schema,
+        "--setup",
+        &data,
+        &suite,
+    ];
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL: 10 of 10 indexes failed, 7 of 7 queries errored"),
+        "{stdout}"
+    );
+    for (index, table) in [
+        ("uq_external_data_sources_org_name", "external_data_sources"),
+        ("uq_predictive_models_org_name_version", "predictive_models"),
+        (
+            "ix_anomaly_detection_models_org_active",
+            "anomaly_detection_models",
+        ),
+        (
+            "ix_anomaly_detection_results_org_open",
+            "anomaly_detection_results",
+        ),
+        (
+            "ix_prediction_history_model_predicted",
+            "prediction_history",
+        ),
+    ] {
+        let missing = format!(
+            "missing: no index public.{index} exists, and no table public.{table} exists either"
+        );
+        assert!(stdout.contains(&missing), "{missing}\n{stdout}");
+    }
+    // Each query fails on the first table it names (a join of results and their detectors on
+    // the results).
+    for table in [
+        "external_data_sources",
+        "predictive_models",
+        "anomaly_detection_results",
+        "prediction_history",
+    ] {
+        let error = format!("ERROR: relation \"{table}\" does not exist (SQLSTATE 42P01)");
+        assert!(stdout.contains(&error), "{error}\n{stdout}");
+    }
     assert_nothing_left(tmp.path());
 }
 
@@ -286,6 +366,67 @@ fn the_demo_shows_the_migration_before_and_after_and_leaves_nothing() {
             "{epoch}"
         );
     }
+    assert_nothing_left(tmp.path());
+}
+
+#[test]
+fn the_fastapi_demo_shows_the_tables_missing_before_and_indexed_after() {
+    let tmp = private_tmp();
+    let out = pgvet(&["demo", "fastapi"], tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    let (before, rest) = stdout
+        .split_once("AFTER the migration")
+        .expect("both runs are shown");
+    let (after, found) = rest
+        .split_once("What pgvet found")
+        .expect("the summary closes the output");
+    assert!(
+        before.starts_with(
+            "BEFORE the migration (expected to fail: the five tables do not exist yet)"
+        ) && before.contains("queries/fastapi/pgvet.toml (built in)"),
+        "{before}"
+    );
+    assert!(
+        before.contains("FAIL: 10 of 10 indexes failed, 7 of 7 queries errored, 2 metrics"),
+        "{before}"
+    );
+    assert!(
+        before.contains("no table public.prediction_history exists either")
+            && before.contains(
+                "ERROR: relation \"anomaly_detection_results\" does not exist (SQLSTATE 42P01)"
+            ),
+        "{before}"
+    );
+    for plan in [
+        "Index Scan Backward using ix_prediction_history_model_predicted on prediction_history",
+        "Bitmap Heap Scan on prediction_history using ix_prediction_history_model_predicted",
+        "Bitmap Heap Scan on prediction_history ph using ix_prediction_history_org_predicted",
+        "Index Scan Backward using ix_anomaly_detection_results_org_open on anomaly_detection_results r",
+        "Bitmap Heap Scan on anomaly_detection_results using ix_anomaly_detection_results_model_detected",
+        "Index Scan using ix_predictive_models_org_type on predictive_models",
+        "Index Scan using ix_external_data_sources_next_sync_at on external_data_sources",
+    ] {
+        assert!(after.contains(plan), "{plan}\n{after}");
+    }
+    // Nothing ran before the migration, so there is nothing to compare with.
+    assert!(!after.contains("Before / after"), "{after}");
+    assert!(!after.contains("ERROR"), "{after}");
+    // From the generated data, whatever the machine: the p95 of the recorded latencies.
+    let latency = after
+        .lines()
+        .find(|l| l.contains("ML prediction latency (p95 of prediction_history)"))
+        .expect("the latency metric is in the table");
+    assert!(
+        latency.contains("226 ms") && latency.contains("met"),
+        "{latency}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{found}\n{stderr}");
+    assert!(
+        found.contains("· Before the migration: 10 of 10 indexes missing; the five ML analytics tables do not exist yet")
+            && found.contains("· After it: 10 of 10 indexes present and valid; every query reads the new tables through an index")
+            && found.contains("The scenario came out as expected (exit 0)"),
+        "{found}"
+    );
     assert_nothing_left(tmp.path());
 }
 

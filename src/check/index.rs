@@ -93,6 +93,29 @@ pub fn error(expected: &ExpectedIndex, message: String) -> IndexResult {
     }
 }
 
+/// For a missing index whose table does not exist in its schema: the other schemas that hold a
+/// table of that name (`elsewhere`, from `db::catalog`), added to the message as what the suite
+/// probably meant.
+pub fn table_elsewhere(result: &mut IndexResult, elsewhere: &[String]) {
+    if result.problem != Some(IndexProblem::Missing) || elsewhere.is_empty() {
+        return;
+    }
+    let schemas: Vec<String> = elsewhere
+        .iter()
+        .map(|s| format!("{s}.{}", result.table))
+        .collect();
+    let hint = match schemas.as_slice() {
+        [one] => format!("; a table {one} exists: write table = \"{one}\" or set `schema`"),
+        many => format!(
+            "; tables of that name exist in other schemas: {}",
+            many.join(", ")
+        ),
+    };
+    if let Some(message) = &mut result.message {
+        message.push_str(&hint);
+    }
+}
+
 /// "no index public.ix_a exists; …" with what the suite probably meant.
 fn missing(
     expected: &ExpectedIndex,

@@ -84,7 +84,9 @@ pub fn tie_alternatives(scan: &Scan, keys: &IndexKeyMap) -> Option<Vec<String>> 
         if why_whole(scan, read, index).is_none() {
             continue;
         }
-        alternatives.push(alternative(&scan.schema, read, index?, keys)?);
+        let alternative = alternative(&scan.schema, read, index?, keys)
+            .or_else(|| filter_alternative(scan, index?, keys));
+        alternatives.push(alternative?);
     }
     (!alternatives.is_empty()).then_some(alternatives)
 }
@@ -119,11 +121,38 @@ fn alternative(
     found.into_iter().min().map(str::to_string)
 }
 
+/// An index on the table that leads with a column the scan's Filter compares with a value
+/// (`(model_id = 42)`, `(at >= $2)`): on a near-empty table the planner may break the tie with
+/// a composite index whose later column it can use and leave the other condition as a Filter,
+/// although an index that leads with that column narrows the rows. Only a btree whose first
+/// key is that plain column with its default operator class and own collation counts, so the
+/// Filter's comparison is one it can use as its index condition.
+fn filter_alternative(scan: &Scan, read_index: &IndexKeys, keys: &IndexKeyMap) -> Option<String> {
+    let filter = scan.filter.as_deref()?;
+    let compared = crate::plan::cond::compared_with_values(filter);
+    keys.iter()
+        .filter(|((schema, _), other)| {
+            *schema == scan.schema
+                && other.table == read_index.table
+                && other.usable
+                && !other.partial
+                && other.method == "btree"
+                && other.leads_plainly
+                && other
+                    .columns
+                    .first()
+                    .is_some_and(|c| compared.iter().any(|key| same_key(key, c)))
+        })
+        .map(|((_, name), _)| name.as_str())
+        .min()
+        .map(str::to_string)
+}
+
 /// Why one index read covers the whole index; `None` when it narrows.
 fn why_whole(scan: &Scan, read: &IndexRead, index: Option<&IndexKeys>) -> Option<String> {
     let Some(cond) = &read.cond else {
         let supplies_order =
-            scan.node_type != "Bitmap Heap Scan" && scan.under_limit && !scan.filtered;
+            scan.node_type != "Bitmap Heap Scan" && scan.under_limit && scan.filter.is_none();
         let partial = index.is_some_and(|i| i.partial);
         return (!supplies_order && !partial).then(|| "no index condition".to_string());
     };
@@ -168,6 +197,7 @@ pub(crate) fn test_keys(table: &str, method: &str, columns: &[&str], partial: bo
         collations: vec![0; columns.len()],
         partial,
         usable: true,
+        leads_plainly: true,
     }
 }
 
@@ -209,7 +239,7 @@ mod tests {
             loops: None,
             rows_read: None,
             index_cond: false,
-            filtered: false,
+            filter: None,
             under_limit: false,
             context: None,
         }
@@ -302,7 +332,7 @@ mod tests {
         };
         assert!(narrows(&limited, &keys));
         let filtered = Scan {
-            filtered: true,
+            filter: Some("(note IS NOT NULL)".into()),
             ..limited.clone()
         };
         assert!(!narrows(&filtered, &keys), "a filter is a condition");
@@ -431,5 +461,45 @@ mod tests {
             change(keys.get_mut(&name).unwrap());
             assert_eq!(tie_alternatives(&tie, &keys), None, "{:?}", keys[&name]);
         }
+    }
+
+    #[test]
+    fn a_cost_tie_that_leaves_a_compared_column_in_the_filter_has_an_alternative() {
+        // Empty prediction_history: the planner reads (organization_id, predicted_at) by its
+        // second column and filters model_id, though (model_id, predicted_at) narrows both.
+        let mut keys = map(&[
+            (
+                "ix_org_at",
+                keys("btree", &["organization_id", "predicted_at"], false),
+            ),
+            (
+                "ix_model_at",
+                keys("btree", &["model_id", "predicted_at"], false),
+            ),
+        ]);
+        let mut tie = scan(
+            "Index Scan",
+            vec![read("ix_org_at", Some("(predicted_at >= $2)"))],
+        );
+        tie.filter = Some("(model_id = $1)".into());
+        assert_eq!(
+            tie_alternatives(&tie, &keys),
+            Some(vec!["ix_model_at".into()])
+        );
+        // Not for a filter that is no plain comparison with a value.
+        for filter in [
+            "(model_id = organization_id)",
+            "((model_id = 1) OR (model_id = 2))",
+            "(model_id <> 1)",
+        ] {
+            tie.filter = Some(filter.into());
+            assert_eq!(tie_alternatives(&tie, &keys), None, "{filter}");
+        }
+        // Nor through an index whose first key has another operator class or collation.
+        tie.filter = Some("(model_id = $1)".into());
+        keys.get_mut(&(Some("public".to_string()), "ix_model_at".to_string()))
+            .unwrap()
+            .leads_plainly = false;
+        assert_eq!(tie_alternatives(&tie, &keys), None);
     }
 }

@@ -45,7 +45,7 @@ fn scan(node_type: &str, relation: &str, alias: &str, read: f64) -> Scan {
         loops: Some(1.0),
         rows_read: Some(read),
         index_cond: false,
-        filtered: true,
+        filter: Some("(note IS NOT NULL)".into()),
         under_limit: false,
         context: None,
     }
@@ -62,7 +62,7 @@ fn index_scan(node_type: &str, relation: &str, alias: &str, index: &str, cond: &
             searches: None,
         }],
         index_cond: cond.is_some(),
-        filtered: false,
+        filter: None,
         ..scan(node_type, relation, alias, 1.0)
     }
 }
@@ -180,7 +180,7 @@ fn a_small_table_passes_only_with_a_narrowing_index_on_the_same_alias() {
         // A full walk with the WHERE clause left as a filter proves nothing.
         (
             vec![Scan {
-                filtered: true,
+                filter: Some("(note IS NOT NULL)".into()),
                 ..index_scan("Index Scan", "m", "a", "ix_m_ts", "")
             }],
             None,
@@ -329,7 +329,7 @@ fn a_filtered_walk_in_the_first_replan_is_settled_by_the_bitmap_replan() {
     let seq = [scan("Seq Scan", "m", "m", 0.0)];
     let small = sizes(&[("m", 0.0)]);
     let walk = vec![Scan {
-        filtered: true,
+        filter: Some("(note IS NOT NULL)".into()),
         ..index_scan("Index Scan", "m", "m", "ix_m_ts", "")
     }];
     let bitmap = vec![index_scan(

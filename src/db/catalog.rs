@@ -63,7 +63,19 @@ pub struct IndexLookup {
     /// Every index on each expected (schema, table), by name; a table without indexes maps to
     /// an empty list, and a table that does not exist is absent.
     pub on_table: HashMap<(String, String), Vec<TableIndex>>,
+    /// For each expected (schema, table) that does not exist: the other schemas where a table
+    /// of that name does (looked up only when some table is missing).
+    pub elsewhere: HashMap<(String, String), Vec<String>>,
 }
+
+/// The schemas holding tables (or partitioned tables, views, foreign tables) of these names.
+const TABLES_ELSEWHERE: &str = "
+SELECT c.relname::pg_catalog.text, n.nspname::pg_catalog.text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
+  AND c.relkind IN ('r', 'p', 'm', 'f')
+ORDER BY 1, 2";
 
 /// The expected indexes under their names (`named`), then every index on the expected tables
 /// (a table without one gives a row of NULLs, a missing table no row).
@@ -192,6 +204,27 @@ pub async fn find_indexes(db: &Db<'_>, wanted: &[WantedIndex]) -> Result<IndexLo
     for indexes in lookup.on_table.values_mut() {
         indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
+    let mut missing: Vec<(String, String)> = wanted
+        .iter()
+        .map(|w| (w.0.clone(), w.2.clone()))
+        .filter(|table| !lookup.on_table.contains_key(table))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|(_, name)| name.as_str()).collect();
+        let mut schemas: HashMap<String, Vec<String>> = HashMap::new();
+        for row in db.own_query(TABLES_ELSEWHERE, &[&names]).await? {
+            let (table, schema): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+            schemas.entry(table).or_default().push(schema);
+        }
+        for (schema, table) in missing {
+            if let Some(found) = schemas.get(&table) {
+                let others = found.iter().filter(|s| **s != schema).cloned().collect();
+                lookup.elsewhere.insert((schema, table), others);
+            }
+        }
+    }
     Ok(lookup)
 }
 
@@ -212,6 +245,9 @@ pub struct IndexKeys {
     pub partial: bool,
     /// Valid and ready: the planner may use it.
     pub usable: bool,
+    /// The first key is a plain column with its type's default operator class and the column's
+    /// own collation: a plain comparison of that column (in a Filter) can use the index.
+    pub leads_plainly: bool,
 }
 
 /// Every index on the tables of the named ones (the named ones included): the plan names the
@@ -222,7 +258,11 @@ SELECT n.nspname::pg_catalog.text, x.relname::pg_catalog.text, t.relname::pg_cat
        ARRAY(SELECT pg_catalog.pg_get_indexdef(s.indexrelid, k, false)
              FROM pg_catalog.generate_series(1, s.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
        s.indclass::pg_catalog.oid[], s.indcollation::pg_catalog.oid[],
-       s.indpred IS NOT NULL, s.indisvalid AND s.indisready
+       s.indpred IS NOT NULL, s.indisvalid AND s.indisready,
+       COALESCE((SELECT oc.opcdefault AND s.indcollation[0] = att.attcollation
+                 FROM pg_catalog.pg_opclass oc, pg_catalog.pg_attribute att
+                 WHERE oc.oid = s.indclass[0] AND att.attrelid = s.indrelid
+                   AND att.attnum = s.indkey[0]), false)
 FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) AS w(schema_name, index_name)
 JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
 JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.index_name AND c.relkind IN ('i', 'I')
@@ -256,6 +296,7 @@ pub async fn index_keys(
                 collations: row.try_get(6)?,
                 partial: row.try_get(7)?,
                 usable: row.try_get(8)?,
+                leads_plainly: row.try_get(9)?,
             },
         );
     }

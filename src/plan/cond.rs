@@ -26,6 +26,44 @@ pub fn constrained_keys(cond: &str) -> Vec<&str> {
     keys
 }
 
+/// The left operands of the clauses of a Filter that compare them with a value: `=`, `<`,
+/// `<=`, `>` or `>=` against a literal or a parameter (`(model_id = 42)`, `(at >= $2)`,
+/// `(carrier = 'ups'::text)`). Clauses under an OR, comparisons with another column and other
+/// operators give none: only these could serve as a btree index condition as written.
+pub fn compared_with_values(filter: &str) -> Vec<&str> {
+    let mut keys = Vec::new();
+    let mut pending = vec![filter];
+    while let Some(text) = pending.pop() {
+        let clause = strip_outer_parens(text);
+        let conjuncts = split_top_level(clause, " AND ");
+        if conjuncts.len() > 1 {
+            pending.extend(conjuncts.into_iter().rev());
+            continue;
+        }
+        if split_top_level(clause, " OR ").len() > 1 {
+            continue;
+        }
+        let Some(key) = left_operand(clause) else {
+            continue;
+        };
+        let rest = clause[key.len()..].trim_start();
+        let rest = rest.trim_start_matches(')');
+        let Some(value) = ["<=", ">=", "=", "<", ">"]
+            .iter()
+            .find_map(|op| rest.trim_start().strip_prefix(op))
+        else {
+            continue;
+        };
+        let value = value.trim_start().trim_start_matches('(');
+        let is_value =
+            value.starts_with(['\'', '$', '-']) || value.starts_with(|c: char| c.is_ascii_digit());
+        if is_value {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
 /// Whether an operand from a plan and an index key column (as `pg_get_indexdef(index, n,
 /// false)` prints it) are the same key: compared without white space, without qualifiers
 /// (`t.col` and `col`; `public.f(x)` and `f(x)`) and without enclosing parentheses. A cast
@@ -252,6 +290,33 @@ fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_filter_s_comparisons_with_values_are_read() {
+        assert_eq!(compared_with_values("(model_id = 42)"), ["model_id"]);
+        assert_eq!(
+            compared_with_values(
+                "((ph.model_id = $1) AND (ph.at >= '2025-01-01 00:00:00+00'::timestamp with time zone))"
+            ),
+            ["ph.model_id", "ph.at"]
+        );
+        assert_eq!(
+            compared_with_values("((t.carrier)::text = 'ups'::text)"),
+            ["(t.carrier)::text"]
+        );
+        assert!(compared_with_values("(a = b)").is_empty(), "another column");
+        assert!(
+            compared_with_values("((a = 1) OR (b = 2))").is_empty(),
+            "an OR"
+        );
+        assert!(
+            compared_with_values("(note ~~ 'x%'::text)").is_empty(),
+            "LIKE"
+        );
+        assert!(compared_with_values("(a <> 1)").is_empty(), "not equal");
+        assert!(compared_with_values("(a IS NULL)").is_empty());
+        assert_eq!(compared_with_values("(n > -1)"), ["n"]);
+    }
 
     #[test]
     fn finds_the_key_of_each_clause() {

@@ -175,7 +175,7 @@ fn scan_of(node_type: &str, node: &PlanNode, context: Option<String>) -> Scan {
         loops: node.actual_loops,
         rows_read: rows_read(node),
         index_cond: node.index_cond.is_some(),
-        filtered: node.filter.is_some(),
+        filter: node.filter.clone(),
         under_limit: false,
         context,
     }

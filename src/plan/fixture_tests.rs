@@ -8,7 +8,7 @@ use super::{Explain, Scan, summary};
 fn fixture(name: &str) -> Explain {
     let mut explain = fixture_as_read(name);
     for scan in &mut explain.scans {
-        (scan.index_cond, scan.filtered) = (false, false);
+        (scan.index_cond, scan.filter) = (false, None);
         scan.index_reads.clear();
     }
     explain
@@ -54,7 +54,7 @@ fn planned(node_type: &str, relation: &str, alias: &str, plan_rows: f64) -> Scan
         loops: None,
         rows_read: None,
         index_cond: false,
-        filtered: false,
+        filter: None,
         under_limit: false,
         context: None,
     }
@@ -66,7 +66,7 @@ fn conditions_are_recorded() {
         fixture_as_read(name)
             .scans
             .iter()
-            .map(|s| (s.index_cond, s.filtered))
+            .map(|s| (s.index_cond, s.filter.is_some()))
             .collect()
     };
     // An index scan narrowed by its index; a bitmap scan through its Bitmap Index Scans.

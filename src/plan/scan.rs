@@ -39,8 +39,8 @@ pub struct Scan {
     pub rows_read: Option<f64>,
     /// The index narrows the rows ("Index Cond"; for a bitmap scan, on one of its index scans).
     pub index_cond: bool,
-    /// Rows are read and then discarded by a "Filter".
-    pub filtered: bool,
+    /// The "Filter" that reads rows and then discards some, as EXPLAIN prints it.
+    pub filter: Option<String>,
     /// The scan feeds a Limit through nodes that pass its rows on in order ("Outer" children
     /// of joins, Append members, Gather Merge, Incremental Sort...), so it may stop early.
     pub under_limit: bool,
@@ -146,7 +146,7 @@ mod tests {
             loops: None,
             rows_read: None,
             index_cond: false,
-            filtered: false,
+            filter: None,
             under_limit: false,
             context: None,
         }

@@ -216,11 +216,14 @@ impl Runner<'_> {
                     .iter()
                     .map(|i| {
                         let table = (i.schema.clone(), i.table.clone());
-                        index::judge(
+                        let mut result = index::judge(
                             i,
                             found.found.get(&(i.schema.clone(), i.name.clone())),
                             found.on_table.get(&table).map(Vec::as_slice),
-                        )
+                        );
+                        let elsewhere = found.elsewhere.get(&table);
+                        index::table_elsewhere(&mut result, elsewhere.map_or(&[], Vec::as_slice));
+                        result
                     })
                     .collect()
             }

@@ -204,6 +204,28 @@ async fn a_partitioned_index_with_partitions_left_unattached_says_to_attach_them
 }
 
 #[tokio::test]
+async fn a_table_in_another_schema_is_named_when_the_suite_s_schema_has_none() {
+    let db = TestDb::new().await;
+    db.exec("CREATE SCHEMA archive; CREATE TABLE archive.payment_2023 (id int, customer_id int);")
+        .await;
+    let suite = index_suite(
+        "[[index]]\nname = \"ix_payment2023_customer\"\ntable = \"payment_2023\"\n\
+         [[index]]\nname = \"ix_nowhere\"\ntable = \"no_such_table\"\n",
+    );
+    let report = db.check(&suite).await;
+    let message = |n: usize| report.indexes[n].message.as_deref().unwrap();
+    assert_eq!(
+        message(0),
+        "no index public.ix_payment2023_customer exists, and no table public.payment_2023 exists either (check `table` and `schema`); a table archive.payment_2023 exists: write table = \"archive.payment_2023\" or set `schema`"
+    );
+    assert!(
+        message(1).ends_with("exists either (check `table` and `schema`)"),
+        "{}",
+        message(1)
+    );
+}
+
+#[tokio::test]
 async fn a_matching_index_in_another_schema_passes_and_the_default_schema_does_not_see_it() {
     let db = TestDb::new().await;
     db.exec("CREATE SCHEMA app; CREATE TABLE app.t (a int, b int); CREATE INDEX ix_t_ab ON app.t (a, b);").await;

@@ -277,3 +277,34 @@ async fn an_index_leading_with_the_column_passes_even_when_a_cost_tie_hides_it()
         "{q:?}"
     );
 }
+
+#[tokio::test]
+async fn a_cost_tie_that_leaves_the_leading_column_in_a_filter_still_proves_its_index() {
+    // The FastAPI scenario's shape on an empty table: the planner breaks the tie with the index
+    // created last, (organization_id, predicted_at), read by its second column, and leaves
+    // `model_id = 42` as a Filter, though (model_id, predicted_at) narrows both.
+    let db = TestDb::new().await;
+    db.exec(
+        "CREATE TABLE prediction (id bigint PRIMARY KEY, model_id int NOT NULL,
+           organization_id int NOT NULL, predicted_at timestamptz NOT NULL, note text);
+         CREATE INDEX ix_prediction_model_at ON prediction (model_id, predicted_at);
+         CREATE INDEX ix_prediction_org_at ON prediction (organization_id, predicted_at);
+         ANALYZE prediction;",
+    )
+    .await;
+    let sql = "SELECT count(*) FROM prediction WHERE model_id = 42 AND predicted_at >= '2026-01-01'";
+    let report = db.check(&suite(&[("of a model", sql)], "")).await;
+    let q = query(&report, "of a model");
+    assert_eq!(q.status, Status::Pass, "{q:?}");
+    let scan = &q.scans[0];
+    assert_eq!(
+        scan.usable_index.as_deref().or(scan.index.as_deref()),
+        Some("ix_prediction_model_at"),
+        "{q:?}"
+    );
+    // Without the model's index nothing narrows model_id: the query fails.
+    db.exec("DROP INDEX ix_prediction_model_at").await;
+    let report = db.check(&suite(&[("of a model", sql)], "")).await;
+    let q = query(&report, "of a model");
+    assert_eq!(q.status, Status::Fail, "{q:?}");
+}

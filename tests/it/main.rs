@@ -7,6 +7,7 @@ mod cli;
 mod codetune;
 mod contract;
 mod diagnosis;
+mod fastapi;
 mod harness;
 mod hostile;
 mod indexes;
