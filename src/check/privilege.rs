@@ -96,25 +96,27 @@ fn lacking(expected: &ExpectedPrivilege, missing: &[String], found: &FoundPrivil
         true => "PUBLIC".to_string(),
         false => sql_name(&expected.role),
     };
-    let unknown: Vec<&String> = missing
+    let (unknown, grantable): (Vec<&String>, Vec<&String>) = missing
         .iter()
-        .filter(|p| found.held.iter().any(|(n, held)| n == *p && held.is_none()))
-        .collect();
+        .partition(|p| found.held.iter().any(|(n, held)| n == *p && held.is_none()));
+    let grant = match grantable.is_empty() {
+        true => String::new(),
+        false => {
+            let names: Vec<&str> = grantable.iter().map(|p| p.as_str()).collect();
+            format!(" (GRANT {} ON {target} TO {grantee})", names.join(", "))
+        }
+    };
     let mut message = format!(
-        "role {} lacks {} on {} (GRANT {} ON {target} TO {grantee})",
+        "role {} lacks {} on {}{grant}",
         expected.role,
         and_list(missing),
         expected.object.described(),
-        missing.join(", ")
     );
     if !unknown.is_empty() {
+        let names: Vec<&str> = unknown.iter().map(|p| p.as_str()).collect();
         message.push_str(&format!(
             "; this server has no {} privilege (PostgreSQL 17 and later have MAINTAIN)",
-            unknown
-                .iter()
-                .map(|p| p.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            names.join(", ")
         ));
     }
     message
@@ -196,13 +198,27 @@ mod tests {
             (r.object, r.schema.as_str(), r.table),
             (PrivilegeObjectKind::Schema, "Audit", None)
         );
+        let maintain = expected(table(), &["SELECT", "MAINTAIN"]);
+        let r = judge(
+            &maintain,
+            &found(&[("SELECT", Some(false)), ("MAINTAIN", None)]),
+        );
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "role app lacks SELECT and MAINTAIN on table public.prediction_history (GRANT SELECT ON TABLE public.prediction_history TO app); this server has no MAINTAIN privilege (PostgreSQL 17 and later have MAINTAIN)"
+            )
+        );
         let r = judge(
             &expected(table(), &["MAINTAIN"]),
             &found(&[("MAINTAIN", None)]),
         );
-        assert!(r.message.unwrap().ends_with(
-            "; this server has no MAINTAIN privilege (PostgreSQL 17 and later have MAINTAIN)"
-        ));
+        assert_eq!(
+            r.message.as_deref(),
+            Some(
+                "role app lacks MAINTAIN on table public.prediction_history; this server has no MAINTAIN privilege (PostgreSQL 17 and later have MAINTAIN)"
+            )
+        );
     }
 
     #[test]
