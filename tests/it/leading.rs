@@ -292,7 +292,8 @@ async fn a_cost_tie_that_leaves_the_leading_column_in_a_filter_still_proves_its_
          ANALYZE prediction;",
     )
     .await;
-    let sql = "SELECT count(*) FROM prediction WHERE model_id = 42 AND predicted_at >= '2026-01-01'";
+    let sql =
+        "SELECT count(*) FROM prediction WHERE model_id = 42 AND predicted_at >= '2026-01-01'";
     let report = db.check(&suite(&[("of a model", sql)], "")).await;
     let q = query(&report, "of a model");
     assert_eq!(q.status, Status::Pass, "{q:?}");
