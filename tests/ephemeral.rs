@@ -123,9 +123,8 @@ fn the_ci_gate_passes_the_migrated_schema_and_fails_without_the_migration() {
     assert_nothing_left(tmp.path());
 }
 
-/// The FastAPI suite needs data: its prediction latency metric reads the recorded predictions,
-/// and on empty tables the planner has no reason to prefer a model's index to an
-/// organization's for a model's predictions since a date.
+/// The FastAPI gate passes the migration with its data and on the migrated schema alone (a CI
+/// gate's empty tables: the small-table proof), and fails without it.
 #[test]
 fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     let tmp = private_tmp();
@@ -147,6 +146,28 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
         stdout.contains(
             "Index Scan Backward using ix_prediction_history_model_predicted on prediction_history"
         ) && stdout.contains("predictive_models: index usable (predictive_models_pkey)"),
+        "{stdout}"
+    );
+    assert_nothing_left(tmp.path());
+
+    // The schema and the migration alone: empty tables, every index proven usable.
+    let args = [
+        "check",
+        "--ephemeral",
+        "--setup",
+        &schema,
+        "--setup",
+        &migration,
+        &suite,
+    ];
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("PASS: 10 indexes and 7 queries checked, 8 metrics")
+            && stdout.contains(
+                "prediction_history: index usable (ix_prediction_history_model_predicted)"
+            ),
         "{stdout}"
     );
     assert_nothing_left(tmp.path());
