@@ -139,7 +139,9 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("PASS: 10 indexes and 7 queries checked, 8 metrics"),
+        stdout.contains(
+            "PASS: 14 indexes, 5 tables, 15 foreign keys, 5 grants and 7 queries checked, 8 metrics"
+        ),
         "{stdout}"
     );
     assert!(
@@ -164,10 +166,10 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
-        stdout.contains("PASS: 10 indexes and 7 queries checked, 8 metrics")
-            && stdout.contains(
-                "prediction_history: index usable (ix_prediction_history_model_predicted)"
-            ),
+        stdout.contains(
+            "PASS: 14 indexes, 5 tables, 15 foreign keys, 5 grants and 7 queries checked, 8 metrics"
+        ) && stdout
+            .contains("prediction_history: index usable (ix_prediction_history_model_predicted)"),
         "{stdout}"
     );
     assert_nothing_left(tmp.path());
@@ -185,7 +187,7 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("FAIL: 10 of 10 indexes failed, 7 of 7 queries errored"),
+        stdout.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 5 of 5 grants failed, 7 of 7 queries errored"),
         "{stdout}"
     );
     for (index, table) in [
@@ -408,7 +410,7 @@ fn the_fastapi_demo_shows_the_tables_missing_before_and_indexed_after() {
         "{before}"
     );
     assert!(
-        before.contains("FAIL: 10 of 10 indexes failed, 7 of 7 queries errored, 2 metrics"),
+        before.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 5 of 5 grants failed, 7 of 7 queries errored, 2 metrics"),
         "{before}"
     );
     assert!(
@@ -443,8 +445,8 @@ fn the_fastapi_demo_shows_the_tables_missing_before_and_indexed_after() {
     );
     assert_eq!(out.status.code(), Some(0), "{found}\n{stderr}");
     assert!(
-        found.contains("· Before the migration: 10 of 10 indexes missing; the five ML analytics tables do not exist yet")
-            && found.contains("· After it: 10 of 10 indexes present and valid; every query reads the new tables through an index")
+        found.contains("· Before the migration: 14 of 14 indexes missing; the five ML analytics tables do not exist yet")
+            && found.contains("· After it: 14 of 14 indexes present and valid; every query reads the new tables through an index")
             && found.contains("The scenario came out as expected (exit 0)"),
         "{found}"
     );

@@ -67,11 +67,15 @@ fn report_to_stderr(document: &Path, filled: &fill::Filled, ticks: &fill::tasks:
         ));
     }
     for ticked in &ticks.ticked {
+        let by = match ticked.by.as_slice() {
+            [first, second, _, _, ..] => {
+                format!("{first}, {second} and {} more", ticked.by.len() - 2)
+            }
+            all => all.join(", "),
+        };
         say(format!(
-            "{name}:{}: ticked \"{}\": verified by {}",
-            ticked.line,
-            ticked.item,
-            ticked.by.join(", ")
+            "{name}:{}: ticked \"{}\": verified by {by}",
+            ticked.line, ticked.item
         ));
     }
     for left in &ticks.left {

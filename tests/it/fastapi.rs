@@ -1,12 +1,13 @@
-//! The FastAPI v1.6 fixtures against a real server: the entries of queries/fastapi/
-//! contract.pending.toml (tables and their column types, foreign keys, the application role's
-//! grants) are what fixtures/fastapi/migration.sql creates, read back from the catalog; and
+//! The FastAPI v1.6 fixtures against a real server: the contract entries of queries/fastapi/
+//! pgvet.toml (tables and their column types, foreign keys, the application role's grants) are
+//! what fixtures/fastapi/migration.sql creates, read back from the catalog by this test's own
+//! SQL (a second opinion beside pgvet's check of them); and
 //! its downgrade (rollback.sql) leaves the schema exactly as it was before v1.6. The suite
 //! itself runs through the binary in tests/ephemeral.rs, with the demo.
 
 use std::collections::BTreeSet;
 
-use crate::harness::{TestDb, read_repo};
+use crate::harness::{TestDb, pgvet, read_repo, repo, stderr};
 
 const TABLES: [&str; 5] = [
     "predictive_models",
@@ -16,11 +17,11 @@ const TABLES: [&str; 5] = [
     "prediction_history",
 ];
 
-/// The pending contract's entries of one kind.
+/// The suite's entries of one kind.
 fn entries(kind: &str) -> Vec<toml::Table> {
-    let contract: toml::Table = read_repo("queries/fastapi/contract.pending.toml")
+    let contract: toml::Table = read_repo("queries/fastapi/pgvet.toml")
         .parse()
-        .expect("contract.pending.toml is TOML");
+        .expect("pgvet.toml is TOML");
     contract[kind]
         .as_array()
         .unwrap_or_else(|| panic!("[[{kind}]] entries"))
@@ -71,7 +72,7 @@ fn assert_on_the_checklist(entry: &toml::Table, item: &str) {
 }
 
 #[tokio::test]
-async fn the_pending_tables_are_the_migrations_columns_and_types() {
+async fn the_suite_s_tables_are_the_migrations_columns_and_types() {
     let db = migrated().await;
     let tables = entries("table");
     let names: BTreeSet<&str> = tables.iter().map(|t| text(t, "name")).collect();
@@ -106,7 +107,7 @@ async fn the_pending_tables_are_the_migrations_columns_and_types() {
 }
 
 #[tokio::test]
-async fn the_pending_foreign_keys_and_privileges_are_the_migrations() {
+async fn the_suite_s_foreign_keys_and_privileges_are_the_migrations() {
     let db = migrated().await;
     let keys = entries("foreign_key");
     let expected: BTreeSet<String> = keys
@@ -209,4 +210,76 @@ async fn the_downgrade_leaves_the_schema_as_it_was_before_v1_6() {
     let again = TestDb::new().await;
     again.exec(&read_repo("fixtures/fastapi/schema.sql")).await;
     assert_eq!(schema_state(&again).await, before);
+}
+
+/// `pgvet fill` on the FastAPI checklist from a run of its suite: the run's fill ticks exactly
+/// the five tables' items and the three items the suite's entries claim, and a claim that
+/// failed leaves its box empty and says why.
+#[tokio::test]
+async fn fill_ticks_the_checklist_items_the_run_verified_and_nothing_else() {
+    let db = migrated().await;
+    db.exec("ANALYZE").await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str| {
+        let saved = dir.path().join(name);
+        let suite = repo("queries/fastapi");
+        let out = db.cli(&[suite.to_str().unwrap(), "--save", saved.to_str().unwrap()]);
+        // The queries' time targets are not what this test is about: 0 or 1, saved either way.
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+        saved
+    };
+    let checklist = repo("fixtures/checklists/fastapi_deployment.md");
+    let original = read_repo("fixtures/checklists/fastapi_deployment.md");
+    let fill = |saved: &std::path::Path| {
+        let args = [
+            "fill",
+            checklist.to_str().unwrap(),
+            "--results",
+            saved.to_str().unwrap(),
+        ];
+        let out = pgvet(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        (crate::harness::stdout(&out), stderr(&out))
+    };
+    let ticked = |filled: &str| -> Vec<String> {
+        original
+            .lines()
+            .zip(filled.lines())
+            .filter(|(a, b)| a != b)
+            .map(|(a, b)| {
+                assert_eq!(a.replacen("[ ]", "[x]", 1), b, "only a box changes");
+                b.trim().to_string()
+            })
+            .collect()
+    };
+    let (filled, _) = fill(&run("after.json"));
+    assert_eq!(filled.len(), original.len(), "every other byte as it was");
+    assert_eq!(
+        ticked(&filled),
+        [
+            "- [x] `predictive_models`",
+            "- [x] `anomaly_detection_models`",
+            "- [x] `anomaly_detection_results`",
+            "- [x] `external_data_sources`",
+            "- [x] `prediction_history`",
+            "- [x] Foreign key constraints validated",
+            "- [x] Database user permissions configured",
+            "- [x] Update database statistics",
+        ]
+    );
+
+    // One grant short: its item stays empty, and stderr says which entry and why.
+    db.exec("REVOKE UPDATE ON prediction_history FROM fastapi_app")
+        .await;
+    let (filled, err) = fill(&run("revoked.json"));
+    let ticked = ticked(&filled);
+    assert!(
+        !ticked.contains(&"- [x] Database user permissions configured".to_string()),
+        "{ticked:?}"
+    );
+    assert_eq!(ticked.len(), 7, "{ticked:?}");
+    assert!(
+        err.contains("not ticked \"Database user permissions configured\": [[privilege]] fastapi_app on table public.prediction_history did not pass: "),
+        "{err}"
+    );
 }

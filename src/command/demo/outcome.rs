@@ -54,6 +54,16 @@ pub fn deviations(expect: &Expectation, before: &Report, after: &Report) -> Vec<
             ));
         }
     }
+    // Tables, foreign keys and grants: after the migration each is as the suite says.
+    for section in crate::report::contract::sections(after) {
+        for entry in section.entries.iter().filter(|e| e.status != Status::Pass) {
+            found.push(format!(
+                "after the migration, {} failed: {}",
+                entry.subject,
+                entry.message.as_deref().unwrap_or("")
+            ));
+        }
+    }
     found
 }
 
@@ -158,6 +168,23 @@ pub fn summary(
             }
         ),
     ];
+    let contract: Vec<String> = crate::report::contract::KINDS
+        .iter()
+        .filter_map(|kind| {
+            let (total, failed, errored) = kind.counts(&after.summary);
+            let (one, many) = kind.nouns();
+            (total > 0).then(|| {
+                let noun = if total == 1 { one } else { many };
+                format!("{} of {total} {noun}", total - failed - errored)
+            })
+        })
+        .collect();
+    if !contract.is_empty() {
+        lines.push(format!(
+            "· The contract after it: {} as promised (columns and types, statistics, foreign keys validated and indexed, grants).",
+            contract.join(", ")
+        ));
+    }
     lines.extend(faster(after));
     for query in &after.queries {
         lines.extend(finding(query));

@@ -213,3 +213,32 @@ fn a_small_table_read_whole_with_a_usable_index_counts_as_read_through_it() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("after the migration, \"join configs and metrics\" should read training_config, training_metric through an index"), "{}", found[0]);
 }
+
+#[test]
+fn a_table_not_as_promised_after_the_migration_is_a_deviation() {
+    let before = samples::before();
+    let mut after = samples::after();
+    let expected = crate::suite::ExpectedTable {
+        schema: "public".into(),
+        name: "prediction_history".into(),
+        columns: None,
+        checks: Vec::new(),
+        analyzed: false,
+        absent: false,
+        checklist: None,
+    };
+    after.tables = vec![crate::check::table::judge(&expected, None)];
+    after.summary = crate::report::model::Summary::of(&after);
+    let found = deviations(CT, &before, &after);
+    assert_eq!(
+        found,
+        [
+            "after the migration, public.prediction_history failed: no table public.prediction_history exists"
+        ]
+    );
+    let text = summary(CT, &before, &after, &found);
+    assert!(
+        text.contains("· The contract after it: 0 of 1 table as promised"),
+        "{text}"
+    );
+}
