@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::{Expectations, ForeignKeyExpectation, IndexChange, IndexExpectation, TableExpectation};
-use crate::db::snapshot::{ConstraintKind, Index, Snapshot};
+use crate::db::snapshot::{Constraint, ConstraintKind, Index, Snapshot};
 
 /// The expectations of what changed from `before` to `after`. With an empty `before`, every
 /// object of `after` (`pgvet init --db`).
@@ -123,6 +123,28 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
     tables
 }
 
+/// Whether an index on the key's table leads with its columns, in any order, as
+/// `check::foreign_key` counts it: not partial, btree or hash. Printed index columns are
+/// compared unquoted.
+fn indexed(after: &Snapshot, key: &Constraint, columns: &[String]) -> bool {
+    let unquoted = |printed: &str| match printed.strip_prefix('"').and_then(|p| p.strip_suffix('"'))
+    {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => printed.to_string(),
+    };
+    after.indexes.iter().any(|i| {
+        let keys = i.columns.len() - i.include.len();
+        i.schema == key.schema
+            && i.table == key.table
+            && i.predicate.is_none()
+            && matches!(i.method.as_str(), "btree" | "hash")
+            && keys >= columns.len()
+            && columns
+                .iter()
+                .all(|c| i.columns[..columns.len()].iter().any(|k| unquoted(k) == *c))
+    })
+}
+
 fn foreign_keys(before: &Snapshot, after: &Snapshot) -> Vec<ForeignKeyExpectation> {
     let mut keys: Vec<ForeignKeyExpectation> = new_constraints(before, after)
         .filter_map(|c| match &c.kind {
@@ -139,6 +161,7 @@ fn foreign_keys(before: &Snapshot, after: &Snapshot) -> Vec<ForeignKeyExpectatio
                 ref_schema: ref_schema.clone(),
                 ref_table: ref_table.clone(),
                 ref_columns: ref_columns.clone(),
+                indexed: indexed(after, c, columns),
             }),
             ConstraintKind::Check => None,
         })

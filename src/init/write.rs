@@ -230,8 +230,14 @@ fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
         true => relation(&k.ref_schema, &k.ref_table, default),
         false => relation(&k.ref_schema, &k.ref_table, ""),
     };
+    let indexed = match k.indexed {
+        true => "",
+        false => {
+            "# No index leads with these columns: each DELETE (or key UPDATE) on the referenced\n# table reads this whole table. Index them, or keep indexed = false if that is fine.\nindexed = false\n"
+        }
+    };
     format!(
-        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n",
+        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n{indexed}",
         string(&relation(&k.schema, &k.table, default)),
         array(&k.columns),
         string(&references),

@@ -110,6 +110,7 @@ fn sample() -> Expectations {
             ref_schema: "public".into(),
             ref_table: "predictive_models".into(),
             ref_columns: strings(&["id"]),
+            indexed: true,
         }],
     }
 }
@@ -337,4 +338,17 @@ fn written_index_columns_compare_equal_to_what_postgresql_prints() {
         );
     }
     assert_eq!(as_names(&strings(&["\"timestamp\""])), ["timestamp"]);
+}
+
+#[test]
+fn a_key_without_an_index_is_written_indexed_false_with_why() {
+    let mut expectations = sample();
+    expectations.foreign_keys[0].indexed = false;
+    let text = render(&expectations, &migration());
+    assert!(
+        text.contains(
+            "name = \"prediction_history_model_id_fkey\"\n# No index leads with these columns: each DELETE (or key UPDATE) on the referenced\n# table reads this whole table. Index them, or keep indexed = false if that is fine.\nindexed = false\n"
+        ),
+        "{text}"
+    );
 }
