@@ -12,6 +12,7 @@ pub mod db;
 pub mod ephemeral;
 pub mod exit;
 pub mod fill;
+pub mod health;
 pub mod init;
 pub mod input;
 pub mod output;

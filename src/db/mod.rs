@@ -7,6 +7,7 @@ pub mod connect;
 pub mod conninfo;
 pub mod contract;
 pub mod guard;
+pub mod health;
 pub mod pgpass;
 pub mod prepared;
 pub mod session;

@@ -5,6 +5,7 @@ pub mod compare_text;
 pub mod contract;
 pub mod count;
 pub mod github;
+pub mod health;
 pub mod json;
 pub mod junit;
 pub mod markdown;

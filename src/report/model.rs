@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::suite::Expect;
 
 mod contract;
+mod health;
+
+pub use health::{Finding, HealthNote, HealthRun};
 
 pub use contract::{
     Column, ForeignKeyProblem, ForeignKeyResult, PrivilegeObjectKind, PrivilegeProblem,
@@ -50,6 +53,13 @@ pub struct Report {
     pub foreign_keys: Vec<ForeignKeyResult>,
     #[serde(default)]
     pub privileges: Vec<PrivilegeResult>,
+    /// The schema health rules' findings (`[health]`, `pgvet health`), in rule order; absent
+    /// from runs saved before they existed.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// What the health rules covered; null when none ran.
+    #[serde(default)]
+    pub health: Option<HealthRun>,
     pub queries: Vec<QueryResult>,
     pub metrics: Vec<MetricRow>,
     pub summary: Summary,
@@ -516,6 +526,16 @@ pub struct Summary {
     pub privileges_failed: usize,
     #[serde(default)]
     pub privileges_errored: usize,
+    /// Health findings, those of severity `error` (they fail the run) and `warning`.
+    #[serde(default)]
+    pub findings_total: usize,
+    #[serde(default)]
+    pub findings_errors: usize,
+    #[serde(default)]
+    pub findings_warnings: usize,
+    /// Health rules that ran but could not be judged (the catalog could not be read).
+    #[serde(default)]
+    pub health_errored: usize,
 }
 
 impl Summary {
@@ -530,7 +550,12 @@ impl Summary {
         let tables = of(report.tables.iter().map(|t| t.status).collect());
         let keys = of(report.foreign_keys.iter().map(|k| k.status).collect());
         let privileges = of(report.privileges.iter().map(|p| p.status).collect());
+        let severity = |s| report.findings.iter().filter(|f| f.severity == s).count();
         Summary {
+            findings_total: report.findings.len(),
+            findings_errors: severity(crate::health::Severity::Error),
+            findings_warnings: severity(crate::health::Severity::Warning),
+            health_errored: report.health.as_ref().map_or(0, HealthRun::errored),
             tables_total: tables.0,
             tables_failed: tables.1,
             tables_errored: tables.2,
@@ -570,7 +595,9 @@ impl Summary {
             + self.foreign_keys_failed
             + self.foreign_keys_errored
             + self.privileges_failed
-            + self.privileges_errored;
+            + self.privileges_errored
+            + self.findings_errors
+            + self.health_errored;
         if failed == 0 {
             Status::Pass
         } else {

@@ -187,6 +187,66 @@ pub fn contract() -> Report {
     report
 }
 
+/// After the migration, with `[health]`: a duplicate index (an error), a foreign key without
+/// an index and a table without a primary key (warnings), and unused-index not judged on
+/// counters two days old.
+pub fn health() -> Report {
+    use crate::health::{RuleId, Severity};
+    use crate::report::model::{Finding, HealthNote, HealthRun};
+
+    let mut report = after();
+    let finding = |rule, severity, object: &str, table: Option<&str>, message: &str, fix: &str| {
+        Finding {
+            rule,
+            severity,
+            object: object.into(),
+            table: table.map(str::to_string),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    };
+    report.findings = vec![
+        finding(
+            RuleId::DuplicateIndex,
+            Severity::Error,
+            "public.ix_dup",
+            Some("public.orders"),
+            "index public.ix_dup on public.orders duplicates public.ix_orders_customer: the same key columns, INCLUDE columns, predicate, method and uniqueness; one is enough, and every write maintains both",
+            "DROP INDEX CONCURRENTLY public.ix_dup;",
+        ),
+        finding(
+            RuleId::FkWithoutIndex,
+            Severity::Warning,
+            "public.lines_order_id_fkey",
+            Some("public.lines"),
+            "foreign key lines_order_id_fkey on public.lines (order_id) → public.orders has no index that leads with its columns: each DELETE on public.orders, or UPDATE of its key, reads the whole of public.lines to find the rows that reference it",
+            "CREATE INDEX CONCURRENTLY ON public.lines (order_id);",
+        ),
+        finding(
+            RuleId::TableWithoutPrimaryKey,
+            Severity::Warning,
+            "public.audit",
+            None,
+            "table public.audit has no primary key: nothing tells its rows apart for sure, and logical replication cannot apply its UPDATEs and DELETEs",
+            "ALTER TABLE public.audit ADD PRIMARY KEY (<the columns that identify a row>);",
+        ),
+    ];
+    report.health = Some(HealthRun {
+        schemas: vec!["public".into()],
+        rules: RuleId::ALL.to_vec(),
+        skipped: vec![],
+        notes: vec![HealthNote {
+            rule: RuleId::UnusedIndex,
+            message: "unused-index not judged: the statistics counters count since 2026-03-01 09:30 UTC (2 days); pgvet judges an index unused only after 30 days of counting".into(),
+        }],
+        counters_since: Some("2026-03-01 09:30 UTC".into()),
+        error: None,
+    });
+    report.summary = Summary::of(&report);
+    report.status = report.summary.status();
+    report
+}
+
 fn load(json: &str, medians: &[f64]) -> Report {
     let mut report: Report = serde_json::from_str(json).expect("a report fixture");
     let verdicts: Vec<_> = report.metrics.iter().map(|m| m.status).collect();

@@ -6,6 +6,7 @@
 //! when the connection is gone or the user interrupted, and the report is always complete.
 
 mod contract;
+mod health;
 mod params;
 mod query;
 mod stop;
@@ -68,23 +69,7 @@ pub async fn run(
 ) -> Report {
     let settings = &suite.settings;
     let db = Db::new(connected, settings.statement_timeout);
-    let mut runner = Runner {
-        db: &db,
-        settings,
-        stopped: None,
-    };
-    let (configured, signal) = until_interrupted(
-        &db,
-        session::configure(&db, settings.statement_timeout, settings.lock_timeout),
-    )
-    .await;
-    if let Err(e) = configured {
-        let message = format!("setting the session's timeouts failed: {e}");
-        runner.stopped = stop_reason(&db, signal, Some(&e.message)).or(Some(Aborted {
-            reason: crate::report::model::AbortReason::Failed,
-            message,
-        }));
-    }
+    let mut runner = Runner::start(&db, settings).await;
 
     progress.step(&format!(
         "checking {}",
@@ -109,6 +94,21 @@ pub async fn run(
     let tables = runner.tables(&suite.tables).await;
     let foreign_keys = runner.foreign_keys(&suite.foreign_keys).await;
     let privileges = runner.privileges(&suite.privileges).await;
+    let (findings, health) = match &suite.health {
+        Some(config) => {
+            progress.step("checking schema health");
+            let mut config = config.clone();
+            config.expected_indexes = suite
+                .indexes
+                .iter()
+                .filter(|i| !i.absent)
+                .map(|i| (i.schema.clone(), i.name.clone()))
+                .collect();
+            let (findings, run) = runner.health(&config).await;
+            (findings, Some(run))
+        }
+        None => (Vec::new(), None),
+    };
 
     let mut queries = Vec::with_capacity(suite.queries.len());
     for (n, query) in suite.queries.iter().enumerate() {
@@ -136,16 +136,51 @@ pub async fn run(
         let value = runner.metric(metric).await;
         metrics.push(target::suite_metric_row(metric, value));
     }
-    let aborted = runner.stop();
-    let mut report = Report {
+    let mut report = empty_report(&context, &suite.path.display().to_string(), settings);
+    report.indexes = indexes;
+    report.tables = tables;
+    report.foreign_keys = foreign_keys;
+    report.privileges = privileges;
+    report.findings = findings;
+    report.health = health;
+    report.queries = queries;
+    report.metrics = metrics;
+    report.aborted = runner.stop();
+    finish(report)
+}
+
+/// `pgvet health`: the schema health rules alone, on an open connection, with the suite's
+/// settings (timeouts) when there is a suite (`suite` names it, or is empty).
+pub async fn health(
+    connected: &Connected,
+    config: &crate::health::Config,
+    settings: &Settings,
+    suite: &str,
+    context: RunContext,
+    progress: &dyn Progress,
+) -> Report {
+    let db = Db::new(connected, settings.statement_timeout);
+    let mut runner = Runner::start(&db, settings).await;
+    progress.step("checking schema health");
+    let (findings, health) = runner.health(config).await;
+    let mut report = empty_report(&context, suite, settings);
+    report.findings = findings;
+    report.health = Some(health);
+    report.aborted = runner.stop();
+    finish(report)
+}
+
+/// A report of nothing yet, for the run `context` describes.
+fn empty_report(context: &RunContext, suite: &str, settings: &Settings) -> Report {
+    Report {
         format_version: FORMAT_VERSION,
         pgvet_version: env!("CARGO_PKG_VERSION").to_string(),
         status: Status::Pass,
-        server_version: context.server_version,
-        database: context.database,
+        server_version: context.server_version.clone(),
+        database: context.database.clone(),
         tls: context.tls,
         superuser: context.superuser,
-        suite: suite.path.display().to_string(),
+        suite: suite.to_string(),
         settings: RunSettings {
             min_rows: settings.min_rows,
             runs: settings.runs,
@@ -155,16 +190,22 @@ pub async fn run(
             slower_threshold_pct: settings.slower_threshold_pct,
             slower_floor_ms: settings.slower_floor_ms,
         },
-        indexes,
-        tables,
-        foreign_keys,
-        privileges,
-        queries,
-        metrics,
+        indexes: Vec::new(),
+        tables: Vec::new(),
+        foreign_keys: Vec::new(),
+        privileges: Vec::new(),
+        findings: Vec::new(),
+        health: None,
+        queries: Vec::new(),
+        metrics: Vec::new(),
         summary: Summary::default(),
         baseline: None,
-        aborted,
-    };
+        aborted: None,
+    }
+}
+
+/// The report with its summary and verdict.
+fn finish(mut report: Report) -> Report {
     report.summary = Summary::of(&report);
     report.status = report.summary.status();
     report
@@ -177,7 +218,30 @@ struct Runner<'a> {
     stopped: Option<Aborted>,
 }
 
-impl Runner<'_> {
+impl<'a> Runner<'a> {
+    /// A runner on `db` whose session has the run's timeouts (or, when they cannot be set, a
+    /// run that has stopped, saying why).
+    async fn start(db: &'a Db<'a>, settings: &'a Settings) -> Runner<'a> {
+        let mut runner = Runner {
+            db,
+            settings,
+            stopped: None,
+        };
+        let (configured, signal) = until_interrupted(
+            db,
+            session::configure(db, settings.statement_timeout, settings.lock_timeout),
+        )
+        .await;
+        if let Err(e) = configured {
+            let message = format!("setting the session's timeouts failed: {e}");
+            runner.stopped = stop_reason(db, signal, Some(&e.message)).or(Some(Aborted {
+                reason: crate::report::model::AbortReason::Failed,
+                message,
+            }));
+        }
+        runner
+    }
+
     /// Why nothing more runs: the run stopped, or a signal came since the last check.
     fn stop(&self) -> Option<Aborted> {
         self.stopped.clone().or_else(interruption)

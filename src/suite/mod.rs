@@ -5,6 +5,7 @@
 mod duration;
 mod entry;
 mod foreign_key;
+mod health;
 pub mod params;
 mod privilege;
 mod raw;
@@ -38,6 +39,8 @@ pub struct Suite {
     pub tables: Vec<ExpectedTable>,
     pub foreign_keys: Vec<ExpectedForeignKey>,
     pub privileges: Vec<ExpectedPrivilege>,
+    /// The `[health]` table: the schema health rules run too, as it configures them.
+    pub health: Option<crate::health::Config>,
     pub queries: Vec<Query>,
     pub metrics: Vec<Metric>,
 }

@@ -29,6 +29,8 @@ struct RawSuite {
     foreign_keys: Vec<Spanned<super::foreign_key::RawForeignKey>>,
     #[serde(default, rename = "privilege")]
     privileges: Vec<Spanned<super::privilege::RawPrivilege>>,
+    #[serde(default)]
+    health: Option<super::health::RawHealth>,
 }
 
 #[derive(Deserialize)]
@@ -208,14 +210,19 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
 
     let settings = settings(raw.settings, &at)?;
     let contract = raw.tables.len() + raw.foreign_keys.len() + raw.privileges.len();
-    if raw.indexes.is_empty() && raw.queries.is_empty() && raw.metrics.is_empty() && contract == 0 {
+    let nothing = raw.indexes.is_empty() && raw.queries.is_empty() && raw.metrics.is_empty();
+    if nothing && contract == 0 && raw.health.is_none() {
         return Err(SuiteError::at(
             path,
             text,
             None,
-            "the suite checks nothing: add an [[index]], a [[table]], a [[foreign_key]], a [[privilege]], a [[query]] or a [[metric]]",
+            "the suite checks nothing: add an [[index]], a [[table]], a [[foreign_key]], a [[privilege]], a [[query]], a [[metric]] or [health]",
         ));
     }
+    let health = raw
+        .health
+        .map(|h| super::health::health(h, &at))
+        .transpose()?;
     let tables = super::table::tables(raw.tables, &settings, text, &at)?;
     let foreign_keys = super::foreign_key::foreign_keys(raw.foreign_keys, &settings, text, &at)?;
     let privileges = super::privilege::privileges(raw.privileges, &settings, text, &at)?;
@@ -271,6 +278,7 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<Suite, SuiteError> {
         tables,
         foreign_keys,
         privileges,
+        health,
         queries,
         metrics,
     })
