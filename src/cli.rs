@@ -16,6 +16,19 @@ Exit codes:
   3  cannot connect, or the connection was lost (the message names host, port and user)
   130, 143  interrupted by Ctrl-C or SIGTERM (the running statement is cancelled)";
 
+const HEALTH_EXIT_CODES: &str = "\
+Exit codes:
+  0  no finding of severity error (warnings are only reported)
+  1  a finding of severity error, or the catalog could not be read
+  2  bad invocation, suite file or --schema, or no PostgreSQL binaries for --ephemeral
+  3  cannot connect, or the connection was lost
+  130, 143  interrupted by Ctrl-C or SIGTERM
+
+Rules (default severity): invalid-index, duplicate-index, sequence-near-overflow (error);
+redundant-index, fk-without-index, fk-type-mismatch, not-valid-constraint,
+table-without-primary-key, unused-index, btree-on-array-column, index-bloat, table-bloat
+(warning)";
+
 const DEMO_EXIT_CODES: &str = "\
 Exit codes:
   0  the scenario came out as expected (time targets missed or not)
@@ -51,6 +64,17 @@ pub enum Command {
     /// Check a database against a suite file
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Judge a whole schema: invalid, duplicate, redundant and unused indexes, foreign keys
+    /// without an index or of another type, NOT VALID constraints, tables without a primary
+    /// key, sequences near their end, B-trees on arrays, bloat
+    ///
+    /// Reads the catalog only (READ ONLY, search_path pinned to pg_catalog), in one statement
+    /// per kind of object. Each finding names its rule, the object, what is wrong and the
+    /// statement that fixes it; a rule of severity error fails the run, a warning is only
+    /// reported. A suite's [health] table configures the rules (schemas, skip, ignore,
+    /// ignore_for, severity), and `pgvet check` runs them too when the suite has one.
+    #[command(after_help = HEALTH_EXIT_CODES)]
+    Health(HealthArgs),
     /// Write a suite from a migration: what it created, changed and dropped, as expectations
     ///
     /// Starts a throwaway server, applies the --setup files (the schema before the migration)
@@ -123,6 +147,24 @@ pub struct CheckArgs {
     /// Suite file, or a directory holding pgvet.toml [default: ./pgvet.toml]
     pub suite: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Also write the JSON report to FILE, whatever --format says
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+
+    /// Compare with a saved run (a JSON report): plans and medians then and now, regressions
+    #[arg(long, value_name = "BEFORE.json")]
+    pub baseline: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The database to check: one given by --db (or the environment), or a throwaway server.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
     /// Database: a URL (postgresql://user@host/db) or key=value conninfo; default DATABASE_URL,
     /// then the libpq variables (PGHOST, PGPORT, PGUSER, PGDATABASE, …) and ~/.pgpass
     #[arg(long, value_name = "CONNINFO", conflicts_with = "ephemeral")]
@@ -150,14 +192,24 @@ pub struct CheckArgs {
     /// With --ephemeral: also listen on a free loopback TCP port (default: a private Unix socket only)
     #[arg(long)]
     pub tcp: bool,
+}
 
-    /// Also write the JSON report to FILE, whatever --format says
-    #[arg(long, value_name = "FILE")]
-    pub save: Option<PathBuf>,
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// A suite file (or a directory holding pgvet.toml) whose [health] table configures the
+    /// rules, and whose [settings] timeouts apply [default: every rule, no exclusions]
+    pub suite: Option<PathBuf>,
 
-    /// Compare with a saved run (a JSON report): plans and medians then and now, regressions
-    #[arg(long, value_name = "BEFORE.json")]
-    pub baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+
+    /// Judge only this schema (repeatable) [default: [health] schemas, else every user schema]
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Vec<String>,
+
+    /// Do not run this rule (repeatable), besides those [health] skip lists
+    #[arg(long, value_enum, value_name = "RULE")]
+    pub skip: Vec<crate::health::RuleId>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -281,6 +333,23 @@ impl OutputArgs {
 }
 
 impl CheckArgs {
+    pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
+        self.server.validate()
+    }
+}
+
+impl HealthArgs {
+    pub fn validate(&self) -> Result<(), crate::exit::UsageError> {
+        if let Some(empty) = self.schema.iter().find(|s| s.is_empty()) {
+            return Err(crate::exit::UsageError(format!(
+                "--schema {empty:?} is empty; name a schema"
+            )));
+        }
+        self.server.validate()
+    }
+}
+
+impl ServerArgs {
     /// Flags that only mean something with `--ephemeral` are refused without it (clap's
     /// `requires` counts a flag's `false` default as given).
     pub fn validate(&self) -> Result<(), crate::exit::UsageError> {

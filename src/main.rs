@@ -40,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         let work = async {
             match &cli.command {
                 Command::Check(args) => pgvet::command::check::check(args).await,
+                Command::Health(args) => pgvet::command::health::health(args).await,
                 Command::Init(args) => pgvet::command::init::init(args).await,
                 Command::Demo(args) => pgvet::command::demo::demo(args).await,
                 Command::Compare(args) => pgvet::command::compare::compare(args),

@@ -4,7 +4,7 @@
 use crate::check::baseline;
 use std::path::PathBuf;
 
-use crate::cli::{CheckArgs, SetupWith};
+use crate::cli::{CheckArgs, ServerArgs, SetupWith};
 use crate::db::connect::{self, Connected};
 use crate::db::conninfo::{ConnSettings, Env};
 use crate::db::setup::{self, SetupError, SetupFile, Target};
@@ -28,9 +28,29 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         .transpose()?;
     let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();
-    let mut report = if args.ephemeral {
-        match check_ephemeral(args, &suite, &progress).await {
-            Ok(report) => report,
+    let run = async |connected: &Connected| run_on(connected, &suite, &progress).await;
+    let mut report = match on_server(&args.server, &progress, run).await? {
+        Ok(report) => report,
+        Err(code) => return Ok(code),
+    };
+    if let (Some(before), Some(path)) = (&before, &args.baseline) {
+        baseline::apply(&mut report, before, &path.display().to_string());
+    }
+    let written = output::deliver(&report, &args.output, &destination, save.as_ref());
+    Ok(output::status_after_writing(status_code(&report), written))
+}
+
+/// Connects as `server` says (the database of --db or the environment, or a throwaway server
+/// with its setup files applied) and runs `work` on the connection. `Err(status)` when a
+/// signal came while connecting or setting up: nothing was checked, and stderr says so.
+pub async fn on_server<T>(
+    server: &ServerArgs,
+    progress: &dyn Progress,
+    work: impl AsyncFnOnce(&Connected) -> T,
+) -> anyhow::Result<Result<T, u8>> {
+    if server.ephemeral {
+        return match on_ephemeral(server, progress, work).await {
+            Ok(report) => Ok(Ok(report)),
             // A signal cancels a setup file's statement, which then fails: say what happened.
             Err(e) => match crate::signal::interrupted() {
                 Some(code) => {
@@ -38,37 +58,31 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
                     eprintln!(
                         "pgvet: {signal} while setting up the throwaway server; nothing was checked"
                     );
-                    return Ok(code);
+                    Ok(Err(code))
                 }
-                None => return Err(e),
+                None => Err(e),
             },
-        }
-    } else {
-        let explicit = args
-            .db
-            .clone()
-            .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
-        let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
-        progress.step(&format!("connecting to {}", settings.redacted()));
-        let connecting = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES);
-        // Nothing is checked yet, so a signal here ends pgvet at once (connect_timeout and
-        // the retries could otherwise hold it for many seconds).
-        let connected = tokio::select! {
-            connected = connecting => connected?,
-            code = crate::signal::wait() => {
-                let signal = crate::signal::interrupted_by(code);
-                eprintln!("pgvet: {signal} while connecting; nothing was checked");
-                return Ok(code);
-            }
         };
-        warn_about_session(&connected);
-        run_on(&connected, &suite, &progress).await
-    };
-    if let (Some(before), Some(path)) = (&before, &args.baseline) {
-        baseline::apply(&mut report, before, &path.display().to_string());
     }
-    let written = output::deliver(&report, &args.output, &destination, save.as_ref());
-    Ok(output::status_after_writing(status_code(&report), written))
+    let explicit = server
+        .db
+        .clone()
+        .or_else(|| std::env::var("DATABASE_URL").ok().filter(|s| !s.is_empty()));
+    let settings = ConnSettings::resolve(explicit.as_deref(), &Env::from_process())?;
+    progress.step(&format!("connecting to {}", settings.redacted()));
+    let connecting = connect::connect_retrying(&settings, &connect::STARTUP_RETRIES);
+    // Nothing is checked yet, so a signal here ends pgvet at once (connect_timeout and
+    // the retries could otherwise hold it for many seconds).
+    let connected = tokio::select! {
+        connected = connecting => connected?,
+        code = crate::signal::wait() => {
+            let signal = crate::signal::interrupted_by(code);
+            eprintln!("pgvet: {signal} while connecting; nothing was checked");
+            return Ok(Err(code));
+        }
+    };
+    warn_about_session(&connected);
+    Ok(Ok(work(&connected).await))
 }
 
 /// The exit status a finished report ends the run with: 0 or 1, or for a run that stopped early
@@ -151,11 +165,11 @@ pub fn finish_server(server: TempServer, keep: bool) {
     );
 }
 
-async fn check_ephemeral(
-    args: &CheckArgs,
-    suite: &Suite,
+async fn on_ephemeral<T>(
+    args: &ServerArgs,
     progress: &dyn Progress,
-) -> anyhow::Result<Report> {
+    work: impl AsyncFnOnce(&Connected) -> T,
+) -> anyhow::Result<T> {
     let (binaries, psql) = setup_client(args.setup_with)?;
     // Read before the server starts: a bad setup file fails at once.
     let files = SetupFiles::read(&args.setup, psql)?;
@@ -171,7 +185,7 @@ async fn check_ephemeral(
         files.apply(&server, progress).await?;
         // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
-        anyhow::Ok(run_on(&connected, suite, progress).await)
+        anyhow::Ok(work(&connected).await)
     }
     .await;
     finish_server(server, args.keep);

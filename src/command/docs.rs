@@ -147,7 +147,7 @@ mod tests {
             man_page(Some("nope"))
                 .unwrap_err()
                 .0
-                .contains("its commands are check, init, demo")
+                .contains("its commands are check, health, init, demo")
         );
     }
 

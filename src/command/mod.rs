@@ -6,4 +6,5 @@ pub mod compare;
 pub mod demo;
 pub mod docs;
 pub mod fill;
+pub mod health;
 pub mod init;

@@ -56,7 +56,9 @@ fn estimate(
     if pages <= 0 || tuples < 0.0 || width.with_statistics < width.columns || width.columns == 0 {
         return None;
     }
-    let per_page = (usable_per_page / (tuple_bytes + LINE_POINTER)).floor().max(1.0);
+    let per_page = (usable_per_page / (tuple_bytes + LINE_POINTER))
+        .floor()
+        .max(1.0);
     let needed = (tuples / per_page).ceil() + extra_pages;
     let pages = pages as f64;
     let free = (pages - needed).max(0.0);
@@ -82,7 +84,15 @@ pub fn heap(
     };
     let tuple = align(23.0 + bitmap) + align(width.data);
     let fill = f64::from(fillfactor.unwrap_or(100)) / 100.0;
-    estimate(pages, tuples, width, (block - PAGE_HEADER) * fill, tuple, 0.0, block)
+    estimate(
+        pages,
+        tuples,
+        width,
+        (block - PAGE_HEADER) * fill,
+        tuple,
+        0.0,
+        block,
+    )
 }
 
 /// A B-tree index.

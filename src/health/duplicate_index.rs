@@ -129,7 +129,10 @@ mod tests {
         let found = super::judge(&[again, pkey]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].object, "public.t_a_key");
-        assert!(found[0].message.contains("duplicates public.t_pkey"), "{found:?}");
+        assert!(
+            found[0].message.contains("duplicates public.t_pkey"),
+            "{found:?}"
+        );
         assert_eq!(found[0].fix, "DROP INDEX CONCURRENTLY public.t_a_key;");
     }
 
@@ -145,7 +148,10 @@ mod tests {
             ("order", vec![base.clone(), index("ix_b", "t", &["b", "a"])]),
             ("table", other(&|i| i.table_oid = 99)),
             ("method", other(&|i| i.method = "hash".into())),
-            ("predicate", other(&|i| i.predicate = Some("(a > 0)".into()))),
+            (
+                "predicate",
+                other(&|i| i.predicate = Some("(a > 0)".into())),
+            ),
             ("include", other(&|i| i.include = vec!["c".into()])),
             ("opclass", other(&|i| i.keys[0].opclass = 10)),
             ("collation", other(&|i| i.keys[1].collation = 950)),
@@ -172,6 +178,9 @@ mod tests {
         );
         let mut partitioned = index("ix_p", "p", &["a"]);
         partitioned.partitioned = true;
-        assert_eq!(super::drop_statement(&partitioned), "DROP INDEX public.ix_p;");
+        assert_eq!(
+            super::drop_statement(&partitioned),
+            "DROP INDEX public.ix_p;"
+        );
     }
 }

@@ -6,7 +6,10 @@ use crate::db::health::{
 };
 
 pub fn name(name: &str) -> Name {
-    let sql = match name.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+    let sql = match name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+    {
         true => name.to_string(),
         false => format!("\"{name}\""),
     };

@@ -86,8 +86,15 @@ mod tests {
         key.types_differ[1] = true;
         key.ref_types[1] = "character varying(100)".into();
         let found = super::judge(&[key]);
-        assert!(found[0].message.contains("column b is integer"), "{found:?}");
+        assert!(
+            found[0].message.contains("column b is integer"),
+            "{found:?}"
+        );
         assert!(!found[0].message.contains("column a"), "{found:?}");
-        assert!(found[0].fix.contains("ALTER COLUMN b TYPE character varying(100)"));
+        assert!(
+            found[0]
+                .fix
+                .contains("ALTER COLUMN b TYPE character varying(100)")
+        );
     }
 }

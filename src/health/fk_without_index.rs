@@ -68,18 +68,29 @@ mod tests {
             found[0].message,
             "foreign key orders_c_fkey on public.orders (c) → public.customers has no index that leads with its columns: each DELETE on public.customers, or UPDATE of its key, reads the whole of public.orders to find the rows that reference it"
         );
-        assert_eq!(found[0].fix, "CREATE INDEX CONCURRENTLY ON public.orders (c);");
+        assert_eq!(
+            found[0].fix,
+            "CREATE INDEX CONCURRENTLY ON public.orders (c);"
+        );
     }
 
     #[test]
     fn leading_columns_of_a_composite_index_cover_a_key_in_any_order() {
         let key = foreign_key("lines", &["a", "b"], "orders");
         for covering in [&["a", "b"][..], &["b", "a", "c"], &["a", "b", "c"]] {
-            let found = super::judge(&[key.clone()], &[index("ix", "lines", covering)]);
+            let found = super::judge(
+                std::slice::from_ref(&key),
+                &[index("ix", "lines", covering)],
+            );
             assert!(found.is_empty(), "{covering:?}: {found:?}");
         }
-        for not in [&["a", "c", "b"][..], &["a"], &["c", "a", "b"], &["lower(a)", "b"]] {
-            let found = super::judge(&[key.clone()], &[index("ix", "lines", not)]);
+        for not in [
+            &["a", "c", "b"][..],
+            &["a"],
+            &["c", "a", "b"],
+            &["lower(a)", "b"],
+        ] {
+            let found = super::judge(std::slice::from_ref(&key), &[index("ix", "lines", not)]);
             assert_eq!(found.len(), 1, "{not:?}");
         }
     }
@@ -90,7 +101,7 @@ mod tests {
         let with = |change: &dyn Fn(&mut crate::db::health::IndexFacts)| {
             let mut i = index("ix_c", "orders", &["c"]);
             change(&mut i);
-            super::judge(&[key.clone()], &[i]).len()
+            super::judge(std::slice::from_ref(&key), &[i]).len()
         };
         assert_eq!(with(&|_| {}), 0);
         assert_eq!(with(&|i| i.method = "hash".into()), 0);

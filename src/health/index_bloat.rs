@@ -14,7 +14,11 @@ use crate::report::model::Finding;
 pub fn judge(facts: &Facts) -> (Vec<Finding>, Vec<String>) {
     let block = facts.context.block_size;
     let (mut findings, mut unestimated) = (Vec::new(), Vec::new());
-    for index in facts.indexes.iter().filter(|i| i.method == "btree" && i.valid) {
+    for index in facts
+        .indexes
+        .iter()
+        .filter(|i| i.method == "btree" && i.valid)
+    {
         let tuples = if index.tuples >= 0.0 {
             index.tuples
         } else {
@@ -81,10 +85,15 @@ mod tests {
             found[0].message,
             "index public.ix_bloated on public.t: estimated 90% bloat, about 19.3 MiB of its 21.5 MiB free (an estimate from the planner statistics); lookups and writes read those pages too"
         );
-        assert_eq!(found[0].fix, "REINDEX INDEX CONCURRENTLY public.ix_bloated;");
+        assert_eq!(
+            found[0].fix,
+            "REINDEX INDEX CONCURRENTLY public.ix_bloated;"
+        );
         assert_eq!(
             notes,
-            ["index-bloat not estimated for public.ix_unknown: no planner statistics for all their columns (ANALYZE their tables, or let pgvet's role read them)"]
+            [
+                "index-bloat not estimated for public.ix_unknown: no planner statistics for all their columns (ANALYZE their tables, or let pgvet's role read them)"
+            ]
         );
     }
 }

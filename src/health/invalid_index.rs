@@ -12,7 +12,7 @@ use crate::report::model::Finding;
 pub fn judge(indexes: &[IndexFacts]) -> Vec<Finding> {
     indexes
         .iter()
-        .filter(|i| !(i.valid && i.ready) && !i.being_built && !i.partition_child)
+        .filter(|i| !(i.valid && i.ready || i.being_built || i.partition_child))
         .map(invalid)
         .collect()
 }
@@ -78,12 +78,24 @@ mod tests {
     #[test]
     fn a_partitioned_index_missing_partitions_says_to_attach_them() {
         let mut parent = index("ix_parent", "events", &["at"]);
-        (parent.valid, parent.partitioned, parent.unattached_partitions) = (false, true, Some(2));
+        (
+            parent.valid,
+            parent.partitioned,
+            parent.unattached_partitions,
+        ) = (false, true, Some(2));
         let mut child = index("ix_child", "events_2026", &["at"]);
         (child.valid, child.partition_child) = (false, true);
         let found = super::judge(&[parent, child]);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].message.contains("2 of its partitions have no index attached"));
-        assert!(found[0].fix.contains("ALTER INDEX public.ix_parent ATTACH PARTITION"));
+        assert!(
+            found[0]
+                .message
+                .contains("2 of its partitions have no index attached")
+        );
+        assert!(
+            found[0]
+                .fix
+                .contains("ALTER INDEX public.ix_parent ATTACH PARTITION")
+        );
     }
 }

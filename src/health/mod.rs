@@ -5,22 +5,22 @@
 //! the suite's `[health]` table, the JSON report and the README), their default severities,
 //! and [`judge`], which runs the rules a configuration asks for and applies its exclusions.
 
-pub mod btree_on_array_column;
 mod bloat;
+pub mod btree_on_array_column;
 pub mod duplicate_index;
+#[cfg(test)]
+mod fixtures;
 pub mod fk_type_mismatch;
 pub mod fk_without_index;
 pub mod index_bloat;
 pub mod invalid_index;
-mod words;
-#[cfg(test)]
-mod fixtures;
 pub mod not_valid_constraint;
 pub mod redundant_index;
 pub mod sequence_near_overflow;
 pub mod table_bloat;
 pub mod table_without_primary_key;
 pub mod unused_index;
+mod words;
 
 use std::collections::BTreeMap;
 
@@ -32,7 +32,17 @@ use crate::suite::RelationPattern;
 
 /// A health rule, by the id the CLI, the suite, the JSON report and the README use.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum RuleId {
@@ -224,9 +234,7 @@ pub fn judge(facts: &Facts, config: &Config, now: f64) -> Outcome {
                 vec![],
             ),
             RuleId::FkTypeMismatch => (fk_type_mismatch::judge(&facts.foreign_keys), vec![]),
-            RuleId::NotValidConstraint => {
-                (not_valid_constraint::judge(&facts.not_valid), vec![])
-            }
+            RuleId::NotValidConstraint => (not_valid_constraint::judge(&facts.not_valid), vec![]),
             RuleId::TableWithoutPrimaryKey => {
                 (table_without_primary_key::judge(&facts.tables), vec![])
             }
@@ -242,9 +250,11 @@ pub fn judge(facts: &Facts, config: &Config, now: f64) -> Outcome {
         }
         findings.sort_by(|a, b| (&a.table, &a.object).cmp(&(&b.table, &b.object)));
         outcome.findings.extend(findings);
-        outcome
-            .notes
-            .extend(notes.into_iter().map(|message| HealthNote { rule, message }));
+        outcome.notes.extend(
+            notes
+                .into_iter()
+                .map(|message| HealthNote { rule, message }),
+        );
     }
     outcome
 }
@@ -301,17 +311,27 @@ mod tests {
         assert!(config.ignores(&index));
         let table = f(RuleId::TableBloat, "public.audit_log", None);
         assert!(config.ignores(&table));
-        let key = f(RuleId::FkWithoutIndex, "app.users_org_fkey", Some("app.users"));
+        let key = f(
+            RuleId::FkWithoutIndex,
+            "app.users_org_fkey",
+            Some("app.users"),
+        );
         assert!(config.ignores(&key));
-        let other_rule = f(RuleId::FkTypeMismatch, "app.users_org_fkey", Some("app.users"));
+        let other_rule = f(
+            RuleId::FkTypeMismatch,
+            "app.users_org_fkey",
+            Some("app.users"),
+        );
         assert!(!config.ignores(&other_rule));
-        let other_schema = f(RuleId::FkWithoutIndex, "public.users_x", Some("public.users"));
+        let other_schema = f(
+            RuleId::FkWithoutIndex,
+            "public.users_x",
+            Some("public.users"),
+        );
         assert!(!config.ignores(&other_schema));
         config.skip = vec![RuleId::UnusedIndex];
         assert!(!config.rules().contains(&RuleId::UnusedIndex));
-        config
-            .severity
-            .insert(RuleId::UnusedIndex, Severity::Error);
+        config.severity.insert(RuleId::UnusedIndex, Severity::Error);
         assert_eq!(config.severity_of(RuleId::UnusedIndex), Severity::Error);
         assert_eq!(config.severity_of(RuleId::TableBloat), Severity::Warning);
     }

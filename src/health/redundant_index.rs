@@ -105,7 +105,11 @@ mod tests {
         let plain = index("ix_a", "t", &["a"]);
         let found = super::judge(&[unique, plain]);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].message.contains("its keys are those of the unique index public.t_a_key"));
+        assert!(
+            found[0]
+                .message
+                .contains("its keys are those of the unique index public.t_a_key")
+        );
     }
 
     #[test]
@@ -128,7 +132,11 @@ mod tests {
         covering.include = vec!["c".into()];
         let found = super::judge(&[index("ix_a", "t", &["a"]), covering]);
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(found[0].message.contains("its keys are those of public.ix_a_incl"));
+        assert!(
+            found[0]
+                .message
+                .contains("its keys are those of public.ix_a_incl")
+        );
     }
 
     #[test]

@@ -61,7 +61,11 @@ fn near_overflow(s: &SequenceFacts) -> Option<Finding> {
     let from = if ascending { s.min } else { s.max };
     let span = (i128::from(end) - i128::from(from)).abs() as f64;
     let used = (i128::from(current) - i128::from(from)).abs() as f64;
-    let pct = if span > 0.0 { 100.0 * used / span } else { 100.0 };
+    let pct = if span > 0.0 {
+        100.0 * used / span
+    } else {
+        100.0
+    };
     if pct < THRESHOLD_PCT {
         return None;
     }
@@ -194,7 +198,9 @@ mod tests {
         assert!(found.is_empty());
         assert_eq!(
             notes,
-            ["1 sequence not judged: pgvet's role may not read it (GRANT SELECT ON SEQUENCE public.hidden TO …)"]
+            [
+                "1 sequence not judged: pgvet's role may not read it (GRANT SELECT ON SEQUENCE public.hidden TO …)"
+            ]
         );
         // Never used since created: at its start.
         assert!(super::judge(&[sequence("fresh", None)]).0.is_empty());

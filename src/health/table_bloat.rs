@@ -15,7 +15,13 @@ pub fn judge(facts: &Facts) -> (Vec<Finding>, Vec<String>) {
     let block = facts.context.block_size;
     let (mut findings, mut unestimated) = (Vec::new(), Vec::new());
     for table in facts.tables.iter().filter(|t| !t.partitioned) {
-        let estimate = bloat::heap(table.pages, table.tuples, &table.width, table.fillfactor, block);
+        let estimate = bloat::heap(
+            table.pages,
+            table.tuples,
+            &table.width,
+            table.fillfactor,
+            block,
+        );
         let Some(estimate) = estimate else {
             if table.size as f64 >= MIN_BYTES {
                 unestimated.push(table.name.sql.clone());

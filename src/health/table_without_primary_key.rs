@@ -59,12 +59,19 @@ mod tests {
         (partition.has_primary_key, partition.partition) = (false, true);
         let found = super::judge(&[keyed, log, tagged, partition]);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!((found[0].object.as_str(), found[0].table.as_deref()), ("public.log", None));
+        assert_eq!(
+            (found[0].object.as_str(), found[0].table.as_deref()),
+            ("public.log", None)
+        );
         assert_eq!(
             found[0].fix,
             "ALTER TABLE public.log ADD PRIMARY KEY (<the columns that identify a row>);"
         );
-        assert!(found[1].message.contains("its unique index tags_name_key on NOT NULL columns can become one"));
+        assert!(
+            found[1]
+                .message
+                .contains("its unique index tags_name_key on NOT NULL columns can become one")
+        );
         assert_eq!(
             found[1].fix,
             "ALTER TABLE public.tags ADD PRIMARY KEY USING INDEX tags_name_key;"

@@ -24,10 +24,10 @@ const DAY: f64 = 86_400.0;
 
 fn days(seconds: f64) -> String {
     let d = (seconds / DAY).floor().max(0.0) as i64;
+    let hours = (seconds / 3600.0).max(0.0).floor() as i64;
     match d {
-        0 => format!("{:.0} hours", (seconds / 3600.0).max(0.0).floor()),
-        1 => "1 day".into(),
-        d => format!("{d} days"),
+        0 => super::words::counted(hours, "hour", "hours"),
+        d => super::words::counted(d, "day", "days"),
     }
 }
 
@@ -131,7 +131,9 @@ mod tests {
         assert!(found.is_empty());
         assert_eq!(
             notes,
-            ["unused-index not judged: the statistics counters count since 2026-01-01 00:00 UTC (29 days); pgvet judges an index unused only after 30 days of counting"]
+            [
+                "unused-index not judged: the statistics counters count since 2026-01-01 00:00 UTC (29 days); pgvet judges an index unused only after 30 days of counting"
+            ]
         );
         let f = facts(NOW, 0.25);
         assert!(super::judge(&f, &[], NOW).1[0].contains("(6 hours)"));

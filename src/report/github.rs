@@ -4,8 +4,11 @@
 //! columns_differ` or `pgvet: query "name" failed`, then one
 //! `::notice title=pgvet::…` with the verdict and its counts.
 //!
-//! Choices: no `::warning`s. Notes are passes by design (a small table's seq scan with a usable
-//! index), and whatever deserves attention already fails, regressions included. A failing
+//! A health finding of severity error is an `::error` titled `pgvet: duplicate-index
+//! public.ix_dup`, its message followed by its fix; one of severity warning is a `::warning`
+//! alike (GitHub shows 10 of each a step, so past 10 the tenth lists the rest). Otherwise no
+//! `::warning`s: notes are passes by design (a small table's seq scan with a usable index),
+//! and whatever deserves attention already fails, regressions included. A failing
 //! query's annotation says why its index did not help, when pgvet diagnosed it; a passing query
 //! with a diagnosis (no faster than a baseline with another plan) gets a `::notice` saying so. GitHub shows 10
 //! error annotations per step, so past 10 failures the tenth annotation lists the rest (every
@@ -31,6 +34,10 @@ pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for a in shown(failures(report)) {
         out.push_str(&command("error", &a.title, file, &a.message));
+    }
+    let warnings = health(report, crate::health::Severity::Warning);
+    for a in shown(warnings) {
+        out.push_str(&command("warning", &a.title, file, &a.message));
     }
     for a in report.queries.iter().filter_map(diagnosed_pass) {
         out.push_str(&command("notice", &a.title, file, &a.message));
@@ -69,10 +76,32 @@ fn failures(report: &Report) -> Vec<Annotation> {
         });
     let queries = report.queries.iter().filter_map(query);
     let metrics = report.metrics.iter().filter_map(metric);
+    let health_error = super::health::view(report).and_then(|view| {
+        let error = view.run.error.as_ref()?;
+        Some(Annotation {
+            title: "pgvet: health rules could not be judged".into(),
+            message: error.clone(),
+        })
+    });
     indexes
         .chain(contract)
+        .chain(health(report, crate::health::Severity::Error))
+        .chain(health_error)
         .chain(queries)
         .chain(metrics)
+        .collect()
+}
+
+/// The health findings of one severity: the message, then the fix.
+fn health(report: &Report, severity: crate::health::Severity) -> Vec<Annotation> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == severity)
+        .map(|f| Annotation {
+            title: format!("pgvet: {} {}", f.rule, f.object),
+            message: format!("{}\nFix: {}", f.message, f.fix),
+        })
         .collect()
 }
 
@@ -269,6 +298,33 @@ mod tests {
             "{notice}"
         );
         assert!(!out.contains("::error"), "{out}");
+    }
+
+    #[test]
+    fn health_errors_are_errors_and_warnings_warnings_with_their_fix() {
+        let out = render(&samples::health());
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("::error title=pgvet%3A duplicate-index public.ix_dup,file=queries/codetune/pgvet.toml::index public.ix_dup on public.orders duplicates"),
+            "{out}"
+        );
+        assert!(
+            lines[0].ends_with("%0AFix: DROP INDEX CONCURRENTLY public.ix_dup;"),
+            "{out}"
+        );
+        let warnings = lines.iter().filter(|l| l.starts_with("::warning ")).count();
+        assert_eq!(warnings, 2, "{out}");
+        assert!(
+            out.contains("::warning title=pgvet%3A fk-without-index public.lines_order_id_fkey"),
+            "{out}"
+        );
+        assert!(
+            lines
+                .last()
+                .unwrap()
+                .contains("12 health rules: 1 error, 2 warnings"),
+            "{out}"
+        );
     }
 
     #[test]

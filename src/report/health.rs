@@ -106,18 +106,26 @@ mod tests {
         assert_eq!(view.rules(), "12 health rules");
         assert_eq!(view.tally(), "1 error, 2 warnings");
         assert_eq!(view.failures(), ["1 health error"]);
-        assert_eq!(subject(&report.findings[0]), "public.ix_dup (on public.orders)");
+        assert_eq!(
+            subject(&report.findings[0]),
+            "public.ix_dup (on public.orders)"
+        );
         assert_eq!(subject(&report.findings[2]), "public.audit");
         assert_eq!(
             view.notes(),
-            ["unused-index not judged: the statistics counters count since 2026-03-01 09:30 UTC (2 days); pgvet judges an index unused only after 30 days of counting"]
+            [
+                "unused-index not judged: the statistics counters count since 2026-03-01 09:30 UTC (2 days); pgvet judges an index unused only after 30 days of counting"
+            ]
         );
         let mut broken = report.clone();
         let run = broken.health.as_mut().unwrap();
         run.error = Some("the catalog statements of the health rules failed".into());
         broken.findings.clear();
         let view = super::view(&broken).unwrap();
-        assert_eq!(view.failures(), ["12 of 12 health rules could not be judged"]);
+        assert_eq!(
+            view.failures(),
+            ["12 of 12 health rules could not be judged"]
+        );
         assert_eq!(view.tally(), "no findings");
         assert!(super::view(&samples::after()).is_none());
         assert_eq!(report.findings[1].rule, RuleId::FkWithoutIndex);

@@ -8,6 +8,7 @@
 //! `|` and keep to one line; free text escapes Markdown's punctuation. No HTML.
 
 mod contract;
+mod health;
 
 use super::contract::{KINDS, sections};
 use super::model::{
@@ -24,6 +25,9 @@ pub fn render(report: &Report) -> String {
         sections.push(indexes(report));
     }
     sections.extend(self::sections(report).iter().map(contract::section));
+    if let Some(view) = super::health::view(report) {
+        sections.push(health::section(&view));
+    }
     if !report.queries.is_empty() {
         sections.push(queries(report));
     }
@@ -61,6 +65,13 @@ pub(crate) fn summary_parts(report: &Report) -> Vec<String> {
         if total > 0 {
             parts.push(tally(failed, errored, total, one, many));
         }
+    }
+    if let Some(view) = super::health::view(report) {
+        let mut part = format!("{}: {}", view.rules(), view.tally());
+        if view.run.error.is_some() {
+            part = format!("{}: could not be judged", view.rules());
+        }
+        parts.push(part);
     }
     if s.queries_total > 0 {
         let (failed, errored) = (s.queries_failed, s.queries_errored);
@@ -108,10 +119,13 @@ fn tally(failed: usize, errored: usize, total: usize, one: &str, many: &str) -> 
 /// Which pgvet, suite, server and database; and the saved run compared with.
 fn context(report: &Report) -> String {
     let server = report.server_version.as_deref().unwrap_or("?");
+    let suite = match report.suite.is_empty() {
+        true => String::new(),
+        false => format!(" · suite {}", code(&report.suite)),
+    };
     let mut line = format!(
-        "pgvet {} · suite {} · PostgreSQL {} · {}",
+        "pgvet {}{suite} · PostgreSQL {} · {}",
         text(&report.pgvet_version),
-        code(&report.suite),
         text(server),
         code(&report.database)
     );

@@ -195,16 +195,15 @@ pub fn health() -> Report {
     use crate::report::model::{Finding, HealthNote, HealthRun};
 
     let mut report = after();
-    let finding = |rule, severity, object: &str, table: Option<&str>, message: &str, fix: &str| {
-        Finding {
+    let finding =
+        |rule, severity, object: &str, table: Option<&str>, message: &str, fix: &str| Finding {
             rule,
             severity,
             object: object.into(),
             table: table.map(str::to_string),
             message: message.into(),
             fix: fix.into(),
-        }
-    };
+        };
     report.findings = vec![
         finding(
             RuleId::DuplicateIndex,

@@ -16,10 +16,13 @@ use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
 use super::{Report, counted, ms, of_total};
 
 pub fn render(report: &Report) -> String {
+    let suite = match report.suite.is_empty() {
+        true => String::new(),
+        false => format!(" · {}", report.suite),
+    };
     let header = format!(
-        "pgvet {} · {} · PostgreSQL {} · {}{}",
+        "pgvet {}{suite} · PostgreSQL {} · {}{}",
         report.pgvet_version,
-        report.suite,
         report.server_version.as_deref().unwrap_or("?"),
         report.database,
         match report.tls {
@@ -491,7 +494,10 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("│ duplicate-index "), "{out}");
-        assert!(out.contains("fix: DROP INDEX CONCURRENTLY public.ix_dup;"), "{out}");
+        assert!(
+            out.contains("fix: DROP INDEX CONCURRENTLY public.ix_dup;"),
+            "{out}"
+        );
         assert!(out.contains("public.ix_dup (on public.orders)"), "{out}");
         assert!(
             out.contains("note: unused-index not judged: the statistics counters count since"),

@@ -32,9 +32,30 @@ fn needs(rules: &[RuleId]) -> Needs {
     needs
 }
 
+/// Why the rules found nothing.
+pub(super) enum Failure {
+    /// A schema asked for is not a user schema of the database: the message says which, and
+    /// which there are.
+    UnknownSchema(String),
+    /// The run had stopped, or a statement failed.
+    Failed(String),
+}
+
+impl Failure {
+    fn message(&self) -> &str {
+        match self {
+            Failure::UnknownSchema(m) | Failure::Failed(m) => m,
+        }
+    }
+}
+
 impl Runner<'_> {
-    /// Every rule `config` runs, on the schemas it names (or every user schema).
-    pub(super) async fn health(&mut self, config: &Config) -> (Vec<Finding>, HealthRun) {
+    /// Every rule `config` runs, on the schemas it names (or every user schema). When they
+    /// could not be judged, the run of them says why, and so does the failure.
+    pub(super) async fn health(
+        &mut self,
+        config: &Config,
+    ) -> (Vec<Finding>, HealthRun, Option<Failure>) {
         let mut run = HealthRun {
             schemas: config.schemas.clone(),
             rules: config.rules(),
@@ -44,29 +65,33 @@ impl Runner<'_> {
             error: None,
         };
         if run.rules.is_empty() {
-            return (Vec::new(), run);
+            return (Vec::new(), run, None);
         }
         match self.judge(config, &mut run).await {
-            Ok(findings) => (findings, run),
-            Err(message) => {
-                run.error = Some(message);
-                (Vec::new(), run)
+            Ok(findings) => (findings, run, None),
+            Err(failure) => {
+                run.error = Some(failure.message().to_string());
+                (Vec::new(), run, Some(failure))
             }
         }
     }
 
-    async fn judge(&mut self, config: &Config, run: &mut HealthRun) -> Result<Vec<Finding>, String> {
+    async fn judge(
+        &mut self,
+        config: &Config,
+        run: &mut HealthRun,
+    ) -> Result<Vec<Finding>, Failure> {
         if let Some(stop) = self.stop() {
-            return Err(format!("not run: {}", stop.message));
+            return Err(Failure::Failed(format!("not run: {}", stop.message)));
         }
         let db = self.db;
         let work = async {
             let context = facts::context(db).await?;
             if let Some(unknown) = config.schemas.iter().find(|s| !context.schemas.contains(s)) {
-                return Ok(Err(format!(
-                    "[health] schema {unknown}: the database has no user schema of that name (it has: {}); names compare exactly, without case folding",
+                return Ok(Err(Failure::UnknownSchema(format!(
+                    "schema {unknown}: the database has no user schema of that name (it has: {}); names compare exactly, without case folding",
                     context.schemas.join(", ")
-                )));
+                ))));
             }
             let schemas = match config.schemas.is_empty() {
                 true => context.schemas.clone(),
@@ -82,13 +107,13 @@ impl Runner<'_> {
         let (schemas, facts) = match gathered {
             Ok(judged) => judged?,
             Err(e) => {
-                return Err(match &self.stopped {
+                return Err(Failure::Failed(match &self.stopped {
                     Some(stop) => format!("{}: {}", stop.message, e.message),
                     None => format!(
                         "the catalog statements of the health rules failed: {}",
                         e.message
                     ),
-                });
+                }));
             }
         };
         tracing::info!(

@@ -104,7 +104,7 @@ pub async fn run(
                 .filter(|i| !i.absent)
                 .map(|i| (i.schema.clone(), i.name.clone()))
                 .collect();
-            let (findings, run) = runner.health(&config).await;
+            let (findings, run, _) = runner.health(&config).await;
             (findings, Some(run))
         }
         None => (Vec::new(), None),
@@ -150,7 +150,9 @@ pub async fn run(
 }
 
 /// `pgvet health`: the schema health rules alone, on an open connection, with the suite's
-/// settings (timeouts) when there is a suite (`suite` names it, or is empty).
+/// settings (timeouts) when there is a suite (`suite` names it, or is empty). A schema the
+/// configuration names that the database does not have is a mistake of the invocation: the
+/// error says which schemas there are.
 pub async fn health(
     connected: &Connected,
     config: &crate::health::Config,
@@ -158,16 +160,19 @@ pub async fn health(
     suite: &str,
     context: RunContext,
     progress: &dyn Progress,
-) -> Report {
+) -> Result<Report, crate::exit::UsageError> {
     let db = Db::new(connected, settings.statement_timeout);
     let mut runner = Runner::start(&db, settings).await;
     progress.step("checking schema health");
-    let (findings, health) = runner.health(config).await;
+    let (findings, health, failure) = runner.health(config).await;
+    if let Some(health::Failure::UnknownSchema(message)) = failure {
+        return Err(crate::exit::UsageError(message));
+    }
     let mut report = empty_report(&context, suite, settings);
     report.findings = findings;
     report.health = Some(health);
     report.aborted = runner.stop();
-    finish(report)
+    Ok(finish(report))
 }
 
 /// A report of nothing yet, for the run `context` describes.

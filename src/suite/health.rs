@@ -37,7 +37,10 @@ pub(super) fn health(raw: RawHealth, at: &At) -> Result<Config, SuiteError> {
     let mut config = Config::default();
     for schema in raw.schemas.unwrap_or_default() {
         if schema.get_ref().trim().is_empty() {
-            return Err(at(schema.span().start, "a schema in [health] schemas is empty".into()));
+            return Err(at(
+                schema.span().start,
+                "a schema in [health] schemas is empty".into(),
+            ));
         }
         config.schemas.push(schema.into_inner());
     }
@@ -131,7 +134,12 @@ mod tests {
             Severity::Error
         );
         assert!(parse("[health]\n").unwrap().health.unwrap().skip.is_empty());
-        assert!(parse("[[index]]\nname = \"i\"\ntable = \"t\"\n").unwrap().health.is_none());
+        assert!(
+            parse("[[index]]\nname = \"i\"\ntable = \"t\"\n")
+                .unwrap()
+                .health
+                .is_none()
+        );
     }
 
     #[test]
@@ -143,13 +151,21 @@ mod tests {
         );
         let e = parse("[health]\nseverity = { unused-index = \"fatal\" }\n").unwrap_err();
         assert!(
-            e.starts_with("suite/pgvet.toml:2:29: severity of unused-index is \"fatal\"; write \"error\""),
+            e.starts_with(
+                "suite/pgvet.toml:2:29: severity of unused-index is \"fatal\"; write \"error\""
+            ),
             "{e}"
         );
         let e = parse("[health]\nignore_for = { nope = [\"t\"] }\n").unwrap_err();
-        assert!(e.contains("2:16: [health] ignore_for: `nope` is not a health rule"), "{e}");
+        assert!(
+            e.contains("2:16: [health] ignore_for: `nope` is not a health rule"),
+            "{e}"
+        );
         let e = parse("[health]\nignore = [\"a.b.c\"]\n").unwrap_err();
-        assert!(e.contains("2:11: [health] ignore: `a.b.c` has more than one dot"), "{e}");
+        assert!(
+            e.contains("2:11: [health] ignore: `a.b.c` has more than one dot"),
+            "{e}"
+        );
         let e = parse("[health]\nskipp = []\n").unwrap_err();
         assert!(e.contains("2:1: unknown field `skipp`"), "{e}");
     }

@@ -326,7 +326,8 @@ fn completions_and_manual_pages_come_from_the_binary_s_own_flags() {
     let out = pgvet(&["man", "chek"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("pgvet has no command `chek`; its commands are check, init, demo"),
+        stderr(&out)
+            .contains("pgvet has no command `chek`; its commands are check, health, init, demo"),
         "{}",
         stderr(&out)
     );
