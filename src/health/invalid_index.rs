@@ -34,10 +34,15 @@ fn invalid(index: &IndexFacts) -> Finding {
         ),
         _ => (
             format!(
-                "index {shown} on {} is invalid (indisvalid = {}, indisready = {}): a CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY failed or was interrupted; the planner does not use it, yet every write maintains it{}",
+                "index {shown} on {} is invalid (indisvalid = {}, indisready = {}): a CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY failed or was interrupted; the planner does not use it, {}{}",
                 index.table.shown(),
                 index.valid,
                 index.ready,
+                if index.ready {
+                    "yet every write maintains it"
+                } else {
+                    "and writes do not keep it up to date"
+                },
                 if index.unique {
                     ", and a unique one fails again until the duplicate rows are gone"
                 } else {

@@ -9,6 +9,7 @@ mod contract;
 mod diagnosis;
 mod fastapi;
 mod harness;
+mod health;
 mod hostile;
 mod indexes;
 mod init;
