@@ -16,14 +16,17 @@ use crate::report::model::Finding;
 struct Shape<'a> {
     table: u32,
     method: &'a str,
-    keys: Vec<(&'a str, u32, u32, i16)>,
-    include: &'a [String],
+    keys: Vec<(i16, u32, u32, i16)>,
+    expressions: Option<&'a str>,
+    include: &'a [i16],
     predicate: Option<&'a str>,
     unique: bool,
 }
 
-pub(super) fn key(k: &IndexKey) -> (&str, u32, u32, i16) {
-    (k.text.as_str(), k.opclass, k.collation, k.option)
+/// A key column as the rules compare it: the table column (0 for an expression, which
+/// [`IndexFacts::expressions`] holds), operator class, collation and sort options.
+pub(super) fn key(k: &IndexKey) -> (i16, u32, u32, i16) {
+    (k.attnum, k.opclass, k.collation, k.option)
 }
 
 fn shape(index: &IndexFacts) -> Shape<'_> {
@@ -31,7 +34,8 @@ fn shape(index: &IndexFacts) -> Shape<'_> {
         table: index.table_oid,
         method: &index.method,
         keys: index.keys.iter().map(key).collect(),
-        include: &index.include,
+        expressions: index.expressions.as_deref(),
+        include: &index.include_attnums,
         predicate: index.predicate.as_deref(),
         unique: index.unique,
     }
@@ -152,13 +156,16 @@ mod tests {
                 "predicate",
                 other(&|i| i.predicate = Some("(a > 0)".into())),
             ),
-            ("include", other(&|i| i.include = vec!["c".into()])),
+            ("include", other(&|i| i.include_attnums = vec![3])),
             ("opclass", other(&|i| i.keys[0].opclass = 10)),
             ("collation", other(&|i| i.keys[1].collation = 950)),
             ("desc", other(&|i| i.keys[1].option = 3)),
             ("unique", other(&|i| i.unique = true)),
             ("invalid", other(&|i| i.valid = false)),
-            ("expression", other(&|i| i.keys[0].text = "lower(a)".into())),
+            (
+                "expression",
+                other(&|i| (i.keys[0].attnum, i.expressions) = (0, Some("({FUNCEXPR …})".into()))),
+            ),
         ] {
             assert!(super::judge(&indexes).is_empty(), "{what}");
         }

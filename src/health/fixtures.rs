@@ -58,10 +58,14 @@ pub fn index(index: &str, table: &str, columns: &[&str]) -> IndexFacts {
         constraint: None,
         referenced_by_foreign_key: false,
         method: "btree".into(),
+        expressions: columns
+            .iter()
+            .any(|c| attnum(c) == 0)
+            .then(|| format!("({})", columns.join(" "))),
         keys,
+        include_attnums: Vec::new(),
         include: Vec::new(),
         predicate: None,
-        definition: format!("CREATE INDEX {index} ON public.{table} USING btree (…)"),
         scans: Some(0),
         created_at: None,
         size: 8192,

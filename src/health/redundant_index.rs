@@ -11,25 +11,38 @@ use super::{RuleId, finding};
 use crate::db::health::IndexFacts;
 use crate::report::model::Finding;
 
-/// Whether every lookup `index` serves, `other` serves too.
+/// Whether every lookup `index` serves, `other` serves too. Expression keys compare as the
+/// whole list of an index's expressions, so an `other` with more expressions than the keys
+/// `index` shares with it is never taken to cover it.
 fn covered_by(index: &IndexFacts, other: &IndexFacts) -> bool {
-    let leads = other.keys.len() >= index.keys.len()
+    let n = index.keys.len();
+    let leads = other.keys.len() >= n
         && index
             .keys
             .iter()
             .zip(&other.keys)
             .all(|(a, b)| key(a) == key(b));
-    let holds = |column: &String| {
-        other.include.contains(column) || other.keys.iter().any(|k| &k.text == column)
+    let expressions_match = match index.keys.iter().any(|k| k.attnum == 0) {
+        false => true,
+        true => {
+            index.expressions == other.expressions
+                && other.keys[n.min(other.keys.len())..]
+                    .iter()
+                    .all(|k| k.attnum != 0)
+        }
+    };
+    let holds = |column: &i16| {
+        other.include_attnums.contains(column) || other.keys.iter().any(|k| k.attnum == *column)
     };
     other.table_oid == index.table_oid
         && other.method == "btree"
         && other.predicate == index.predicate
         && leads
-        && index.include.iter().all(holds)
-        && (other.keys.len() > index.keys.len()
+        && expressions_match
+        && index.include_attnums.iter().all(holds)
+        && (other.keys.len() > n
             || other.unique
-            || other.include.len() > index.include.len())
+            || other.include_attnums.len() > index.include_attnums.len())
 }
 
 pub fn judge(indexes: &[IndexFacts]) -> Vec<Finding> {
@@ -122,14 +135,14 @@ mod tests {
         };
         assert!(with(&|i| i.predicate = Some("(a > 0)".into())).is_empty());
         assert!(with(&|i| i.method = "hash".into()).is_empty());
-        assert!(with(&|i| i.include = vec!["c".into()]).is_empty());
+        assert!(with(&|i| i.include_attnums = vec![3]).is_empty());
         assert!(with(&|i| i.keys[0].option = 3).is_empty());
         assert!(with(&|i| i.constraint = Some(("x".into(), "x".into()))).is_empty());
         // An INCLUDE column the longer index holds as a key keeps nothing apart.
-        assert_eq!(with(&|i| i.include = vec!["b".into()]).len(), 1);
+        assert_eq!(with(&|i| i.include_attnums = vec![2]).len(), 1);
         // The same keys with more INCLUDE columns serve it too.
         let mut covering = index("ix_a_incl", "t", &["a"]);
-        covering.include = vec!["c".into()];
+        covering.include_attnums = vec![3];
         let found = super::judge(&[index("ix_a", "t", &["a"]), covering]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
@@ -137,6 +150,23 @@ mod tests {
                 .message
                 .contains("its keys are those of public.ix_a_incl")
         );
+    }
+
+    #[test]
+    fn expressions_cover_only_when_the_longer_index_has_no_others() {
+        let expression = |name: &str, keys: &[&str], list: &str| {
+            let mut i = index(name, "t", keys);
+            i.expressions = Some(list.into());
+            i
+        };
+        let lower = expression("ix_lower", &["lower(a)"], "(lower)");
+        let with_b = expression("ix_lower_b", &["lower(a)", "b"], "(lower)");
+        let found = super::judge(&[lower.clone(), with_b]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let with_upper = expression("ix_lower_upper", &["lower(a)", "upper(b)"], "(lower upper)");
+        assert!(super::judge(&[lower.clone(), with_upper]).is_empty());
+        let other = expression("ix_trim_b", &["trim(a)", "b"], "(trim)");
+        assert!(super::judge(&[lower, other]).is_empty());
     }
 
     #[test]

@@ -26,6 +26,16 @@ const PLANTED: &[&str] = &[
     "has_schema_privilege(oid, oid, text) RETURNS boolean",
     "current_schemas(boolean) RETURNS name[]",
     "pg_advisory_unlock_all() RETURNS void",
+    // The health rules' own.
+    "pg_sequence_last_value(regclass) RETURNS bigint",
+    "has_sequence_privilege(oid, text) RETURNS boolean",
+    "pg_postmaster_start_time() RETURNS timestamptz",
+    "starts_with(text, text) RETURNS boolean",
+    "split_part(text, text, int) RETURNS text",
+    "regexp_replace(text, text, text, text) RETURNS text",
+    "date_part(text, timestamptz) RETURNS double precision",
+    "current_database() RETURNS name",
+    "pg_xact_commit_timestamp(xid) RETURNS timestamptz",
 ];
 
 /// Operators of pgvet's catalog joins and of the driver's own type look-ups (for a column of
@@ -90,7 +100,7 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
          CREATE TYPE pair AS (a int, b text); CREATE DOMAIN small AS smallint;
          CREATE TABLE t (id int PRIMARY KEY, v text, m mood, d positive, p pair, s small);
          INSERT INTO t SELECT i, 'v', 'calm', i, ROW(i, 'b')::pair, 1 FROM generate_series(1, 50) i; ANALYZE t;
-         CREATE TABLE c (t_id int REFERENCES t); CREATE INDEX ON c (t_id);",
+         CREATE TABLE c (t_id int REFERENCES t); CREATE INDEX ON c (t_id); CREATE SEQUENCE s;",
     )
     .await;
     plant(&db, &role).await;
@@ -107,6 +117,8 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
         "SELECT pg_advisory_unlock_all()",
         "SELECT format_type(23::oid, -1)",
         "SELECT has_schema_privilege(1::oid, 1::oid, 'USAGE')",
+        "SELECT starts_with('pg_toast', 'pg_')",
+        "SELECT regexp_replace('a', 'a', 'b', 'g')",
     ] {
         control
             .client
@@ -130,7 +142,8 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
 [[privilege]]\nrole = \"ROLE\"\ntable = \"t\"\nprivileges = [\"SELECT\"]\n
 [[privilege]]\nrole = \"ROLE\"\nschema = \"public\"\nprivileges = [\"USAGE\", \"CREATE\"]\n
 [[query]]\nname = \"by id\"\nsql = \"SELECT v, m, d, p FROM t WHERE id > 0\"\nallow_seq_scan = [\"nothing_*\"]\n
-[[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n"
+[[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n
+[health]\n"
             .replace("\"ROLE\"", &format!("\"{role}\"")),
         &[],
     );
@@ -163,6 +176,23 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
     );
     assert_eq!(scan["verdict"], "index_usable", "{scan}");
     assert_eq!(report["metrics"][0]["actual"], 1.0);
+    // Every health statement ran: c, which has no primary key, is the one finding.
+    assert_eq!(
+        report["health"]["error"],
+        serde_json::Value::Null,
+        "{report:#}"
+    );
+    let findings: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["object"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        findings,
+        [("table-without-primary-key", "public.c")],
+        "{report:#}"
+    );
     assert!(!is_superuser(&db, &role).await);
     // The user is told of a superuser and of the search_path that shadows pg_catalog.
     let superuser = db

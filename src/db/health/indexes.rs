@@ -1,5 +1,6 @@
 //! Every index of the schemas in scope, in one statement: what makes two indexes the same
-//! (keys, operator classes, collations, sort options, INCLUDE columns, predicate, method),
+//! (keys, operator classes, collations, sort options, INCLUDE columns, expressions, predicate,
+//! method),
 //! validity, what depends on it (a constraint, a foreign key), its scans since the statistics
 //! counters started, its size, and the statistics of its columns for the bloat estimate.
 
@@ -10,7 +11,8 @@ use crate::db::session::QueryError;
 /// One key column of an index.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexKey {
-    /// As `pg_get_indexdef(index, n, false)` prints it: a column's name, or the expression.
+    /// The column's name as SQL writes it, or for an expression the index column's own name
+    /// and `(…)` (`lower(…)`): printing the expression would lock the table.
     pub text: String,
     /// The table column, or 0 for an expression.
     pub attnum: i16,
@@ -47,18 +49,20 @@ pub struct IndexFacts {
     /// `pg_am.amname`: btree, hash, gin, gist, brin, spgist, …
     pub method: String,
     pub keys: Vec<IndexKey>,
-    /// INCLUDE columns, printed as the keys are.
+    /// The INCLUDE columns' attribute numbers, and their names as SQL writes them.
+    pub include_attnums: Vec<i16>,
     pub include: Vec<String>,
-    /// The WHERE predicate, as `pg_get_expr(indpred, indrelid)` prints it.
+    /// The expression keys (`indexprs`, in key order) and the WHERE predicate (`indpred`), as
+    /// node trees without positions: equal for the same expression however it was written.
+    pub expressions: Option<String>,
     pub predicate: Option<String>,
-    /// `CREATE INDEX …`, as `pg_get_indexdef` prints it.
-    pub definition: String,
     /// Scans since the counters started (`pg_stat_all_indexes.idx_scan`).
     pub scans: Option<i64>,
     /// When the transaction that wrote its catalog row committed, in seconds since the epoch:
     /// known only with `track_commit_timestamp = on`.
     pub created_at: Option<f64>,
-    /// On disk, in bytes and pages; `reltuples` (-1: never counted).
+    /// Its size (`relpages` × the block size, as of the last VACUUM or ANALYZE: read from the
+    /// catalog, it takes no lock on the index), its pages, and `reltuples` (-1: never counted).
     pub size: i64,
     pub pages: i64,
     pub tuples: f64,
@@ -66,6 +70,13 @@ pub struct IndexFacts {
     /// Statistics of the table's rows (for an index's `reltuples` that was never counted).
     pub table_tuples: f64,
     pub width: Width,
+}
+
+/// A node tree (`indexprs`, `indpred`) as text without the positions of the statement that
+/// made it: two indexes with the same expression compare equal, however they were written.
+/// (`pg_get_expr` would print it, but it locks the table, and these statements must not.)
+fn node_tree(column: &str) -> String {
+    format!("pg_catalog.regexp_replace({column}::pg_catalog.text, ' :location -?[0-9]+', '', 'g')")
 }
 
 fn indexes_sql() -> String {
@@ -85,8 +96,12 @@ SELECT c.oid, n.nspname::pg_catalog.text, c.relname::pg_catalog.text, {index_sql
        con.conname::pg_catalog.text, pg_catalog.quote_ident(con.conname::pg_catalog.text),
        EXISTS (SELECT FROM pg_catalog.pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.oid),
        am.amname::pg_catalog.text,
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(c.oid, k, false)
-             FROM pg_catalog.generate_series(1, i.indnkeyatts::pg_catalog.int4) AS k ORDER BY k),
+       ARRAY(SELECT COALESCE(pg_catalog.quote_ident(a.attname::pg_catalog.text),
+                             pg_catalog.concat(ia.attname::pg_catalog.text, '(…)'))
+             FROM pg_catalog.generate_series(0, i.indnkeyatts::pg_catalog.int4 - 1) AS k
+             JOIN pg_catalog.pg_attribute ia ON ia.attrelid = c.oid AND ia.attnum = k + 1
+             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[k]
+             ORDER BY k),
        i.indkey::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[],
        i.indoption::pg_catalog.int2[],
        ARRAY(SELECT COALESCE(ty.typcategory = 'A', false)
@@ -94,16 +109,16 @@ SELECT c.oid, n.nspname::pg_catalog.text, c.relname::pg_catalog.text, {index_sql
              LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[k]
              LEFT JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
              ORDER BY k),
-       ARRAY(SELECT pg_catalog.pg_get_indexdef(c.oid, k, false)
-             FROM pg_catalog.generate_series(i.indnkeyatts::pg_catalog.int4 + 1, i.indnatts::pg_catalog.int4) AS k
+       ARRAY(SELECT pg_catalog.quote_ident(a.attname::pg_catalog.text)
+             FROM pg_catalog.generate_series(i.indnkeyatts::pg_catalog.int4, i.indnatts::pg_catalog.int4 - 1) AS k
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[k]
              ORDER BY k),
-       pg_catalog.pg_get_expr(i.indpred, i.indrelid),
-       pg_catalog.pg_get_indexdef(c.oid),
+       {expressions}, {predicate},
        s.idx_scan,
        CASE WHEN pg_catalog.current_setting('track_commit_timestamp')::pg_catalog.bool
             THEN pg_catalog.date_part('epoch', pg_catalog.pg_xact_commit_timestamp(c.xmin))::pg_catalog.float8
        END,
-       pg_catalog.pg_relation_size(c.oid), c.relpages::pg_catalog.int8, c.reltuples::pg_catalog.float8,
+       c.relpages::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, c.relpages::pg_catalog.int8, c.reltuples::pg_catalog.float8,
        {fillfactor}, t.reltuples::pg_catalog.float8,
        COALESCE(w.width, 0)::pg_catalog.float8, COALESCE(w.nulls, false), i.indnatts::pg_catalog.int4,
        w.with_statistics::pg_catalog.int4
@@ -134,6 +149,8 @@ ORDER BY n.nspname, t.relname, c.relname",
         table_sql = sql_name("n.nspname", "t.relname"),
         fillfactor = fillfactor("c"),
         not_extensions = not_an_extensions("t"),
+        expressions = node_tree("i.indexprs"),
+        predicate = node_tree("i.indpred"),
     )
 }
 
@@ -147,6 +164,7 @@ pub(super) async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Vec<IndexFac
         let collations: Vec<u32> = row.try_get(23)?;
         let options: Vec<i16> = row.try_get(24)?;
         let arrays: Vec<bool> = row.try_get(25)?;
+        let include_attnums = attnums.get(texts.len()..).unwrap_or_default().to_vec();
         let keys = texts
             .into_iter()
             .enumerate()
@@ -181,9 +199,10 @@ pub(super) async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Vec<IndexFac
             referenced_by_foreign_key: row.try_get(18)?,
             method: row.try_get(19)?,
             keys,
+            include_attnums,
             include: row.try_get(26)?,
-            predicate: row.try_get(27)?,
-            definition: row.try_get(28)?,
+            expressions: row.try_get(27)?,
+            predicate: row.try_get(28)?,
             scans: row.try_get(29)?,
             created_at: row.try_get(30)?,
             size: row.try_get(31)?,

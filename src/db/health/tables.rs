@@ -19,7 +19,8 @@ pub struct TableFacts {
     /// column or sort option and backing no constraint: `ADD PRIMARY KEY USING INDEX` takes it
     /// as it is (its SQL name).
     pub key_candidate: Option<String>,
-    /// The main fork's pages and bytes; `reltuples` (-1: never counted).
+    /// The main fork's pages and bytes as of the last VACUUM or ANALYZE (from the catalog: no
+    /// lock on the table), and `reltuples` (-1: never counted).
     pub pages: i64,
     pub size: i64,
     pub tuples: f64,
@@ -47,7 +48,7 @@ SELECT c.oid, n.nspname::pg_catalog.text, c.relname::pg_catalog.text, {table_sql
                           JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = key.attnum
                           WHERE NOT a.attnotnull)
         ORDER BY u.indnkeyatts, x.relname LIMIT 1),
-       c.relpages::pg_catalog.int8, pg_catalog.pg_relation_size(c.oid), c.reltuples::pg_catalog.float8,
+       c.relpages::pg_catalog.int8, c.relpages::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, c.reltuples::pg_catalog.float8,
        {fillfactor},
        COALESCE(w.width, 0)::pg_catalog.float8, COALESCE(w.nulls, false), w.columns::pg_catalog.int4,
        w.with_statistics::pg_catalog.int4
