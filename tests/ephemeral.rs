@@ -1,4 +1,4 @@
-//! `pgvet check --ephemeral` and `pgvet demo` (both scenarios) end to end: a throwaway server from the binaries
+//! `pgvet check --ephemeral`, `pgvet health --ephemeral` and `pgvet demo` (both scenarios) end to end: a throwaway server from the binaries
 //! on this machine, setup files applied in order, and nothing left behind — after success, an
 //! error, or Ctrl-C. Each test points TMPDIR at a directory of its own and checks it is empty.
 //! A test binary of its own, so the demo's timings do not compete with the other tests.
@@ -120,6 +120,64 @@ fn the_ci_gate_passes_the_migrated_schema_and_fails_without_the_migration() {
         "{stdout}"
     );
     assert!(stdout.contains("no usable index"), "{stdout}");
+    assert_nothing_left(tmp.path());
+}
+
+/// `pgvet health` on a throwaway server with setup files: the CodeTune migration's one
+/// redundant index is a warning (exit 0), unused-index is not judged on counters seconds old,
+/// and a duplicate index the files make is an error (exit 1).
+#[test]
+fn health_judges_a_throwaway_server_made_from_setup_files() {
+    let tmp = private_tmp();
+    let (schema, migration) = (
+        repo("fixtures/codetune/schema.sql"),
+        repo("fixtures/codetune/migration.sql"),
+    );
+    let args = [
+        "health",
+        "--ephemeral",
+        "--setup",
+        &schema,
+        "--setup",
+        &migration,
+    ];
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Health (12 health rules): 1 warning"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("│ redundant-index "), "{stdout}");
+    assert!(stdout.contains("note: unused-index not judged"), "{stdout}");
+    assert_nothing_left(tmp.path());
+
+    let files = tempfile::tempdir().unwrap();
+    let twice = files.path().join("twice.sql");
+    std::fs::write(
+        &twice,
+        "CREATE INDEX ix_epoch_again ON training_metric (epoch);\n",
+    )
+    .unwrap();
+    let twice = twice.to_str().unwrap();
+    let args = [
+        "health",
+        "--ephemeral",
+        "--setup",
+        &schema,
+        "--setup",
+        &migration,
+        "--setup",
+        twice,
+    ];
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.ends_with("FAIL: 1 health error\n"), "{stdout}");
+    assert!(
+        stdout.contains("fix: DROP INDEX CONCURRENTLY public.ix_epoch_again;"),
+        "{stdout}"
+    );
     assert_nothing_left(tmp.path());
 }
 

@@ -2,8 +2,9 @@
 //! access method, key columns (or expressions) in the same order with the same operator
 //! classes, collations and sort options, the same INCLUDE columns, the same predicate and the
 //! same uniqueness. One is enough; the other costs every write and its disk. Of a group, the
-//! one that backs a constraint, else the one a foreign key uses, else the first by name is
-//! kept, and each other one is a finding.
+//! one that backs a constraint is kept, else the one a foreign key uses, else one the suite
+//! expects (`[[index]]`), else the oldest (the lowest oid: the one made first); each other
+//! one is a finding.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -47,7 +48,15 @@ pub(super) fn comparable(index: &IndexFacts) -> bool {
 }
 
 /// Each group of identical indexes: the one kept, then the others.
-fn groups(indexes: &[IndexFacts]) -> Vec<Vec<&IndexFacts>> {
+fn groups<'i>(
+    indexes: &'i [IndexFacts],
+    expected: &[(String, String)],
+) -> Vec<Vec<&'i IndexFacts>> {
+    let is_expected = |i: &IndexFacts| {
+        expected
+            .iter()
+            .any(|(schema, name)| *schema == i.name.schema && *name == i.name.name)
+    };
     let mut by_shape: BTreeMap<Shape, Vec<&IndexFacts>> = BTreeMap::new();
     for index in indexes.iter().filter(|i| comparable(i)) {
         by_shape.entry(shape(index)).or_default().push(index);
@@ -60,6 +69,8 @@ fn groups(indexes: &[IndexFacts]) -> Vec<Vec<&IndexFacts>> {
                 (
                     i.constraint.is_none(),
                     !i.referenced_by_foreign_key,
+                    !is_expected(i),
+                    i.oid,
                     i.name.name.clone(),
                 )
             });
@@ -69,16 +80,16 @@ fn groups(indexes: &[IndexFacts]) -> Vec<Vec<&IndexFacts>> {
 }
 
 /// The indexes this rule says to drop, by `schema.name`.
-pub(super) fn dropped(indexes: &[IndexFacts]) -> HashSet<String> {
-    groups(indexes)
+pub(super) fn dropped(indexes: &[IndexFacts], expected: &[(String, String)]) -> HashSet<String> {
+    groups(indexes, expected)
         .iter()
         .flat_map(|g| g[1..].iter().map(|i| i.name.shown()))
         .collect()
 }
 
-pub fn judge(indexes: &[IndexFacts]) -> Vec<Finding> {
+pub fn judge(indexes: &[IndexFacts], expected: &[(String, String)]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for group in groups(indexes) {
+    for group in groups(indexes, expected) {
         let kept = group[0];
         for index in &group[1..] {
             findings.push(finding(
@@ -130,7 +141,7 @@ mod tests {
         pkey.constraint = Some(("t_pkey".into(), "t_pkey".into()));
         let mut again = index("t_a_key", "t", &["a"]);
         again.unique = true;
-        let found = super::judge(&[again, pkey]);
+        let found = super::judge(&[again, pkey], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].object, "public.t_a_key");
         assert!(
@@ -167,11 +178,19 @@ mod tests {
                 other(&|i| (i.keys[0].attnum, i.expressions) = (0, Some("({FUNCEXPR …})".into()))),
             ),
         ] {
-            assert!(super::judge(&indexes).is_empty(), "{what}");
+            assert!(super::judge(&indexes, &[]).is_empty(), "{what}");
         }
-        let found = super::judge(&other(&|_| {}));
+        let found = super::judge(&other(&|_| {}), &[]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].object, "public.ix_b", "the first by name is kept");
+        // The one made first is kept, and before it one the suite expects.
+        let (mut old, mut new) = (index("ix_z", "t", &["a"]), index("ix_y", "t", &["a"]));
+        (old.oid, new.oid) = (100, 200);
+        let found = super::judge(&[old.clone(), new.clone()], &[]);
+        assert_eq!(found[0].object, "public.ix_y", "{found:?}");
+        let expected = [("public".to_string(), "ix_y".to_string())];
+        let found = super::judge(&[old, new], &expected);
+        assert_eq!(found[0].object, "public.ix_z", "{found:?}");
     }
 
     #[test]

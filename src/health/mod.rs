@@ -227,8 +227,14 @@ pub fn judge(facts: &Facts, config: &Config, now: f64) -> Outcome {
     for rule in config.rules() {
         let (mut findings, notes) = match rule {
             RuleId::InvalidIndex => (invalid_index::judge(&facts.indexes), vec![]),
-            RuleId::DuplicateIndex => (duplicate_index::judge(&facts.indexes), vec![]),
-            RuleId::RedundantIndex => (redundant_index::judge(&facts.indexes), vec![]),
+            RuleId::DuplicateIndex => (
+                duplicate_index::judge(&facts.indexes, &config.expected_indexes),
+                vec![],
+            ),
+            RuleId::RedundantIndex => (
+                redundant_index::judge(&facts.indexes, &config.expected_indexes),
+                vec![],
+            ),
             RuleId::FkWithoutIndex => (
                 fk_without_index::judge(&facts.foreign_keys, &facts.indexes),
                 vec![],

@@ -45,8 +45,8 @@ fn covered_by(index: &IndexFacts, other: &IndexFacts) -> bool {
             || other.include_attnums.len() > index.include_attnums.len())
 }
 
-pub fn judge(indexes: &[IndexFacts]) -> Vec<Finding> {
-    let duplicates = dropped(indexes);
+pub fn judge(indexes: &[IndexFacts], expected: &[(String, String)]) -> Vec<Finding> {
+    let duplicates = dropped(indexes, expected);
     let candidates = indexes.iter().filter(|i| {
         comparable(i)
             && i.method == "btree"
@@ -99,7 +99,7 @@ mod tests {
         let short = index("ix_a", "t", &["a"]);
         let long = index("ix_a_b", "t", &["a", "b"]);
         let other = index("ix_b", "t", &["b"]);
-        let found = super::judge(&[short, long, other]);
+        let found = super::judge(&[short, long, other], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].object, "public.ix_a");
         assert_eq!(
@@ -114,9 +114,9 @@ mod tests {
         let mut unique = index("t_a_key", "t", &["a"]);
         unique.unique = true;
         let long = index("ix_a_b", "t", &["a", "b"]);
-        assert!(super::judge(&[unique.clone(), long]).is_empty());
+        assert!(super::judge(&[unique.clone(), long], &[]).is_empty());
         let plain = index("ix_a", "t", &["a"]);
-        let found = super::judge(&[unique, plain]);
+        let found = super::judge(&[unique, plain], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0]
@@ -131,7 +131,7 @@ mod tests {
         let with = |change: &dyn Fn(&mut crate::db::health::IndexFacts)| {
             let mut short = index("ix_a", "t", &["a"]);
             change(&mut short);
-            super::judge(&[short, long.clone()])
+            super::judge(&[short, long.clone()], &[])
         };
         assert!(with(&|i| i.predicate = Some("(a > 0)".into())).is_empty());
         assert!(with(&|i| i.method = "hash".into()).is_empty());
@@ -143,7 +143,7 @@ mod tests {
         // The same keys with more INCLUDE columns serve it too.
         let mut covering = index("ix_a_incl", "t", &["a"]);
         covering.include_attnums = vec![3];
-        let found = super::judge(&[index("ix_a", "t", &["a"]), covering]);
+        let found = super::judge(&[index("ix_a", "t", &["a"]), covering], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             found[0]
@@ -161,23 +161,29 @@ mod tests {
         };
         let lower = expression("ix_lower", &["lower(a)"], "(lower)");
         let with_b = expression("ix_lower_b", &["lower(a)", "b"], "(lower)");
-        let found = super::judge(&[lower.clone(), with_b]);
+        let found = super::judge(&[lower.clone(), with_b], &[]);
         assert_eq!(found.len(), 1, "{found:?}");
         let with_upper = expression("ix_lower_upper", &["lower(a)", "upper(b)"], "(lower upper)");
-        assert!(super::judge(&[lower.clone(), with_upper]).is_empty());
+        assert!(super::judge(&[lower.clone(), with_upper], &[]).is_empty());
         let other = expression("ix_trim_b", &["trim(a)", "b"], "(trim)");
-        assert!(super::judge(&[lower, other]).is_empty());
+        assert!(super::judge(&[lower, other], &[]).is_empty());
     }
 
     #[test]
     fn a_duplicate_is_left_to_duplicate_index() {
-        let found = super::judge(&[index("ix_a", "t", &["a"]), index("ix_a2", "t", &["a"])]);
+        let found = super::judge(
+            &[index("ix_a", "t", &["a"]), index("ix_a2", "t", &["a"])],
+            &[],
+        );
         assert!(found.is_empty(), "{found:?}");
-        let found = super::judge(&[
-            index("ix_a", "t", &["a"]),
-            index("ix_a2", "t", &["a"]),
-            index("ix_a_b", "t", &["a", "b"]),
-        ]);
+        let found = super::judge(
+            &[
+                index("ix_a", "t", &["a"]),
+                index("ix_a2", "t", &["a"]),
+                index("ix_a_b", "t", &["a", "b"]),
+            ],
+            &[],
+        );
         let objects: Vec<&str> = found.iter().map(|f| f.object.as_str()).collect();
         assert_eq!(objects, ["public.ix_a"], "{found:?}");
     }

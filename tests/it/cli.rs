@@ -349,6 +349,7 @@ fn completions_and_manual_pages_come_from_the_binary_s_own_flags() {
             "pgvet-completions.1",
             "pgvet-demo.1",
             "pgvet-fill.1",
+            "pgvet-health.1",
             "pgvet-init.1",
             "pgvet-man.1",
             "pgvet-report.1",
