@@ -13,16 +13,16 @@
 //! metric with no value (its query errored) is skipped; one with no target passes. No
 //! timestamps, so the output depends on the report alone.
 
+mod health;
+
 use std::{slice, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 
 use super::contract::Entry;
-use super::health::{View, subject};
 use super::markdown::{pct, problem_names, value};
 use super::model::{Better, IndexResult, MetricRow, MetricStatus, QueryResult, Report, Status};
 use super::{counted, ms};
-use crate::health::Severity;
 
 pub fn render(report: &Report) -> String {
     let mut junit = quick_junit::Report::new("pgvet");
@@ -43,7 +43,7 @@ pub fn render(report: &Report) -> String {
     .into_iter()
     .chain(contract)
     .chain([
-        super::health::view(report).and_then(|view| suite(report, "health", health(&view))),
+        super::health::view(report).and_then(|view| suite(report, "health", health::cases(&view))),
         suite(
             report,
             "queries",
@@ -146,56 +146,6 @@ fn contract(e: &Entry, classname: &str) -> TestCase {
         case.set_system_out(out.join("\n"));
     }
     case
-}
-
-/// A testcase per finding (one of severity error fails, a warning passes with its message in
-/// system-out), and one per rule that found nothing (with its notes); an `<error>` when the
-/// rules could not be judged.
-fn health(view: &View) -> Vec<TestCase> {
-    if let Some(error) = &view.run.error {
-        let status = non_success(NonSuccessKind::Error, slice::from_ref(error), None);
-        return vec![case("health rules", "health", status)];
-    }
-    let mut cases = Vec::new();
-    for f in view.findings {
-        let name = format!("{} {}", f.rule, subject(f));
-        let mut testcase = match f.severity {
-            Severity::Error => {
-                let reasons = [f.message.clone(), format!("fix: {}", f.fix)];
-                let status =
-                    non_success(NonSuccessKind::Failure, &reasons, Some(f.rule.to_string()));
-                case(&name, "health", status)
-            }
-            Severity::Warning => case(&name, "health", TestCaseStatus::success()),
-        };
-        testcase.set_system_out(format!(
-            "{}: {}\nfix: {}",
-            f.severity.word(),
-            f.message,
-            f.fix
-        ));
-        cases.push(testcase);
-    }
-    let notes = view.notes();
-    for rule in &view.run.rules {
-        if view.findings.iter().any(|f| f.rule == *rule) {
-            continue;
-        }
-        let mut testcase = case(rule.id(), "health", TestCaseStatus::success());
-        let own: Vec<&str> = view
-            .run
-            .notes
-            .iter()
-            .zip(&notes)
-            .filter(|(n, _)| n.rule == *rule)
-            .map(|(_, shown)| shown.as_str())
-            .collect();
-        if !own.is_empty() {
-            testcase.set_system_out(own.join("\n"));
-        }
-        cases.push(testcase);
-    }
-    cases
 }
 
 fn query(q: &QueryResult) -> TestCase {
@@ -327,7 +277,7 @@ mod tests {
     use crate::report::samples;
 
     /// Parses the XML back (quick-junit's reader, on quick-xml) and checks the counts.
-    fn parsed(xml: &str) -> quick_junit::Report {
+    pub(super) fn parsed(xml: &str) -> quick_junit::Report {
         quick_junit::Report::deserialize_from_str(xml).expect("well-formed JUnit XML")
     }
 
@@ -396,42 +346,6 @@ mod tests {
         assert!(
             out.contains("constraint: prediction_history_model_id_fkey"),
             "{out}"
-        );
-    }
-
-    #[test]
-    fn health_findings_of_severity_error_fail_and_warnings_pass() {
-        let junit = parsed(&render(&samples::health()));
-        let suite = junit
-            .test_suites
-            .iter()
-            .find(|s| s.name.as_str() == "health")
-            .unwrap();
-        assert_eq!(
-            suite.test_cases.len(),
-            3 + 9,
-            "a case per finding and per quiet rule"
-        );
-        let failed: Vec<&str> = suite
-            .test_cases
-            .iter()
-            .filter(|c| !matches!(c.status, TestCaseStatus::Success { .. }))
-            .map(|c| c.name.as_str())
-            .collect();
-        assert_eq!(failed, ["duplicate-index public.ix_dup (on public.orders)"]);
-        let unused = suite
-            .test_cases
-            .iter()
-            .find(|c| c.name.as_str() == "unused-index")
-            .unwrap();
-        assert!(
-            unused.system_out.as_ref().unwrap().contains("not judged"),
-            "{unused:?}"
-        );
-        let xml = render(&samples::health());
-        assert!(
-            xml.contains("fix: DROP INDEX CONCURRENTLY public.ix_dup;"),
-            "{xml}"
         );
     }
 

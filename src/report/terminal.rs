@@ -6,12 +6,13 @@
 //! terminal escape sequence, a CR that would overwrite the line) is shown as an escape such as
 //! `\u{1b}`, never sent to the terminal.
 
+mod health;
+
 use std::borrow::Cow;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::contract::{KINDS, Section};
-use super::health::{View, subject};
 use super::model::{IndexResult, MetricRow, MetricStatus, QueryResult, Status};
 use super::{Report, counted, ms, of_total};
 
@@ -43,7 +44,7 @@ pub fn render(report: &Report) -> String {
         ));
     }
     if let Some(view) = super::health::view(report) {
-        out.push_str(&health(&view));
+        out.push_str(&health::section(&view));
     }
     if !report.queries.is_empty() {
         out.push_str(&format!("\nQueries\n{}\n", queries(&report.queries)));
@@ -156,33 +157,6 @@ fn contract(section: &Section) -> Table {
         );
     }
     t
-}
-
-/// "Health (12 health rules): 1 error, 2 warnings", the findings with their fix, the notes.
-fn health(view: &View) -> String {
-    let mut out = format!("\nHealth ({}): {}\n", view.rules(), view.tally());
-    if !view.findings.is_empty() {
-        let mut t = table(&["Rule", "Severity", "Object", "Finding"]);
-        for f in view.findings {
-            add_row(
-                &mut t,
-                vec![
-                    f.rule.to_string(),
-                    f.severity.word().into(),
-                    subject(f),
-                    format!("{}\nfix: {}", f.message, f.fix),
-                ],
-            );
-        }
-        out.push_str(&format!("{t}\n"));
-    }
-    for note in view.notes() {
-        out.push_str(&format!("note: {}\n", printable_line(&note)));
-    }
-    if let Some(error) = &view.run.error {
-        out.push_str(&format!("error: {}\n", printable_line(error)));
-    }
-    out
 }
 
 fn queries(results: &[QueryResult]) -> Table {
@@ -483,34 +457,6 @@ mod tests {
         assert_eq!(
             summary_line(&passing),
             "PASS: 8 indexes, 1 grant and 4 queries checked, 2 metrics"
-        );
-    }
-
-    #[test]
-    fn health_findings_have_a_table_with_their_fix_and_count_in_the_summary() {
-        let out = render(&samples::health());
-        assert!(
-            out.contains("\nHealth (12 health rules): 1 error, 2 warnings\n"),
-            "{out}"
-        );
-        assert!(out.contains("│ duplicate-index "), "{out}");
-        assert!(
-            out.contains("fix: DROP INDEX CONCURRENTLY public.ix_dup;"),
-            "{out}"
-        );
-        assert!(out.contains("public.ix_dup (on public.orders)"), "{out}");
-        assert!(
-            out.contains("note: unused-index not judged: the statistics counters count since"),
-            "{out}"
-        );
-        assert!(out.ends_with("FAIL: 1 health error\n"), "{out}");
-        let mut warnings = samples::health();
-        warnings.findings.remove(0);
-        warnings.summary = crate::report::model::Summary::of(&warnings);
-        warnings.status = warnings.summary.status();
-        assert_eq!(
-            summary_line(&warnings),
-            "PASS: 8 indexes, 12 health rules and 4 queries checked, 2 metrics, 2 health warnings"
         );
     }
 

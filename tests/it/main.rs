@@ -10,6 +10,7 @@ mod diagnosis;
 mod fastapi;
 mod harness;
 mod health;
+mod health_catalog;
 mod health_scope;
 mod hostile;
 mod indexes;
