@@ -244,9 +244,19 @@ mod tests {
             "suite/pgvet.toml:4:25: `SELCT` is not a privilege PostgreSQL knows; a table takes SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER or MAINTAIN"
         );
         let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"usage\"]\n");
-        assert!(e.contains(":4:15: USAGE is a schema privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"), "{e}");
+        assert!(e.contains(":4:15: USAGE is a privilege of a schema or a sequence: for the schema, write a [[privilege]] with only `schema = \"…\"`; for a serial or identity column's sequence, `sequence = \"…\"`"), "{e}");
+        let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"create\"]\n");
+        assert!(e.contains(":4:15: CREATE is a schema privilege"), "{e}");
         let e = err("[[privilege]]\nrole = \"app\"\nschema = \"s\"\nprivileges = [\"select\"]\n");
-        assert!(e.contains("SELECT is a table privilege: add `table = \"…\"` for a table's privileges; a schema takes USAGE or CREATE"), "{e}");
+        assert!(e.contains("SELECT is a table privilege: write `table = \"…\"` for a table's privileges; a schema takes USAGE or CREATE"), "{e}");
+        let e = err(
+            "[[privilege]]\nrole = \"app\"\nsequence = \"t_id_seq\"\nprivileges = [\"usage\", \"insert\"]\n",
+        );
+        assert!(e.contains("INSERT is a table privilege: write `table = \"…\"` for a table's privileges; a sequence takes USAGE, SELECT or UPDATE"), "{e}");
+        let e = err(
+            "[[privilege]]\nrole = \"app\"\ntable = \"t\"\nsequence = \"t_id_seq\"\nprivileges = [\"usage\"]\n",
+        );
+        assert!(e.contains("has both `table` and `sequence`"), "{e}");
         let e = err("[[privilege]]\nrole = \"app\"\nprivileges = [\"select\"]\n");
         assert!(
             e.starts_with("suite/pgvet.toml:2:8: [[privilege]] for role app names no object"),
