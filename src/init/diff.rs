@@ -99,6 +99,7 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                     created,
                     columns,
                     checks: Vec::new(),
+                    not_valid: false,
                 },
             );
         }
@@ -112,6 +113,7 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                 created: false,
                 columns: Vec::new(),
                 checks: Vec::new(),
+                not_valid: false,
             })
             .checks
             .push(check.name.clone());
@@ -119,6 +121,13 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
     let mut tables: Vec<TableExpectation> = expected.into_values().collect();
     for table in &mut tables {
         table.checks.sort();
+        // Any CHECK of the table left NOT VALID (pgvet check judges them all, not only new ones).
+        table.not_valid = after.constraints.iter().any(|c| {
+            c.kind == ConstraintKind::Check
+                && !c.validated
+                && c.schema == table.schema
+                && c.table == table.name
+        });
     }
     tables
 }
@@ -162,6 +171,7 @@ fn foreign_keys(before: &Snapshot, after: &Snapshot) -> Vec<ForeignKeyExpectatio
                 ref_table: ref_table.clone(),
                 ref_columns: ref_columns.clone(),
                 indexed: indexed(after, c, columns),
+                validated: c.validated,
             }),
             ConstraintKind::Check => None,
         })

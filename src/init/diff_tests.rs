@@ -41,6 +41,7 @@ fn check(oid: u32, table: &str, name: &str) -> Constraint {
         table: table.into(),
         name: name.into(),
         kind: ConstraintKind::Check,
+        validated: true,
     }
 }
 
@@ -56,6 +57,7 @@ fn foreign_key(oid: u32, table: &str, name: &str, column: &str, to: &str) -> Con
             ref_table: to.into(),
             ref_columns: vec!["id".into()],
         },
+        validated: true,
     }
 }
 

@@ -54,6 +54,9 @@ pub struct TableExpectation {
     pub columns: Vec<(String, String)>,
     /// Check constraint names, sorted.
     pub checks: Vec<String>,
+    /// Some CHECK constraint of the table is left NOT VALID after the migration: the entry
+    /// says `validated = false`, so the suite passes on the schema it came from.
+    pub not_valid: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,4 +72,6 @@ pub struct ForeignKeyExpectation {
     /// checks it): when not, the entry says `indexed = false`, so the suite passes on the
     /// schema it came from, with a comment that says what that costs.
     pub indexed: bool,
+    /// Left NOT VALID by the migration: the entry says `validated = false`.
+    pub validated: bool,
 }

@@ -220,8 +220,14 @@ fn table(t: &TableExpectation, default: &str) -> String {
     if !t.checks.is_empty() {
         let _ = writeln!(out, "checks = {}", array(&t.checks));
     }
+    if t.not_valid {
+        out.push_str(NOT_VALID_COMMENT);
+    }
     out
 }
+
+/// After an entry the migration leaves NOT VALID (added so, to be validated later).
+const NOT_VALID_COMMENT: &str = "# Left NOT VALID by the migration: the rows from before it were never checked. Once a\n# later migration runs ALTER TABLE … VALIDATE CONSTRAINT, remove this line.\nvalidated = false\n";
 
 fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
     // The referenced table is qualified unless it is in the default schema with the key's own
@@ -230,6 +236,10 @@ fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
         true => relation(&k.ref_schema, &k.ref_table, default),
         false => relation(&k.ref_schema, &k.ref_table, ""),
     };
+    let validated = match k.validated {
+        true => "",
+        false => NOT_VALID_COMMENT,
+    };
     let indexed = match k.indexed {
         true => "",
         false => {
@@ -237,7 +247,7 @@ fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
         }
     };
     format!(
-        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n{indexed}",
+        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n{indexed}{validated}",
         string(&relation(&k.schema, &k.table, default)),
         array(&k.columns),
         string(&references),

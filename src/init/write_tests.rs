@@ -93,6 +93,7 @@ fn sample() -> Expectations {
                     ("tags".into(), "text[]".into()),
                 ],
                 checks: strings(&["prediction_history_score_check"]),
+                not_valid: false,
             },
             TableExpectation {
                 schema: "public".into(),
@@ -100,6 +101,7 @@ fn sample() -> Expectations {
                 created: false,
                 columns: vec![("retired_at".into(), "timestamp without time zone".into())],
                 checks: vec![],
+                not_valid: false,
             },
         ],
         foreign_keys: vec![ForeignKeyExpectation {
@@ -111,6 +113,7 @@ fn sample() -> Expectations {
             ref_table: "predictive_models".into(),
             ref_columns: strings(&["id"]),
             indexed: true,
+            validated: true,
         }],
     }
 }
@@ -252,6 +255,7 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
             created: true,
             columns: vec![(column.into(), "public.\"my type\"".into())],
             checks: strings(&["c\"heck\\"]),
+            not_valid: false,
         }],
         foreign_keys: vec![],
     };

@@ -24,6 +24,8 @@ pub struct ExpectedTable {
     pub analyzed: bool,
     /// The table must not exist (verifying that a migration dropped it).
     pub absent: bool,
+    /// Its CHECK constraints must be validated, none left NOT VALID (default true).
+    pub validated: bool,
     pub checklist: Option<String>,
 }
 
@@ -38,7 +40,13 @@ pub(super) struct RawTable {
     analyzed: bool,
     #[serde(default)]
     absent: bool,
+    #[serde(default = "default_true")]
+    validated: bool,
     checklist: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Every `[[table]]`, each table listed once.
@@ -103,6 +111,7 @@ fn table(raw: RawTable, settings: &Settings, at: &At) -> Result<ExpectedTable, S
         checks,
         analyzed: raw.analyzed,
         absent: raw.absent,
+        validated: raw.validated,
         checklist: raw.checklist,
     })
 }
