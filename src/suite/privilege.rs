@@ -166,9 +166,7 @@ fn known(written: &str, object: &PrivilegeObject) -> Result<String, String> {
     let hint = if let PrivilegeObject::Table { .. } = object
         && name == "USAGE"
     {
-        format!(
-            "USAGE is a privilege of a schema or a sequence: for the schema, write a [[privilege]] with only `schema = \"…\"`; for a serial or identity column's sequence, `sequence = \"…\"` (e.g. \"t_id_seq\")"
-        )
+        "USAGE is a privilege of a schema or a sequence: for the schema, write a [[privilege]] with only `schema = \"…\"`; for a serial or identity column's sequence, `sequence = \"…\"` (e.g. \"t_id_seq\")".to_string()
     } else if let PrivilegeObject::Table { .. } = object
         && SCHEMA_PRIVILEGES.contains(&name.as_str())
     {
