@@ -35,6 +35,12 @@ fn indexes(before: &Snapshot, after: &Snapshot) -> Vec<IndexExpectation> {
                 Some(old) if old.oid != index.oid || old.definition != index.definition => {
                     IndexChange::Changed {
                         before: old.definition.clone(),
+                        alike: old.table == index.table
+                            && old.columns == index.columns
+                            && old.include == index.include
+                            && old.predicate == index.predicate
+                            && old.method == index.method
+                            && old.unique == index.unique,
                     }
                 }
                 Some(_) => return None,

@@ -98,14 +98,16 @@ fn indexes_created_changed_recreated_and_dropped() {
             (
                 "ix_changed",
                 &IndexChange::Changed {
-                    before: "CREATE INDEX ix_changed ON public.t USING btree (a)".into()
+                    before: "CREATE INDEX ix_changed ON public.t USING btree (a)".into(),
+                    alike: false,
                 }
             ),
             ("ix_new", &IndexChange::Created),
             (
                 "ix_recreated",
                 &IndexChange::Changed {
-                    before: "CREATE INDEX ix_recreated ON public.t USING btree (b)".into()
+                    before: "CREATE INDEX ix_recreated ON public.t USING btree (b)".into(),
+                    alike: true,
                 }
             ),
             ("a_new_on_another_table", &IndexChange::Created),

@@ -38,7 +38,10 @@ pub enum IndexChange {
     Created,
     /// An index of that name was there before, with this definition, and is not the same
     /// index now (other columns, predicate…, or dropped and created again).
-    Changed { before: String },
+    /// `alike`: what `[[index]]` compares (table, key and INCLUDE columns, predicate, method,
+    /// uniqueness) is the same as before, so the change (an operator class, a sort order, a
+    /// collation, a rebuild) is not something the entry can tell from the old index.
+    Changed { before: String, alike: bool },
     /// There before, gone after: `absent = true`.
     Dropped,
 }

@@ -72,6 +72,7 @@ fn sample() -> Expectations {
         change: IndexChange::Changed {
             before: "CREATE INDEX ix_model_name ON public.predictive_models USING btree (name)"
                 .into(),
+            alike: false,
         },
     };
     let dropped = IndexExpectation {
@@ -247,6 +248,7 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
             index: i,
             change: IndexChange::Changed {
                 before: "CREATE INDEX \"evil\n[[index]]\nname = 'x'\" ON t (a)".into(),
+                alike: false,
             },
         }],
         tables: vec![TableExpectation {
