@@ -51,10 +51,23 @@ fn indexes(before: &Snapshot, after: &Snapshot) -> Vec<IndexExpectation> {
             })
         })
         .collect();
+    // An index of a dropped table goes with it: the table's `absent = true` says so.
+    let tables = |s: &'_ Snapshot| -> std::collections::HashSet<(String, String)> {
+        s.tables
+            .iter()
+            .map(|t| (t.schema.clone(), t.name.clone()))
+            .collect()
+    };
+    let (tables_then, tables_now) = (tables(before), tables(after));
+    let table_dropped = |i: &Index| {
+        let table = (i.schema.clone(), i.table.clone());
+        tables_then.contains(&table) && !tables_now.contains(&table)
+    };
     let mut dropped: Vec<IndexExpectation> = before
         .indexes
         .iter()
         .filter(|i| !now.contains_key(&key(i)))
+        .filter(|i| !table_dropped(i))
         .map(|index| IndexExpectation {
             index: index.clone(),
             change: IndexChange::Dropped,
@@ -106,6 +119,28 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                     columns,
                     checks: Vec::new(),
                     not_valid: false,
+                    dropped: false,
+                },
+            );
+        }
+    }
+    let names_now: std::collections::HashSet<(&str, &str)> = after
+        .tables
+        .iter()
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    for table in &before.tables {
+        if !names_now.contains(&(table.schema.as_str(), table.name.as_str())) {
+            expected.insert(
+                (table.schema.clone(), table.name.clone()),
+                TableExpectation {
+                    schema: table.schema.clone(),
+                    name: table.name.clone(),
+                    created: false,
+                    columns: Vec::new(),
+                    checks: Vec::new(),
+                    not_valid: false,
+                    dropped: true,
                 },
             );
         }
@@ -120,6 +155,7 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                 columns: Vec::new(),
                 checks: Vec::new(),
                 not_valid: false,
+                dropped: false,
             })
             .checks
             .push(check.name.clone());

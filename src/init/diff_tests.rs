@@ -204,6 +204,8 @@ fn tables_created_columns_added_or_retyped_and_checks() {
         summary,
         [
             ("app", "history", true, vec!["id", "at"], vec![]),
+            // Dropped: `absent = true` (see `dropped`).
+            ("public", "dropped", false, vec![], vec![]),
             // id became a bigint, score is new; the check made before is not listed.
             (
                 "public",
@@ -222,8 +224,9 @@ fn tables_created_columns_added_or_retyped_and_checks() {
             ),
         ]
     );
+    assert!(e.tables[1].dropped && !e.tables[2].dropped);
     assert_eq!(
-        e.tables[1].columns,
+        e.tables[2].columns,
         [
             ("id".to_string(), "bigint".to_string()),
             ("score".into(), "real".into())

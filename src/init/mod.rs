@@ -60,6 +60,8 @@ pub struct TableExpectation {
     /// Some CHECK constraint of the table is left NOT VALID after the migration: the entry
     /// says `validated = false`, so the suite passes on the schema it came from.
     pub not_valid: bool,
+    /// The migration dropped the table: `absent = true` (and nothing else).
+    pub dropped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

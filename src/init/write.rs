@@ -63,7 +63,7 @@ pub fn render(expectations: &Expectations, source: &Source) -> String {
         (
             what(
                 &source.origin,
-                "Tables the migration created (all their columns), and of the tables it changed the\n# columns it added or gave another type and the check constraints it created.",
+                "Tables the migration created (all their columns), of the tables it changed the columns it\n# added or gave another type and the check constraints it created, and the tables it dropped.",
                 "Tables: their columns and check constraints.",
             ),
             expectations
@@ -211,6 +211,10 @@ fn table(t: &TableExpectation, default: &str) -> String {
     let mut out = format!("[[table]]\nname = {}\n", string(&relation_part(&t.name)));
     if t.schema != default {
         let _ = writeln!(out, "schema = {}", string(&t.schema));
+    }
+    if t.dropped {
+        out.push_str("absent = true\n");
+        return out;
     }
     if !t.columns.is_empty() {
         let columns: Vec<String> = t

@@ -95,6 +95,7 @@ fn sample() -> Expectations {
                 ],
                 checks: strings(&["prediction_history_score_check"]),
                 not_valid: false,
+                dropped: false,
             },
             TableExpectation {
                 schema: "public".into(),
@@ -103,6 +104,7 @@ fn sample() -> Expectations {
                 columns: vec![("retired_at".into(), "timestamp without time zone".into())],
                 checks: vec![],
                 not_valid: false,
+                dropped: false,
             },
         ],
         foreign_keys: vec![ForeignKeyExpectation {
@@ -258,6 +260,7 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
             columns: vec![(column.into(), "public.\"my type\"".into())],
             checks: strings(&["c\"heck\\"]),
             not_valid: false,
+            dropped: false,
         }],
         foreign_keys: vec![],
     };

@@ -412,3 +412,22 @@ ALTER TABLE link ADD CONSTRAINT link_ref_wh FOREIGN KEY (ref) REFERENCES warehou
     let report = db.check(&SuiteDir::new(&strict, &[])).await;
     assert_eq!(report.status, Status::Pass, "{report:#?}");
 }
+
+#[tokio::test]
+async fn a_dropped_table_is_absent_and_its_indexes_go_with_it() {
+    let setup = "CREATE TABLE legacy (id int PRIMARY KEY, code text); CREATE INDEX legacy_code ON legacy (code);
+                 CREATE TABLE kept (id int);";
+    let migration = "DROP TABLE legacy;";
+    let db = TestDb::new().await;
+    let text = suite_of(&db, setup, migration).await;
+    assert!(
+        text.contains("[[table]]\nname = \"legacy\"\nabsent = true\n"),
+        "{text}"
+    );
+    assert!(
+        index_names(&text).is_empty(),
+        "no entry for the dropped table's indexes: {text}"
+    );
+    let report = db.check(&SuiteDir::new(&text, &[])).await;
+    assert_eq!(report.status, Status::Pass, "{report:#?}");
+}
