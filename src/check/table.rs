@@ -71,7 +71,7 @@ pub fn judge(expected: &ExpectedTable, found: Option<&FoundTable>) -> TableResul
         .collect();
     if !missing.is_empty() {
         let on_table = match found.checks.as_slice() {
-            [] => format!("; {table} has no CHECK constraint"),
+            [] => "; it has none".to_string(),
             checks => format!("; its CHECK constraints: {}", checks.join(", ")),
         };
         problems.push((

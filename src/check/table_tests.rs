@@ -156,7 +156,7 @@ fn each_check_constraint_the_suite_names_must_be_on_the_table() {
         judge(&e, Some(&none))
             .message
             .unwrap()
-            .ends_with("; public.prediction_history has no CHECK constraint")
+            .ends_with("has no CHECK constraint named positive_amount; it has none")
     );
 }
 

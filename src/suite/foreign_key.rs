@@ -99,7 +99,13 @@ fn foreign_key(
 ) -> Result<ExpectedForeignKey, SuiteError> {
     let written = raw.table.get_ref().clone();
     let what = format!("[[foreign_key]] on \"{written}\"");
-    let (schema, table) = entry::relation(raw.table, raw.schema, &settings.schema, &what, at)?;
+    let (schema, table) = entry::relation(
+        ("table", raw.table),
+        raw.schema,
+        &settings.schema,
+        &what,
+        at,
+    )?;
     let what = format!("the foreign key on {}", shown(&schema, &table));
     let columns = entry::column_list(raw.columns, "columns", &what, at)?;
     let references = raw

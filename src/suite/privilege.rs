@@ -110,11 +110,13 @@ fn privilege(
             ));
         }
         (Some(table), None, schema) => {
-            let (schema, name) = entry::relation(table, schema, &settings.schema, &what, at)?;
+            let (schema, name) =
+                entry::relation(("table", table), schema, &settings.schema, &what, at)?;
             PrivilegeObject::Table { schema, name }
         }
         (None, Some(sequence), schema) => {
-            let (schema, name) = entry::relation(sequence, schema, &settings.schema, &what, at)?;
+            let (schema, name) =
+                entry::relation(("sequence", sequence), schema, &settings.schema, &what, at)?;
             PrivilegeObject::Sequence { schema, name }
         }
         (None, None, Some(schema)) => PrivilegeObject::Schema {

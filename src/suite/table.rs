@@ -78,7 +78,7 @@ fn table(raw: RawTable, settings: &Settings, at: &At) -> Result<ExpectedTable, S
     let offset = raw.name.span().start;
     let written = raw.name.get_ref().clone();
     let (schema, name) = entry::relation(
-        raw.name,
+        ("name", raw.name),
         raw.schema,
         &settings.schema,
         &format!("[[table]] \"{written}\""),
@@ -224,7 +224,7 @@ mod tests {
         assert!(e.contains(":2:8: table public.t is `absent = true`"), "{e}");
         let e = err("[[table]]\nname = \"a.t\"\nschema = \"b\"\n");
         assert!(
-            e.contains(":3:10: [[table]] \"a.t\" has table = \"a.t\" and schema = \"b\""),
+            e.contains(":3:10: [[table]] \"a.t\" has name = \"a.t\" and schema = \"b\""),
             "{e}"
         );
     }
