@@ -28,7 +28,10 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
         .transpose()?;
     let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();
-    let run = async |connected: &Connected| run_on(connected, &suite, &progress).await;
+    let run = async |connected: &Connected, context: RunContext| {
+        let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
+        run::run(connected, &suite, context, &progress).await
+    };
     let mut report = match on_server(&args.server, &progress, run).await? {
         Ok(report) => report,
         Err(code) => return Ok(code),
@@ -46,7 +49,7 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
 pub async fn on_server<T>(
     server: &ServerArgs,
     progress: &dyn Progress,
-    work: impl AsyncFnOnce(&Connected) -> T,
+    work: impl AsyncFnOnce(&Connected, RunContext) -> T,
 ) -> anyhow::Result<Result<T, u8>> {
     if server.ephemeral {
         return match on_ephemeral(server, progress, work).await {
@@ -82,7 +85,8 @@ pub async fn on_server<T>(
         }
     };
     warn_about_session(&connected);
-    Ok(Ok(work(&connected).await))
+    let context = RunContext::of(&connected);
+    Ok(Ok(work(&connected, context).await))
 }
 
 /// The exit status a finished report ends the run with: 0 or 1, or for a run that stopped early
@@ -168,7 +172,7 @@ pub fn finish_server(server: TempServer, keep: bool) {
 async fn on_ephemeral<T>(
     args: &ServerArgs,
     progress: &dyn Progress,
-    work: impl AsyncFnOnce(&Connected) -> T,
+    work: impl AsyncFnOnce(&Connected, RunContext) -> T,
 ) -> anyhow::Result<T> {
     let (binaries, psql) = setup_client(args.setup_with)?;
     // Read before the server starts: a bad setup file fails at once.
@@ -182,10 +186,14 @@ async fn on_ephemeral<T>(
         },
     )?;
     let result = async {
-        files.apply(&server, progress).await?;
+        let analyzed = files.apply(&server, progress).await?;
         // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
-        anyhow::Ok(work(&connected).await)
+        let context = RunContext {
+            analyzed_by_pgvet: analyzed,
+            ..RunContext::of(&connected)
+        };
+        anyhow::Ok(work(&connected, context).await)
     }
     .await;
     finish_server(server, args.keep);
@@ -250,20 +258,24 @@ impl SetupFiles {
     }
 
     /// Applies every file in order, each in a session (or psql run) of its own, then analyzes
-    /// what they left without planner statistics.
-    async fn apply(&self, server: &TempServer, progress: &dyn Progress) -> anyhow::Result<()> {
+    /// what they left without planner statistics; returns the tables pgvet analyzed.
+    async fn apply(
+        &self,
+        server: &TempServer,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Vec<(String, String)>> {
         let target = Target {
             conninfo: server.conninfo(),
             database: server.database().to_string(),
         };
         self.apply_to(&target, progress).await?;
         if self.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         progress.step("analyzing the tables the setup files left without statistics");
         let analyzed = setup::analyze_unanalyzed(&target).await?;
-        tracing::info!("analyzed {analyzed} tables after the setup files");
-        Ok(())
+        tracing::info!("analyzed {} tables after the setup files", analyzed.len());
+        Ok(analyzed)
     }
 
     /// Applies every file in order, each in a session (or psql run) of its own; the first error

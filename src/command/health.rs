@@ -49,9 +49,8 @@ pub async fn health(args: &HealthArgs) -> anyhow::Result<u8> {
         .unwrap_or_default();
     let destination = Destination::open(args.output.output.as_deref(), "--output")?;
     let progress = progress::Stderr::new();
-    let work = async |connected: &Connected| {
+    let work = async |connected: &Connected, context: RunContext| {
         let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
-        let context = RunContext::of(connected);
         run::health(connected, &config, &settings, &named, context, &progress).await
     };
     let report = match on_server(&args.server, &progress, work).await? {

@@ -47,6 +47,9 @@ pub struct RunContext {
     pub tls: Option<bool>,
     /// Whether pgvet's role is a superuser.
     pub superuser: Option<bool>,
+    /// Tables pgvet itself analyzed after `--setup` files (they had no statistics): a
+    /// `[[table]]`'s `analyzed = true` is not judged on them.
+    pub analyzed_by_pgvet: Vec<(String, String)>,
 }
 
 impl RunContext {
@@ -56,6 +59,7 @@ impl RunContext {
             database: connected.target.clone(),
             tls: Some(connected.tls),
             superuser: Some(connected.superuser),
+            analyzed_by_pgvet: Vec::new(),
         }
     }
 }
@@ -69,7 +73,7 @@ pub async fn run(
 ) -> Report {
     let settings = &suite.settings;
     let db = Db::new(connected, settings.statement_timeout);
-    let mut runner = Runner::start(&db, settings).await;
+    let mut runner = Runner::start(&db, settings, &context.analyzed_by_pgvet).await;
 
     progress.step(&format!(
         "checking {}",
@@ -162,7 +166,7 @@ pub async fn health(
     progress: &dyn Progress,
 ) -> Result<Report, crate::exit::UsageError> {
     let db = Db::new(connected, settings.statement_timeout);
-    let mut runner = Runner::start(&db, settings).await;
+    let mut runner = Runner::start(&db, settings, &context.analyzed_by_pgvet).await;
     progress.step("checking schema health");
     let (findings, health, failure) = runner.health(config).await;
     if let Some(health::Failure::UnknownSchema(message)) = failure {
@@ -221,16 +225,23 @@ struct Runner<'a> {
     db: &'a Db<'a>,
     settings: &'a Settings,
     stopped: Option<Aborted>,
+    /// See [`RunContext::analyzed_by_pgvet`].
+    analyzed_by_pgvet: &'a [(String, String)],
 }
 
 impl<'a> Runner<'a> {
     /// A runner on `db` whose session has the run's timeouts (or, when they cannot be set, a
     /// run that has stopped, saying why).
-    async fn start(db: &'a Db<'a>, settings: &'a Settings) -> Runner<'a> {
+    async fn start(
+        db: &'a Db<'a>,
+        settings: &'a Settings,
+        analyzed_by_pgvet: &'a [(String, String)],
+    ) -> Runner<'a> {
         let mut runner = Runner {
             db,
             settings,
             stopped: None,
+            analyzed_by_pgvet,
         };
         let (configured, signal) = until_interrupted(
             db,
