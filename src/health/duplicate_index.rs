@@ -1,7 +1,7 @@
 //! `duplicate-index`: two indexes that are the same index: on the same table, with the same
 //! access method, key columns (or expressions) in the same order with the same operator
 //! classes, collations and sort options, the same INCLUDE columns, the same predicate and the
-//! same uniqueness. One is enough; the other costs every write and its disk. Of a group, the
+//! same uniqueness (deferred or not, NULLs distinct or not). One is enough; the other costs every write and its disk. Of a group, the
 //! one that backs a constraint is kept, else the one a foreign key uses, else one the suite
 //! expects (`[[index]]`), else the oldest (the lowest oid: the one made first); each other
 //! one is a finding.
@@ -21,7 +21,8 @@ struct Shape<'a> {
     expressions: Option<&'a str>,
     include: &'a [i16],
     predicate: Option<&'a str>,
-    unique: bool,
+    /// Uniqueness, and how it is enforced: at once or deferred, NULLs distinct or not.
+    unique: (bool, bool, bool),
 }
 
 /// A key column as the rules compare it: the table column (0 for an expression, which
@@ -38,7 +39,7 @@ fn shape(index: &IndexFacts) -> Shape<'_> {
         expressions: index.expressions.as_deref(),
         include: &index.include_attnums,
         predicate: index.predicate.as_deref(),
-        unique: index.unique,
+        unique: (index.unique, index.immediate, index.nulls_not_distinct),
     }
 }
 
@@ -172,6 +173,11 @@ mod tests {
             ("collation", other(&|i| i.keys[1].collation = 950)),
             ("desc", other(&|i| i.keys[1].option = 3)),
             ("unique", other(&|i| i.unique = true)),
+            ("deferrable", other(&|i| i.immediate = false)),
+            (
+                "nulls not distinct",
+                other(&|i| i.nulls_not_distinct = true),
+            ),
             ("invalid", other(&|i| i.valid = false)),
             (
                 "expression",

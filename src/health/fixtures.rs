@@ -54,6 +54,8 @@ pub fn index(index: &str, table: &str, columns: &[&str]) -> IndexFacts {
         being_built: false,
         unattached_partitions: None,
         unique: false,
+        immediate: true,
+        nulls_not_distinct: false,
         primary: false,
         constraint: None,
         referenced_by_foreign_key: false,

@@ -109,7 +109,19 @@ async fn duplicate_index_keeps_the_constraints_index_and_drops_the_copy() {
     assert_eq!(f.object, "public.t_id_again");
     assert!(f.message.contains("duplicates public.t_pkey"), "{f:?}");
     assert_eq!(f.fix, "DROP INDEX CONCURRENTLY public.t_id_again;");
-    // Two identical expression indexes are duplicates too.
+    // A deferred unique constraint, or NULLS NOT DISTINCT (PostgreSQL 15+), makes another index.
+    db.exec(
+        "CREATE UNIQUE INDEX t_a_b_key ON t (a, b);
+         ALTER TABLE t ADD CONSTRAINT t_a_b_deferred UNIQUE (a, b) DEFERRABLE;",
+    )
+    .await;
+    let major =
+        pgvet::db::guard::Db::new(&db.conn, std::time::Duration::from_secs(30)).server_major();
+    if major >= 15 {
+        db.exec("CREATE UNIQUE INDEX t_b_key ON t (b); CREATE UNIQUE INDEX t_b_nnd ON t (b) NULLS NOT DISTINCT;")
+            .await;
+    }
+    // Two identical expression indexes are duplicates.
     db.exec("CREATE INDEX t_a_lower2 ON t (lower(a))").await;
     let f = found_and_fixed(&db, RuleId::DuplicateIndex).await;
     assert_eq!(f.object, "public.t_a_lower2");

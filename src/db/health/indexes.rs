@@ -41,6 +41,10 @@ pub struct IndexFacts {
     /// For a partitioned index: how many partitions have no index attached to it.
     pub unattached_partitions: Option<i64>,
     pub unique: bool,
+    /// A unique index checked at once (false: it backs a DEFERRABLE constraint), and one that
+    /// takes NULLs as equal (`NULLS NOT DISTINCT`, PostgreSQL 15+).
+    pub immediate: bool,
+    pub nulls_not_distinct: bool,
     pub primary: bool,
     /// The primary key, unique or exclusion constraint the index backs: (name, SQL text).
     pub constraint: Option<(String, String)>,
@@ -121,7 +125,9 @@ SELECT c.oid, n.nspname::pg_catalog.text, c.relname::pg_catalog.text, {index_sql
        c.relpages::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, c.relpages::pg_catalog.int8, c.reltuples::pg_catalog.float8,
        {fillfactor}, t.reltuples::pg_catalog.float8,
        COALESCE(w.width, 0)::pg_catalog.float8, COALESCE(w.nulls, false), i.indnatts::pg_catalog.int4,
-       w.with_statistics::pg_catalog.int4
+       w.with_statistics::pg_catalog.int4,
+       i.indimmediate,
+       COALESCE((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::pg_catalog.bool, false)
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
@@ -194,6 +200,8 @@ pub(super) async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Vec<IndexFac
             being_built: row.try_get(12)?,
             unattached_partitions: row.try_get(13)?,
             unique: row.try_get(14)?,
+            immediate: row.try_get(40)?,
+            nulls_not_distinct: row.try_get(41)?,
             primary: row.try_get(15)?,
             constraint: name_of(16)?,
             referenced_by_foreign_key: row.try_get(18)?,
