@@ -1,6 +1,7 @@
 //! The verdicts. Each check is a pure function from what the suite expects and what the database
 //! showed to a result in the report model; nothing here talks to the server.
 
+pub mod advice;
 pub mod baseline;
 pub mod closest;
 mod contract;

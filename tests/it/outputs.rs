@@ -50,10 +50,7 @@ async fn a_save_file_that_cannot_be_written_still_shows_the_report_and_names_the
     );
     let out = db.cli(&[passing.path_str(), "--save", "/dev/full"]);
     let (text, err) = (stdout(&out), stderr(&out));
-    assert!(
-        text.contains("PASS: 1 query checked"),
-        "{text}"
-    );
+    assert!(text.contains("PASS: 1 query checked"), "{text}");
     assert!(
         err.contains("the run was not saved (--save): writing /dev/full: No space left on device"),
         "{err}"
