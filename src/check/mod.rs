@@ -5,6 +5,7 @@ pub mod advice;
 pub mod baseline;
 pub mod closest;
 mod contract;
+pub(crate) use contract::{and_list, sql_name};
 pub mod diagnosis;
 pub mod foreign_key;
 pub mod index;

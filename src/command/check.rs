@@ -169,6 +169,7 @@ async fn check_ephemeral(
     )?;
     let result = async {
         files.apply(&server, progress).await?;
+        offer_hypopg(&server_target(&server)).await;
         // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
         anyhow::Ok(run_on(&connected, suite, progress).await)
@@ -176,6 +177,24 @@ async fn check_ephemeral(
     .await;
     finish_server(server, args.keep);
     result
+}
+
+/// The throwaway server's database, as setup files reach it.
+pub fn server_target(server: &TempServer) -> Target {
+    Target {
+        conninfo: server.conninfo(),
+        database: server.database().to_string(),
+    }
+}
+
+/// HypoPG on the throwaway server, for the index advice to prove its candidates (see
+/// `setup::create_hypopg`); without it the advice is given unproven.
+pub async fn offer_hypopg(target: &Target) {
+    match setup::create_hypopg(target).await {
+        Ok(true) => tracing::info!("HypoPG is in the throwaway server's database"),
+        Ok(false) => tracing::info!("the server binaries have no HypoPG: index advice is unproven"),
+        Err(e) => eprintln!("pgvet: warning: {e:#}; index advice is unproven"),
+    }
 }
 
 /// With `--setup-with psql`, the binaries and the psql to apply setup files with, found before
@@ -238,10 +257,7 @@ impl SetupFiles {
     /// Applies every file in order, each in a session (or psql run) of its own, then analyzes
     /// what they left without planner statistics.
     async fn apply(&self, server: &TempServer, progress: &dyn Progress) -> anyhow::Result<()> {
-        let target = Target {
-            conninfo: server.conninfo(),
-            database: server.database().to_string(),
-        };
+        let target = server_target(server);
         self.apply_to(&target, progress).await?;
         if self.is_empty() {
             return Ok(());

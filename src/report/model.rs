@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::suite::Expect;
 
+mod advice;
 mod contract;
 
+pub use advice::Advice;
 pub use contract::{
     Column, ForeignKeyProblem, ForeignKeyResult, PrivilegeObjectKind, PrivilegeProblem,
     PrivilegeResult, TableProblem, TableResult, TableStatistics,
@@ -320,6 +322,10 @@ pub struct QueryResult {
     /// baseline or is slower (see `check::diagnosis`); null otherwise.
     #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
+    /// The indexes that would let the query read a relation it read whole through an index
+    /// (see `run::advice`), best first; empty when it read none whole.
+    #[serde(default)]
+    pub advice: Vec<Advice>,
     /// The suite entry's `checklist` item.
     #[serde(default)]
     pub checklist: Option<String>,

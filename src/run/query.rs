@@ -16,6 +16,7 @@ use crate::report::model::{QueryResult, Status, Timing};
 use crate::signal;
 use crate::suite::{Query, Settings};
 
+use super::advice;
 use super::params::{self, Sending};
 use super::stop::{as_interrupted, interrupted_by};
 
@@ -41,6 +42,7 @@ pub fn empty_result(query: &Query) -> QueryResult {
         baseline: None,
         plan_figures: None,
         diagnosis: None,
+        advice: Vec::new(),
         checklist: query.checklist.clone(),
     }
 }
@@ -95,6 +97,9 @@ async fn check_query_into(
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
+    let advised = advice::advise(db, query, &explain, &result.scans, sent, settings).await?;
+    result.advice = advised.advice;
+    result.notes.extend(advised.notes);
     if let Sending::Generic = sending {
         // Nothing can be timed without values; the note says so and names `params`.
         result
