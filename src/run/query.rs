@@ -1,6 +1,7 @@
 //! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (the key
 //! columns of the indexes it reads, looked up once per plan; re-planned without seq scans when
-//! a small relation is read whole), then the timed runs. A query with `params` goes through all
+//! a small relation is read whole), the index advice when it reads a large one whole
+//! ([`super::advice`]), then the timed runs. A query with `params` goes through all
 //! of them as a prepared statement with its values bound (see [`super::params`]). A failure
 //! fails this query only; a signal between two timed runs keeps the runs already done.
 
