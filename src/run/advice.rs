@@ -167,6 +167,7 @@ pub fn unproven_note(hypopg: &HypoPg, major: u32) -> String {
     };
     let proof = "so pgvet could not plan the query with it hypothetically to prove that the planner would use it";
     match hypopg {
+        // (Advice with HypoPG ready is proven or not given: never with this note.)
         HypoPg::NotInstalled | HypoPg::Ready { .. } => format!(
             "HypoPG is not installed on the server, {proof}: install it (Debian and Ubuntu: apt-get install {package}), run CREATE EXTENSION hypopg in this database as its owner, and run pgvet again"
         ),
@@ -235,16 +236,21 @@ async fn prove(
     Ok(advised)
 }
 
-/// "advice: HypoPG tried 2 indexes on public.orders, (a, b) and (a); with none of them does
-/// the planner read orders through the index at a lower cost than 1007.00".
+/// "advice: HypoPG tried 2 indexes on orders, (a, b) and (a): the planner reads orders through
+/// none of them at a lower cost than 1007.00", with the ones HypoPG or the planner refused.
 fn none_proven(scan: &Scan, candidates: &[Candidate], refused: &[String], before: f64) -> String {
     let tried: Vec<String> = candidates
         .iter()
         .map(|c| format!("({})", c.columns.join(", ")))
         .collect();
     let relation = scan.relation.as_deref().unwrap_or("the relation");
+    let through = match candidates.len() {
+        1 => "does not read {relation} through it",
+        _ => "reads {relation} through none of them",
+    }
+    .replace("{relation}", relation);
     let mut note = format!(
-        "advice: HypoPG tried {} on {relation}, {}; with none of them does the planner read {relation} through it at a lower cost than {before:.2}",
+        "advice: HypoPG tried {} on {relation}, {}: the planner {through} at a lower cost than {before:.2}",
         crate::report::counted(candidates.len(), "index", "indexes"),
         crate::check::and_list(&tried),
     );
@@ -302,4 +308,72 @@ async fn try_candidate(
             && leading::narrows(s, &keys)
     });
     Ok(plan.total_cost.filter(|_| reads_through))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Explain;
+
+    fn orders_scan() -> Scan {
+        let text = r#"[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "orders",
+            "Schema": "public", "Alias": "orders"}}]"#;
+        Explain::parse(text).unwrap().scans.remove(0)
+    }
+
+    fn candidate(columns: &[&str]) -> Candidate {
+        Candidate {
+            schema: "public".into(),
+            table: "orders".into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_note_names_what_was_tried_when_nothing_is_proven() {
+        let one = none_proven(&orders_scan(), &[candidate(&["a"])], &[], 993.0);
+        assert_eq!(
+            one,
+            "advice: HypoPG tried 1 index on orders, (a): the planner does not read orders through it at a lower cost than 993.00"
+        );
+        let two = none_proven(
+            &orders_scan(),
+            &[candidate(&["a", "b"]), candidate(&["a"])],
+            &["(a): ERROR: x".into()],
+            10.5,
+        );
+        assert_eq!(
+            two,
+            "advice: HypoPG tried 2 indexes on orders, (a, b) and (a): the planner reads orders through none of them at a lower cost than 10.50 (refused: (a): ERROR: x)"
+        );
+    }
+
+    #[test]
+    fn the_unproven_note_says_how_to_prove_it() {
+        let note = unproven_note(&HypoPg::NotInstalled, 15);
+        assert!(
+            note.starts_with("HypoPG is not installed on the server, so pgvet could not"),
+            "{note}"
+        );
+        assert!(
+            note.contains("apt-get install postgresql-15-hypopg"),
+            "{note}"
+        );
+        assert!(unproven_note(&HypoPg::NotInstalled, 0).contains("postgresql-NN-hypopg"));
+        let note = unproven_note(&HypoPg::NotCreated, 16);
+        assert!(
+            note.starts_with("the server has HypoPG but this database does not"),
+            "{note}"
+        );
+        let note = unproven_note(
+            &HypoPg::Unusable {
+                schema: "ext".into(),
+            },
+            16,
+        );
+        assert!(
+            note.contains("schema ext") && note.contains("ALTER EXTENSION hypopg UPDATE"),
+            "{note}"
+        );
+    }
 }

@@ -131,6 +131,21 @@ async fn proven_advice_applied_makes_each_query_pass() {
     // The composite's columns alone were tried too, and cost more.
     let composite = query(&report, "composite");
     assert!(composite.advice.len() > 1, "{:?}", composite.advice);
+    // A range that holds every row: the planner keeps its seq scan, and the note says so.
+    let every_row = SuiteDir::new(
+        "[settings]\nmin_rows = 1000\nruns = 1\nwarmup = 0\n\n[[query]]\nname = \"all\"\nsql = \"SELECT * FROM orders WHERE created_at >= '2024-01-01'\"\n",
+        &[],
+    );
+    let all = db.check(&every_row).await;
+    let q = query(&all, "all");
+    assert!(q.advice.is_empty(), "{:?}", q.advice);
+    assert!(
+        q.notes.iter().any(|n| n.starts_with(
+            "advice: HypoPG tried 1 index on orders, (created_at): the planner does not read orders through it"
+        )),
+        "{:?}",
+        q.notes
+    );
     // Nothing was created: no index, and no hypothetical one left in pgvet's session (the
     // library ran on this very connection).
     assert_eq!(indexes(&db).await, ["customers_pkey", "orders_pkey"]);
