@@ -140,7 +140,7 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains(
-            "PASS: 14 indexes, 5 tables, 15 foreign keys, 5 grants and 7 queries checked, 8 metrics"
+            "PASS: 14 indexes, 5 tables, 15 foreign keys, 10 grants and 7 queries checked, 8 metrics"
         ),
         "{stdout}"
     );
@@ -167,7 +167,7 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
         stdout.contains(
-            "PASS: 14 indexes, 5 tables, 15 foreign keys, 5 grants and 7 queries checked, 8 metrics"
+            "PASS: 14 indexes, 5 tables, 15 foreign keys, 10 grants and 7 queries checked, 8 metrics"
         ) && stdout
             .contains("prediction_history: index usable (ix_prediction_history_model_predicted)"),
         "{stdout}"
@@ -187,7 +187,7 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     let (stdout, _) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        stdout.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 5 of 5 grants failed, 7 of 7 queries errored"),
+        stdout.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 10 of 10 grants failed, 7 of 7 queries errored"),
         "{stdout}"
     );
     for (index, table) in [
@@ -510,7 +510,7 @@ fn the_fastapi_demo_shows_the_tables_missing_before_and_indexed_after() {
         "{before}"
     );
     assert!(
-        before.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 5 of 5 grants failed, 7 of 7 queries errored, 2 metrics"),
+        before.contains("FAIL: 14 of 14 indexes failed, 5 of 5 tables failed, 15 of 15 foreign keys failed, 10 of 10 grants failed, 7 of 7 queries errored, 2 metrics"),
         "{before}"
     );
     assert!(

@@ -157,7 +157,7 @@ fn shape_problems(
             ),
         ));
     }
-    if !found.validated {
+    if !found.validated && expected.validated {
         problems.push((
             ForeignKeyProblem::NotValidated,
             format!(

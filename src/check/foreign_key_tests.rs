@@ -12,6 +12,7 @@ fn expected() -> ExpectedForeignKey {
         ref_columns: None,
         name: None,
         indexed: true,
+        validated: true,
         checklist: None,
     }
 }
@@ -146,6 +147,10 @@ fn another_name_and_not_valid_are_named() {
     assert!(message.contains("is named prediction_history_model_id_fkey, expected fk_model (ALTER TABLE public.prediction_history RENAME CONSTRAINT prediction_history_model_id_fkey TO fk_model)"), "{message}");
     assert!(message.contains("is NOT VALID: the rows from before it was added were never checked (ALTER TABLE public.prediction_history VALIDATE CONSTRAINT prediction_history_model_id_fkey)"), "{message}");
     assert_eq!(r.validated, Some(false));
+    // validated = false: the key may be NOT VALID (validated by a later migration).
+    e.validated = false;
+    let r = judge(&e, Some(&t));
+    assert_eq!(r.problems, [ForeignKeyProblem::WrongName]);
 }
 
 #[test]

@@ -61,6 +61,28 @@ fn a_predicate_compares_in_either_printing_without_outer_parentheses() {
         assert!(!predicate_matches(written, actual.as_ref()), "{written}");
     }
     assert!(!predicate_matches("a > 1", None));
+    // A cast's type with or without its schema, whichever the printing session's path gives.
+    let enum_cast = predicate(
+        "status = 'paid'::order_status",
+        "(status = 'paid'::order_status)",
+    );
+    assert!(predicate_matches(
+        "status = 'paid'::shop.order_status",
+        enum_cast.as_ref()
+    ));
+    assert!(predicate_matches(
+        "status = 'paid'::\"Shop\".order_status",
+        enum_cast.as_ref()
+    ));
+    assert!(!predicate_matches(
+        "status = 'paid'::shop.other_status",
+        enum_cast.as_ref()
+    ));
+    let quoted = predicate("note = 'a::b.c'::text", "(note = 'a::b.c'::text)");
+    assert!(
+        !predicate_matches("note = 'a::c'::text", quoted.as_ref()),
+        "not inside strings"
+    );
     // Outer parentheses come off only when they enclose the whole.
     assert_eq!(unwrap_parentheses("((a > 1))"), "a > 1");
     assert_eq!(

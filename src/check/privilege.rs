@@ -69,6 +69,11 @@ fn empty(expected: &ExpectedPrivilege, status: Status, message: Option<String>) 
             schema.clone(),
             Some(name.clone()),
         ),
+        PrivilegeObject::Sequence { schema, name } => (
+            PrivilegeObjectKind::Sequence,
+            schema.clone(),
+            Some(name.clone()),
+        ),
         PrivilegeObject::Schema { name } => (PrivilegeObjectKind::Schema, name.clone(), None),
     };
     PrivilegeResult {
@@ -90,6 +95,9 @@ fn empty(expected: &ExpectedPrivilege, status: Status, message: Option<String>) 
 fn lacking(expected: &ExpectedPrivilege, missing: &[String], found: &FoundPrivileges) -> String {
     let target = match &expected.object {
         PrivilegeObject::Table { schema, name } => format!("TABLE {}", sql_relation(schema, name)),
+        PrivilegeObject::Sequence { schema, name } => {
+            format!("SEQUENCE {}", sql_relation(schema, name))
+        }
         PrivilegeObject::Schema { name } => format!("SCHEMA {}", sql_name(name)),
     };
     let grantee = match expected.role.eq_ignore_ascii_case("public") {

@@ -168,11 +168,16 @@ async fn check_ephemeral(
         },
     )?;
     let result = async {
-        files.apply(&server, progress).await?;
+        let analyzed = files.apply(&server, progress).await?;
         offer_hypopg(&server_target(&server)).await;
         // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
-        anyhow::Ok(run_on(&connected, suite, progress).await)
+        let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
+        let context = RunContext {
+            analyzed_by_pgvet: analyzed,
+            ..RunContext::of(&connected)
+        };
+        anyhow::Ok(run::run(&connected, suite, context, progress).await)
     }
     .await;
     finish_server(server, args.keep);
@@ -255,17 +260,21 @@ impl SetupFiles {
     }
 
     /// Applies every file in order, each in a session (or psql run) of its own, then analyzes
-    /// what they left without planner statistics.
-    async fn apply(&self, server: &TempServer, progress: &dyn Progress) -> anyhow::Result<()> {
+    /// what they left without planner statistics; returns the tables pgvet analyzed.
+    async fn apply(
+        &self,
+        server: &TempServer,
+        progress: &dyn Progress,
+    ) -> anyhow::Result<Vec<(String, String)>> {
         let target = server_target(server);
         self.apply_to(&target, progress).await?;
         if self.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         progress.step("analyzing the tables the setup files left without statistics");
         let analyzed = setup::analyze_unanalyzed(&target).await?;
-        tracing::info!("analyzed {analyzed} tables after the setup files");
-        Ok(())
+        tracing::info!("analyzed {} tables after the setup files", analyzed.len());
+        Ok(analyzed)
     }
 
     /// Applies every file in order, each in a session (or psql run) of its own; the first error

@@ -65,6 +65,8 @@ pub struct Constraint {
     pub table: String,
     pub name: String,
     pub kind: ConstraintKind,
+    /// Validated (`pg_constraint.convalidated`): not left NOT VALID.
+    pub validated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +146,8 @@ fn constraints_sql() -> String {
     format!(
         "
 SELECT n.nspname::pg_catalog.text, t.relname::pg_catalog.text, k.conname::pg_catalog.text, k.oid,
-       k.contype = 'f', {}, rn.nspname::pg_catalog.text, r.relname::pg_catalog.text, {}
+       k.contype = 'f', {}, rn.nspname::pg_catalog.text, r.relname::pg_catalog.text, {},
+       k.convalidated
 FROM pg_catalog.pg_constraint k
 JOIN pg_catalog.pg_class t ON t.oid = k.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
@@ -196,6 +199,7 @@ pub async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Snapshot, QueryErro
             name: row.try_get(2)?,
             oid: row.try_get(3)?,
             kind,
+            validated: row.try_get(9)?,
         });
     }
     Ok(snapshot)

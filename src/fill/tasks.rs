@@ -239,9 +239,20 @@ pub fn of_report(report: &Report) -> (Vec<Checked>, Vec<Claim>) {
             failure: failure.clone(),
         })
         .collect();
+    // A table whose `analyzed` was not judged claims nothing for it: its item stays empty.
+    let not_judged = report
+        .tables
+        .iter()
+        .map(|t| t.statistics_not_judged.clone())
+        .collect::<Vec<_>>();
     let objects = objects
         .into_iter()
-        .map(|(entry, _, _, failure, c)| (entry, failure, c));
+        .enumerate()
+        .map(|(n, (entry, _, _, failure, c))| {
+            let table = n.checked_sub(report.indexes.len());
+            let unjudged = table.and_then(|t| not_judged[t].clone());
+            (entry, failure.or(unjudged), c)
+        });
     let keys = report.foreign_keys.iter().map(|k| {
         let entry = format!(
             "[[foreign_key]] {}.{} ({})",

@@ -35,6 +35,12 @@ fn indexes(before: &Snapshot, after: &Snapshot) -> Vec<IndexExpectation> {
                 Some(old) if old.oid != index.oid || old.definition != index.definition => {
                     IndexChange::Changed {
                         before: old.definition.clone(),
+                        alike: old.table == index.table
+                            && old.columns == index.columns
+                            && old.include == index.include
+                            && old.predicate == index.predicate
+                            && old.method == index.method
+                            && old.unique == index.unique,
                     }
                 }
                 Some(_) => return None,
@@ -45,10 +51,23 @@ fn indexes(before: &Snapshot, after: &Snapshot) -> Vec<IndexExpectation> {
             })
         })
         .collect();
+    // An index of a dropped table goes with it: the table's `absent = true` says so.
+    let tables = |s: &'_ Snapshot| -> std::collections::HashSet<(String, String)> {
+        s.tables
+            .iter()
+            .map(|t| (t.schema.clone(), t.name.clone()))
+            .collect()
+    };
+    let (tables_then, tables_now) = (tables(before), tables(after));
+    let table_dropped = |i: &Index| {
+        let table = (i.schema.clone(), i.table.clone());
+        tables_then.contains(&table) && !tables_now.contains(&table)
+    };
     let mut dropped: Vec<IndexExpectation> = before
         .indexes
         .iter()
         .filter(|i| !now.contains_key(&key(i)))
+        .filter(|i| !table_dropped(i))
         .map(|index| IndexExpectation {
             index: index.clone(),
             change: IndexChange::Dropped,
@@ -99,6 +118,29 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                     created,
                     columns,
                     checks: Vec::new(),
+                    not_valid: false,
+                    dropped: false,
+                },
+            );
+        }
+    }
+    let names_now: std::collections::HashSet<(&str, &str)> = after
+        .tables
+        .iter()
+        .map(|t| (t.schema.as_str(), t.name.as_str()))
+        .collect();
+    for table in &before.tables {
+        if !names_now.contains(&(table.schema.as_str(), table.name.as_str())) {
+            expected.insert(
+                (table.schema.clone(), table.name.clone()),
+                TableExpectation {
+                    schema: table.schema.clone(),
+                    name: table.name.clone(),
+                    created: false,
+                    columns: Vec::new(),
+                    checks: Vec::new(),
+                    not_valid: false,
+                    dropped: true,
                 },
             );
         }
@@ -112,6 +154,8 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
                 created: false,
                 columns: Vec::new(),
                 checks: Vec::new(),
+                not_valid: false,
+                dropped: false,
             })
             .checks
             .push(check.name.clone());
@@ -119,6 +163,13 @@ fn tables(before: &Snapshot, after: &Snapshot) -> Vec<TableExpectation> {
     let mut tables: Vec<TableExpectation> = expected.into_values().collect();
     for table in &mut tables {
         table.checks.sort();
+        // Any CHECK of the table left NOT VALID (pgvet check judges them all, not only new ones).
+        table.not_valid = after.constraints.iter().any(|c| {
+            c.kind == ConstraintKind::Check
+                && !c.validated
+                && c.schema == table.schema
+                && c.table == table.name
+        });
     }
     tables
 }
@@ -162,6 +213,7 @@ fn foreign_keys(before: &Snapshot, after: &Snapshot) -> Vec<ForeignKeyExpectatio
                 ref_table: ref_table.clone(),
                 ref_columns: ref_columns.clone(),
                 indexed: indexed(after, c, columns),
+                validated: c.validated,
             }),
             ConstraintKind::Check => None,
         })

@@ -41,6 +41,7 @@ fn check(oid: u32, table: &str, name: &str) -> Constraint {
         table: table.into(),
         name: name.into(),
         kind: ConstraintKind::Check,
+        validated: true,
     }
 }
 
@@ -56,6 +57,7 @@ fn foreign_key(oid: u32, table: &str, name: &str, column: &str, to: &str) -> Con
             ref_table: to.into(),
             ref_columns: vec!["id".into()],
         },
+        validated: true,
     }
 }
 
@@ -96,14 +98,16 @@ fn indexes_created_changed_recreated_and_dropped() {
             (
                 "ix_changed",
                 &IndexChange::Changed {
-                    before: "CREATE INDEX ix_changed ON public.t USING btree (a)".into()
+                    before: "CREATE INDEX ix_changed ON public.t USING btree (a)".into(),
+                    alike: false,
                 }
             ),
             ("ix_new", &IndexChange::Created),
             (
                 "ix_recreated",
                 &IndexChange::Changed {
-                    before: "CREATE INDEX ix_recreated ON public.t USING btree (b)".into()
+                    before: "CREATE INDEX ix_recreated ON public.t USING btree (b)".into(),
+                    alike: true,
                 }
             ),
             ("a_new_on_another_table", &IndexChange::Created),
@@ -200,6 +204,8 @@ fn tables_created_columns_added_or_retyped_and_checks() {
         summary,
         [
             ("app", "history", true, vec!["id", "at"], vec![]),
+            // Dropped: `absent = true` (see `dropped`).
+            ("public", "dropped", false, vec![], vec![]),
             // id became a bigint, score is new; the check made before is not listed.
             (
                 "public",
@@ -218,8 +224,9 @@ fn tables_created_columns_added_or_retyped_and_checks() {
             ),
         ]
     );
+    assert!(e.tables[1].dropped && !e.tables[2].dropped);
     assert_eq!(
-        e.tables[1].columns,
+        e.tables[2].columns,
         [
             ("id".to_string(), "bigint".to_string()),
             ("score".into(), "real".into())

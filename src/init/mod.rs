@@ -38,7 +38,10 @@ pub enum IndexChange {
     Created,
     /// An index of that name was there before, with this definition, and is not the same
     /// index now (other columns, predicate…, or dropped and created again).
-    Changed { before: String },
+    /// `alike`: what `[[index]]` compares (table, key and INCLUDE columns, predicate, method,
+    /// uniqueness) is the same as before, so the change (an operator class, a sort order, a
+    /// collation, a rebuild) is not something the entry can tell from the old index.
+    Changed { before: String, alike: bool },
     /// There before, gone after: `absent = true`.
     Dropped,
 }
@@ -54,6 +57,11 @@ pub struct TableExpectation {
     pub columns: Vec<(String, String)>,
     /// Check constraint names, sorted.
     pub checks: Vec<String>,
+    /// Some CHECK constraint of the table is left NOT VALID after the migration: the entry
+    /// says `validated = false`, so the suite passes on the schema it came from.
+    pub not_valid: bool,
+    /// The migration dropped the table: `absent = true` (and nothing else).
+    pub dropped: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,4 +77,6 @@ pub struct ForeignKeyExpectation {
     /// checks it): when not, the entry says `indexed = false`, so the suite passes on the
     /// schema it came from, with a comment that says what that costs.
     pub indexed: bool,
+    /// Left NOT VALID by the migration: the entry says `validated = false`.
+    pub validated: bool,
 }

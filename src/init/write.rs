@@ -63,7 +63,7 @@ pub fn render(expectations: &Expectations, source: &Source) -> String {
         (
             what(
                 &source.origin,
-                "Tables the migration created (all their columns), and of the tables it changed the\n# columns it added or gave another type and the check constraints it created.",
+                "Tables the migration created (all their columns), of the tables it changed the columns it\n# added or gave another type and the check constraints it created, and the tables it dropped.",
                 "Tables: their columns and check constraints.",
             ),
             expectations
@@ -155,12 +155,15 @@ fn default_schema(expectations: &Expectations) -> String {
 fn index(expected: &IndexExpectation, default: &str) -> String {
     let i = &expected.index;
     let mut out = String::new();
-    if let IndexChange::Changed { before } = &expected.change {
+    if let IndexChange::Changed { before, alike } = &expected.change {
         let _ = writeln!(
             out,
             "# changed by the migration; before it: {}",
             comment(before)
         );
+        if *alike {
+            out.push_str("# The change is in what [[index]] does not compare (operator class, sort order, collation,\n# or a rebuild): this entry passes on the schema before the migration too.\n");
+        }
     }
     let _ = writeln!(out, "[[index]]\nname = {}", string(&i.name));
     let _ = writeln!(out, "table = {}", string(&relation_part(&i.table)));
@@ -209,6 +212,10 @@ fn table(t: &TableExpectation, default: &str) -> String {
     if t.schema != default {
         let _ = writeln!(out, "schema = {}", string(&t.schema));
     }
+    if t.dropped {
+        out.push_str("absent = true\n");
+        return out;
+    }
     if !t.columns.is_empty() {
         let columns: Vec<String> = t
             .columns
@@ -220,8 +227,14 @@ fn table(t: &TableExpectation, default: &str) -> String {
     if !t.checks.is_empty() {
         let _ = writeln!(out, "checks = {}", array(&t.checks));
     }
+    if t.not_valid {
+        out.push_str(NOT_VALID_COMMENT);
+    }
     out
 }
+
+/// After an entry the migration leaves NOT VALID (added so, to be validated later).
+const NOT_VALID_COMMENT: &str = "# Left NOT VALID by the migration: the rows from before it were never checked. Once a\n# later migration runs ALTER TABLE … VALIDATE CONSTRAINT, remove this line.\nvalidated = false\n";
 
 fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
     // The referenced table is qualified unless it is in the default schema with the key's own
@@ -230,6 +243,10 @@ fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
         true => relation(&k.ref_schema, &k.ref_table, default),
         false => relation(&k.ref_schema, &k.ref_table, ""),
     };
+    let validated = match k.validated {
+        true => "",
+        false => NOT_VALID_COMMENT,
+    };
     let indexed = match k.indexed {
         true => "",
         false => {
@@ -237,7 +254,7 @@ fn foreign_key(k: &ForeignKeyExpectation, default: &str) -> String {
         }
     };
     format!(
-        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n{indexed}",
+        "[[foreign_key]]\ntable = {}\ncolumns = {}\nreferences = {}\nref_columns = {}\nname = {}\n{indexed}{validated}",
         string(&relation(&k.schema, &k.table, default)),
         array(&k.columns),
         string(&references),

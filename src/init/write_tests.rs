@@ -72,6 +72,7 @@ fn sample() -> Expectations {
         change: IndexChange::Changed {
             before: "CREATE INDEX ix_model_name ON public.predictive_models USING btree (name)"
                 .into(),
+            alike: false,
         },
     };
     let dropped = IndexExpectation {
@@ -93,6 +94,8 @@ fn sample() -> Expectations {
                     ("tags".into(), "text[]".into()),
                 ],
                 checks: strings(&["prediction_history_score_check"]),
+                not_valid: false,
+                dropped: false,
             },
             TableExpectation {
                 schema: "public".into(),
@@ -100,6 +103,8 @@ fn sample() -> Expectations {
                 created: false,
                 columns: vec![("retired_at".into(), "timestamp without time zone".into())],
                 checks: vec![],
+                not_valid: false,
+                dropped: false,
             },
         ],
         foreign_keys: vec![ForeignKeyExpectation {
@@ -111,6 +116,7 @@ fn sample() -> Expectations {
             ref_table: "predictive_models".into(),
             ref_columns: strings(&["id"]),
             indexed: true,
+            validated: true,
         }],
     }
 }
@@ -244,6 +250,7 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
             index: i,
             change: IndexChange::Changed {
                 before: "CREATE INDEX \"evil\n[[index]]\nname = 'x'\" ON t (a)".into(),
+                alike: false,
             },
         }],
         tables: vec![TableExpectation {
@@ -252,6 +259,8 @@ fn names_with_quotes_backslashes_dots_and_newlines_read_back_exactly() {
             created: true,
             columns: vec![(column.into(), "public.\"my type\"".into())],
             checks: strings(&["c\"heck\\"]),
+            not_valid: false,
+            dropped: false,
         }],
         foreign_keys: vec![],
     };

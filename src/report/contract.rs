@@ -140,7 +140,14 @@ fn table(t: &TableResult) -> Entry {
         status: t.status,
         problems: names(&t.problems),
         message: t.message.clone(),
-        note: (t.absent && t.status == Status::Pass).then_some("absent, as expected"),
+        note: match (
+            &t.statistics_not_judged,
+            t.absent && t.status == Status::Pass,
+        ) {
+            (_, true) => Some("absent, as expected"),
+            (Some(_), false) => Some(crate::check::table::STATISTICS_BY_PGVET),
+            (None, false) => None,
+        },
         details,
     }
 }

@@ -98,6 +98,7 @@ pub fn contract() -> Report {
         checks: vec![],
         analyzed: true,
         absent: false,
+        validated: true,
         checklist: Some("3.1 history table".into()),
     };
     let column = |name: &str, type_name: &str| FoundColumn {
@@ -120,6 +121,7 @@ pub fn contract() -> Report {
         columns: None,
         analyzed: false,
         absent: true,
+        validated: true,
         checklist: None,
         ..history.clone()
     };
@@ -135,6 +137,7 @@ pub fn contract() -> Report {
         ref_columns: None,
         name: None,
         indexed: true,
+        validated: true,
         checklist: Some("3.2 foreign key".into()),
     };
     let keys = TableKeys {

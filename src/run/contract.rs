@@ -27,7 +27,14 @@ impl Runner<'_> {
         match self.look_up("tables", lookup).await {
             Ok(found) => expected
                 .iter()
-                .map(|t| table::judge(t, found.get(&(t.schema.clone(), t.name.clone()))))
+                .map(|t| {
+                    let key = (t.schema.clone(), t.name.clone());
+                    let mut result = table::judge(t, found.get(&key));
+                    if self.analyzed_by_pgvet.contains(&key) {
+                        table::statistics_by_pgvet(&mut result);
+                    }
+                    result
+                })
                 .collect(),
             Err(message) => expected
                 .iter()
@@ -119,6 +126,7 @@ impl Runner<'_> {
 fn asked(expected: &ExpectedPrivilege) -> Vec<contract::WantedPrivilege> {
     let (kind, schema, table) = match &expected.object {
         PrivilegeObject::Table { schema, name } => ("table", schema.clone(), name.clone()),
+        PrivilegeObject::Sequence { schema, name } => ("sequence", schema.clone(), name.clone()),
         PrivilegeObject::Schema { name } => ("schema", name.clone(), String::new()),
     };
     expected

@@ -47,6 +47,9 @@ pub struct RunContext {
     pub tls: Option<bool>,
     /// Whether pgvet's role is a superuser.
     pub superuser: Option<bool>,
+    /// Tables pgvet itself analyzed after `--setup` files (they had no statistics): a
+    /// `[[table]]`'s `analyzed = true` is not judged on them.
+    pub analyzed_by_pgvet: Vec<(String, String)>,
 }
 
 impl RunContext {
@@ -56,6 +59,7 @@ impl RunContext {
             database: connected.target.clone(),
             tls: Some(connected.tls),
             superuser: Some(connected.superuser),
+            analyzed_by_pgvet: Vec::new(),
         }
     }
 }
@@ -73,6 +77,7 @@ pub async fn run(
         db: &db,
         settings,
         stopped: None,
+        analyzed_by_pgvet: &context.analyzed_by_pgvet,
     };
     let (configured, signal) = until_interrupted(
         &db,
@@ -176,6 +181,8 @@ struct Runner<'a> {
     db: &'a Db<'a>,
     settings: &'a Settings,
     stopped: Option<Aborted>,
+    /// See [`RunContext::analyzed_by_pgvet`].
+    analyzed_by_pgvet: &'a [(String, String)],
 }
 
 impl Runner<'_> {

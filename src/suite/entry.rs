@@ -18,9 +18,10 @@ pub(super) fn non_empty(value: Spanned<String>, what: &str, at: &At) -> Result<S
 }
 
 /// A relation from `written` (`table` or `schema.table`) and an optional `schema` key; without
-/// either schema, `default_schema`. `what` names the entry in errors: `table prediction_history`.
+/// either schema, `default_schema`. `what` names the entry in errors: `table prediction_history`;
+/// `key` is the key `written` came from (`table`, `name`, `sequence`).
 pub(super) fn relation(
-    written: Spanned<String>,
+    (key_name, written): (&str, Spanned<String>),
     schema: Option<Spanned<String>>,
     default_schema: &str,
     what: &str,
@@ -35,7 +36,7 @@ pub(super) fn relation(
             return Err(at(
                 key.span().start,
                 format!(
-                    "{what} has table = \"{written}\" and schema = \"{}\"; they name different schemas: keep one",
+                    "{what} has {key_name} = \"{written}\" and schema = \"{}\"; they name different schemas: keep one",
                     key.get_ref()
                 ),
             ));

@@ -25,6 +25,9 @@ pub struct ExpectedForeignKey {
     pub name: Option<String>,
     /// Some valid index must lead with the columns (default true).
     pub indexed: bool,
+    /// The key must be validated, not left NOT VALID (default true; false for the first step
+    /// of a migration that validates it later).
+    pub validated: bool,
     pub checklist: Option<String>,
 }
 
@@ -54,6 +57,8 @@ pub(super) struct RawForeignKey {
     name: Option<Spanned<String>>,
     #[serde(default = "default_indexed")]
     indexed: bool,
+    #[serde(default = "default_indexed")]
+    validated: bool,
     checklist: Option<String>,
 }
 
@@ -69,7 +74,12 @@ pub(super) fn foreign_keys(
     for entry in raw {
         let offset = entry.get_ref().table.span().start;
         let key = foreign_key(entry.into_inner(), settings, at)?;
-        let unique = (key.schema.clone(), key.table.clone(), key.columns.clone());
+        // PostgreSQL allows several keys on the same columns (to other tables, or by name):
+        // entries differ when their references or names do.
+        let unique = (
+            (key.schema.clone(), key.table.clone(), key.columns.clone()),
+            (key.references.clone(), key.name.clone()),
+        );
         once(
             &mut seen,
             unique,
@@ -89,7 +99,13 @@ fn foreign_key(
 ) -> Result<ExpectedForeignKey, SuiteError> {
     let written = raw.table.get_ref().clone();
     let what = format!("[[foreign_key]] on \"{written}\"");
-    let (schema, table) = entry::relation(raw.table, raw.schema, &settings.schema, &what, at)?;
+    let (schema, table) = entry::relation(
+        ("table", raw.table),
+        raw.schema,
+        &settings.schema,
+        &what,
+        at,
+    )?;
     let what = format!("the foreign key on {}", shown(&schema, &table));
     let columns = entry::column_list(raw.columns, "columns", &what, at)?;
     let references = raw
@@ -132,6 +148,7 @@ fn foreign_key(
         ref_columns,
         name,
         indexed: raw.indexed,
+        validated: raw.validated,
         checklist: raw.checklist,
     })
 }
@@ -230,5 +247,15 @@ mod tests {
             ))
             .is_ok()
         );
+        // So is a key on the same columns to another table, or under another name.
+        let to = |references: &str| {
+            format!(
+                "[[foreign_key]]\ntable = \"t\"\ncolumns = [\"a\"]\nreferences = \"{references}\"\n"
+            )
+        };
+        assert!(parse(&format!("{}{}", to("u"), to("v"))).is_ok());
+        let named = |name: &str| format!("{}name = \"{name}\"\n", to("u"));
+        assert!(parse(&format!("{}{}", named("k1"), named("k2"))).is_ok());
+        assert!(parse(&format!("{}{}", named("k1"), named("k1"))).is_err());
     }
 }

@@ -1,5 +1,5 @@
-//! `[[privilege]]`: what a role must be allowed to do on a table (SELECT, INSERT, …) or a schema
-//! (USAGE, CREATE), as PostgreSQL grants it. Privilege names are read case-insensitively and an
+//! `[[privilege]]`: what a role must be allowed to do on a table (SELECT, INSERT, …), a sequence
+//! (USAGE, SELECT, UPDATE) or a schema (USAGE, CREATE), as PostgreSQL grants it. Privilege names are read case-insensitively and an
 //! unknown one is refused here, with its position.
 
 use serde::Deserialize;
@@ -22,11 +22,15 @@ pub const TABLE_PRIVILEGES: [&str; 8] = [
 ];
 /// The privileges a schema takes (`has_schema_privilege`).
 pub const SCHEMA_PRIVILEGES: [&str; 2] = ["USAGE", "CREATE"];
+/// The privileges a sequence takes (`has_sequence_privilege`): USAGE for nextval (what an
+/// INSERT into a serial or identity column needs), SELECT for currval, UPDATE for setval.
+pub const SEQUENCE_PRIVILEGES: [&str; 3] = ["USAGE", "SELECT", "UPDATE"];
 
 /// What the privileges are on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PrivilegeObject {
     Table { schema: String, name: String },
+    Sequence { schema: String, name: String },
     Schema { name: String },
 }
 
@@ -35,6 +39,9 @@ impl PrivilegeObject {
     pub fn described(&self) -> String {
         match self {
             PrivilegeObject::Table { schema, name } => format!("table {}", shown(schema, name)),
+            PrivilegeObject::Sequence { schema, name } => {
+                format!("sequence {}", shown(schema, name))
+            }
             PrivilegeObject::Schema { name } => format!("schema {name}"),
         }
     }
@@ -55,6 +62,7 @@ pub struct ExpectedPrivilege {
 pub(super) struct RawPrivilege {
     role: Spanned<String>,
     table: Option<Spanned<String>>,
+    sequence: Option<Spanned<String>>,
     schema: Option<Spanned<String>>,
     privileges: Spanned<Vec<Spanned<String>>>,
     checklist: Option<String>,
@@ -94,19 +102,31 @@ fn privilege(
     let offset = raw.role.span().start;
     let role = entry::non_empty(raw.role, "role of [[privilege]]", at)?;
     let what = format!("[[privilege]] for role {role}");
-    let object = match (raw.table, raw.schema) {
-        (Some(table), schema) => {
-            let (schema, name) = entry::relation(table, schema, &settings.schema, &what, at)?;
+    let object = match (raw.table, raw.sequence, raw.schema) {
+        (Some(_), Some(sequence), _) => {
+            return Err(at(
+                sequence.span().start,
+                format!("{what} has both `table` and `sequence`; write one [[privilege]] for each"),
+            ));
+        }
+        (Some(table), None, schema) => {
+            let (schema, name) =
+                entry::relation(("table", table), schema, &settings.schema, &what, at)?;
             PrivilegeObject::Table { schema, name }
         }
-        (None, Some(schema)) => PrivilegeObject::Schema {
+        (None, Some(sequence), schema) => {
+            let (schema, name) =
+                entry::relation(("sequence", sequence), schema, &settings.schema, &what, at)?;
+            PrivilegeObject::Sequence { schema, name }
+        }
+        (None, None, Some(schema)) => PrivilegeObject::Schema {
             name: entry::non_empty(schema, &format!("schema of {what}"), at)?,
         },
-        (None, None) => {
+        (None, None, None) => {
             return Err(at(
                 offset,
                 format!(
-                    "{what} names no object; add `table = \"…\"` (table privileges) or only `schema = \"…\"` (USAGE, CREATE on the schema)"
+                    "{what} names no object; add `table = \"…\"` (table privileges), `sequence = \"…\"` (USAGE, SELECT, UPDATE on a sequence) or only `schema = \"…\"` (USAGE, CREATE on the schema)"
                 ),
             ));
         }
@@ -137,24 +157,28 @@ fn privilege(
 /// The privilege's standard name, upper case, when the object takes it.
 fn known(written: &str, object: &PrivilegeObject) -> Result<String, String> {
     let name = written.trim().to_ascii_uppercase();
-    let (accepted, other, kind, other_kind): (&[&str], &[&str], _, _) = match object {
-        PrivilegeObject::Table { .. } => (&TABLE_PRIVILEGES, &SCHEMA_PRIVILEGES, "table", "schema"),
-        PrivilegeObject::Schema { .. } => {
-            (&SCHEMA_PRIVILEGES, &TABLE_PRIVILEGES, "schema", "table")
-        }
+    let (accepted, kind): (&[&str], _) = match object {
+        PrivilegeObject::Table { .. } => (&TABLE_PRIVILEGES, "table"),
+        PrivilegeObject::Sequence { .. } => (&SEQUENCE_PRIVILEGES, "sequence"),
+        PrivilegeObject::Schema { .. } => (&SCHEMA_PRIVILEGES, "schema"),
     };
     if accepted.contains(&name.as_str()) {
         return Ok(name);
     }
-    let hint = if other.contains(&name.as_str()) {
-        match object {
-            PrivilegeObject::Table { .. } => format!(
-                "{name} is a {other_kind} privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"
-            ),
-            PrivilegeObject::Schema { .. } => format!(
-                "{name} is a {other_kind} privilege: add `table = \"…\"` for a table's privileges"
-            ),
-        }
+    let hint = if let PrivilegeObject::Table { .. } = object
+        && name == "USAGE"
+    {
+        "USAGE is a privilege of a schema or a sequence: for the schema, write a [[privilege]] with only `schema = \"…\"`; for a serial or identity column's sequence, `sequence = \"…\"` (e.g. \"t_id_seq\")".to_string()
+    } else if let PrivilegeObject::Table { .. } = object
+        && SCHEMA_PRIVILEGES.contains(&name.as_str())
+    {
+        format!(
+            "{name} is a schema privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"
+        )
+    } else if !matches!(object, PrivilegeObject::Table { .. })
+        && TABLE_PRIVILEGES.contains(&name.as_str())
+    {
+        format!("{name} is a table privilege: write `table = \"…\"` for a table's privileges")
     } else {
         format!("`{}` is not a privilege PostgreSQL knows", written.trim())
     };
@@ -220,9 +244,19 @@ mod tests {
             "suite/pgvet.toml:4:25: `SELCT` is not a privilege PostgreSQL knows; a table takes SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER or MAINTAIN"
         );
         let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"usage\"]\n");
-        assert!(e.contains(":4:15: USAGE is a schema privilege: for the schema, write a [[privilege]] with only `schema = \"…\"`"), "{e}");
+        assert!(e.contains(":4:15: USAGE is a privilege of a schema or a sequence: for the schema, write a [[privilege]] with only `schema = \"…\"`; for a serial or identity column's sequence, `sequence = \"…\"`"), "{e}");
+        let e = err("[[privilege]]\nrole = \"app\"\ntable = \"t\"\nprivileges = [\"create\"]\n");
+        assert!(e.contains(":4:15: CREATE is a schema privilege"), "{e}");
         let e = err("[[privilege]]\nrole = \"app\"\nschema = \"s\"\nprivileges = [\"select\"]\n");
-        assert!(e.contains("SELECT is a table privilege: add `table = \"…\"` for a table's privileges; a schema takes USAGE or CREATE"), "{e}");
+        assert!(e.contains("SELECT is a table privilege: write `table = \"…\"` for a table's privileges; a schema takes USAGE or CREATE"), "{e}");
+        let e = err(
+            "[[privilege]]\nrole = \"app\"\nsequence = \"t_id_seq\"\nprivileges = [\"usage\", \"insert\"]\n",
+        );
+        assert!(e.contains("INSERT is a table privilege: write `table = \"…\"` for a table's privileges; a sequence takes USAGE, SELECT or UPDATE"), "{e}");
+        let e = err(
+            "[[privilege]]\nrole = \"app\"\ntable = \"t\"\nsequence = \"t_id_seq\"\nprivileges = [\"usage\"]\n",
+        );
+        assert!(e.contains("has both `table` and `sequence`"), "{e}");
         let e = err("[[privilege]]\nrole = \"app\"\nprivileges = [\"select\"]\n");
         assert!(
             e.starts_with("suite/pgvet.toml:2:8: [[privilege]] for role app names no object"),

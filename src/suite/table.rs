@@ -24,6 +24,8 @@ pub struct ExpectedTable {
     pub analyzed: bool,
     /// The table must not exist (verifying that a migration dropped it).
     pub absent: bool,
+    /// Its CHECK constraints must be validated, none left NOT VALID (default true).
+    pub validated: bool,
     pub checklist: Option<String>,
 }
 
@@ -38,7 +40,13 @@ pub(super) struct RawTable {
     analyzed: bool,
     #[serde(default)]
     absent: bool,
+    #[serde(default = "default_true")]
+    validated: bool,
     checklist: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Every `[[table]]`, each table listed once.
@@ -70,7 +78,7 @@ fn table(raw: RawTable, settings: &Settings, at: &At) -> Result<ExpectedTable, S
     let offset = raw.name.span().start;
     let written = raw.name.get_ref().clone();
     let (schema, name) = entry::relation(
-        raw.name,
+        ("name", raw.name),
         raw.schema,
         &settings.schema,
         &format!("[[table]] \"{written}\""),
@@ -103,6 +111,7 @@ fn table(raw: RawTable, settings: &Settings, at: &At) -> Result<ExpectedTable, S
         checks,
         analyzed: raw.analyzed,
         absent: raw.absent,
+        validated: raw.validated,
         checklist: raw.checklist,
     })
 }
@@ -215,7 +224,7 @@ mod tests {
         assert!(e.contains(":2:8: table public.t is `absent = true`"), "{e}");
         let e = err("[[table]]\nname = \"a.t\"\nschema = \"b\"\n");
         assert!(
-            e.contains(":3:10: [[table]] \"a.t\" has table = \"a.t\" and schema = \"b\""),
+            e.contains(":3:10: [[table]] \"a.t\" has name = \"a.t\" and schema = \"b\""),
             "{e}"
         );
     }

@@ -281,6 +281,7 @@ async fn privileges_are_judged_as_postgresql_grants_them() {
     let (app, reader) = (format!("{}_app", db.name), format!("{}_reader", db.name));
     db.exec(&format!(
         "CREATE TABLE prediction_history (id int);
+         CREATE SEQUENCE prediction_history_id_seq;
          CREATE SCHEMA audit;
          CREATE ROLE {app}; CREATE ROLE {reader};
          GRANT {reader} TO {app};
@@ -301,6 +302,13 @@ async fn privileges_are_judged_as_postgresql_grants_them() {
         entry(&app, "table = \"no_such_table\"", "[\"SELECT\"]"),
         // PUBLIC holds USAGE on schema public (PostgreSQL 15 took away only CREATE).
         entry("public", "schema = \"public\"", "[\"USAGE\"]"),
+        // nextval for an INSERT into a serial column: USAGE on its sequence, not granted yet.
+        entry(
+            &app,
+            "sequence = \"prediction_history_id_seq\"",
+            "[\"USAGE\"]",
+        ),
+        entry(&app, "sequence = \"no_such_seq\"", "[\"USAGE\"]"),
     ]
     .concat();
     let report = db.check(&suite(&text)).await;
@@ -323,11 +331,32 @@ async fn privileges_are_judged_as_postgresql_grants_them() {
     assert_eq!(p[4].problems, [PrivilegeProblem::Missing]);
     assert_eq!(p[5].status, Status::Pass, "{:?}", p[5]);
     assert_eq!(
+        p[6].message.as_deref().unwrap(),
+        format!(
+            "role {app} lacks USAGE on sequence public.prediction_history_id_seq (GRANT USAGE ON SEQUENCE public.prediction_history_id_seq TO {app})"
+        )
+    );
+    assert_eq!(
+        p[7].message.as_deref(),
+        Some("no sequence public.no_such_seq exists")
+    );
+    assert_eq!(
         (
             report.summary.privileges_total,
             report.summary.privileges_failed
         ),
-        (6, 4)
+        (8, 6)
+    );
+    db.exec(&format!(
+        "GRANT USAGE ON SEQUENCE prediction_history_id_seq TO {app}"
+    ))
+    .await;
+    let report = db.check(&suite(&text)).await;
+    assert_eq!(
+        report.privileges[6].status,
+        Status::Pass,
+        "{:?}",
+        report.privileges[6]
     );
     db.exec(&format!(
         "DROP OWNED BY {app}, {reader}; DROP ROLE {app}; DROP ROLE {reader}"

@@ -141,27 +141,31 @@ async fn the_suite_s_foreign_keys_and_privileges_are_the_migrations() {
         .iter()
         .flat_map(|g| {
             assert_eq!(text(g, "role"), "fastapi_app");
-            let table = text(g, "table").to_string();
+            let object = match g.get("table") {
+                Some(_) => text(g, "table").to_string(),
+                None => text(g, "sequence").to_string(),
+            };
             strings(g, "privileges")
                 .into_iter()
-                .map(move |p| format!("{table}\t{p}"))
+                .map(move |p| format!("{object}\t{p}"))
         })
         .collect();
     let actual = lines(
         &db,
         "SELECT c.relname::text, acl.privilege_type \
          FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) AS acl \
-         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' \
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S') \
            AND acl.grantee = 'fastapi_app'::regrole \
-           AND c.relname = ANY (ARRAY['predictive_models', 'anomaly_detection_models', \
-               'anomaly_detection_results', 'external_data_sources', 'prediction_history'])",
+           AND regexp_replace(c.relname, '_id_seq$', '') = ANY (ARRAY['predictive_models', \
+               'anomaly_detection_models', 'anomaly_detection_results', 'external_data_sources', \
+               'prediction_history'])",
     )
     .await;
     assert_eq!(expected, actual);
     assert_eq!(
         grants.len(),
-        TABLES.len(),
-        "one [[privilege]] entry per table"
+        2 * TABLES.len(),
+        "one [[privilege]] entry per table and one per its id sequence"
     );
     for grant in &grants {
         assert_on_the_checklist(grant, "Database user permissions configured");

@@ -24,6 +24,7 @@ const PLANTED: &[&str] = &[
     "to_char(timestamptz, text) RETURNS text",
     "has_table_privilege(oid, oid, text) RETURNS boolean",
     "has_schema_privilege(oid, oid, text) RETURNS boolean",
+    "has_sequence_privilege(oid, oid, text) RETURNS boolean",
     "current_schemas(boolean) RETURNS name[]",
     "pg_advisory_unlock_all() RETURNS void",
 ];
@@ -88,13 +89,16 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
     db.exec(
         "CREATE TYPE mood AS ENUM ('calm'); CREATE DOMAIN positive AS int CHECK (VALUE > 0);
          CREATE TYPE pair AS (a int, b text); CREATE DOMAIN small AS smallint;
-         CREATE TABLE t (id int PRIMARY KEY, v text, m mood, d positive, p pair, s small);
+         CREATE TABLE t (id int PRIMARY KEY, v text, m mood, d positive, p pair, s small); CREATE SEQUENCE t_seq;
          INSERT INTO t SELECT i, 'v', 'calm', i, ROW(i, 'b')::pair, 1 FROM generate_series(1, 50) i; ANALYZE t;
          CREATE TABLE c (t_id int REFERENCES t); CREATE INDEX ON c (t_id);",
     )
     .await;
     plant(&db, &role).await;
-    db.exec(&format!("GRANT SELECT ON t TO {role}")).await;
+    db.exec(&format!(
+        "GRANT SELECT ON t TO {role}; GRANT USAGE ON SEQUENCE t_seq TO {role}"
+    ))
+    .await;
 
     // The plants work: unpinned, in a READ ONLY transaction, they are picked and try to escalate.
     let control = crate::harness::connect_to(&db.conninfo).await;
@@ -129,6 +133,7 @@ async fn planted_functions_and_operators_never_run_in_pgvets_own_statements() {
 [[foreign_key]]\ntable = \"c\"\ncolumns = [\"t_id\"]\nreferences = \"t\"\n
 [[privilege]]\nrole = \"ROLE\"\ntable = \"t\"\nprivileges = [\"SELECT\"]\n
 [[privilege]]\nrole = \"ROLE\"\nschema = \"public\"\nprivileges = [\"USAGE\", \"CREATE\"]\n
+[[privilege]]\nrole = \"ROLE\"\nsequence = \"t_seq\"\nprivileges = [\"USAGE\"]\n
 [[query]]\nname = \"by id\"\nsql = \"SELECT v, m, d, p FROM t WHERE id > 0\"\nallow_seq_scan = [\"nothing_*\"]\n
 [[metric]]\nlabel = \"one\"\nsql = \"SELECT s FROM t WHERE id = 1\"\n"
             .replace("\"ROLE\"", &format!("\"{role}\"")),

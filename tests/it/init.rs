@@ -379,3 +379,55 @@ fn a_source_is_required_and_flags_must_fit_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn not_valid_constraints_and_two_keys_on_the_same_columns_give_a_suite_that_passes() {
+    // The zero-downtime pattern (add NOT VALID now, VALIDATE later) and two foreign keys on one
+    // column, as PostgreSQL allows: the suite must load and pass on the schema it came from.
+    let setup =
+        "CREATE TABLE warehouse (id int PRIMARY KEY); CREATE TABLE supplier (id int PRIMARY KEY);";
+    let migration = "
+CREATE TABLE link (id int PRIMARY KEY, ref int REFERENCES warehouse (id),
+    CONSTRAINT link_ref_sup FOREIGN KEY (ref) REFERENCES supplier (id));
+CREATE INDEX link_ref ON link (ref);
+ALTER TABLE link ADD CONSTRAINT link_ref_positive CHECK (ref > 0) NOT VALID;
+ALTER TABLE link ADD CONSTRAINT link_ref_wh FOREIGN KEY (ref) REFERENCES warehouse (id) NOT VALID;
+";
+    let db = TestDb::new().await;
+    let text = suite_of(&db, setup, migration).await;
+    let validated_false = text.matches("\nvalidated = false\n").count();
+    assert_eq!(
+        validated_false, 2,
+        "the table and the NOT VALID key: {text}"
+    );
+    assert!(text.contains("# Left NOT VALID by the migration"), "{text}");
+    let report = db.check(&SuiteDir::new(&text, &[])).await;
+    assert_eq!(report.status, Status::Pass, "{report:#?}");
+    assert_eq!(report.foreign_keys.len(), 3, "{text}");
+    // Once validated, the key passes either way; the suite without `validated = false` holds
+    // the schema to it.
+    db.exec("ALTER TABLE link VALIDATE CONSTRAINT link_ref_wh; ALTER TABLE link VALIDATE CONSTRAINT link_ref_positive")
+        .await;
+    let strict = text.replace("validated = false\n", "");
+    let report = db.check(&SuiteDir::new(&strict, &[])).await;
+    assert_eq!(report.status, Status::Pass, "{report:#?}");
+}
+
+#[tokio::test]
+async fn a_dropped_table_is_absent_and_its_indexes_go_with_it() {
+    let setup = "CREATE TABLE legacy (id int PRIMARY KEY, code text); CREATE INDEX legacy_code ON legacy (code);
+                 CREATE TABLE kept (id int);";
+    let migration = "DROP TABLE legacy;";
+    let db = TestDb::new().await;
+    let text = suite_of(&db, setup, migration).await;
+    assert!(
+        text.contains("[[table]]\nname = \"legacy\"\nabsent = true\n"),
+        "{text}"
+    );
+    assert!(
+        index_names(&text).is_empty(),
+        "no entry for the dropped table's indexes: {text}"
+    );
+    let report = db.check(&SuiteDir::new(&text, &[])).await;
+    assert_eq!(report.status, Status::Pass, "{report:#?}");
+}

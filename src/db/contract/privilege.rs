@@ -5,7 +5,8 @@
 use crate::db::guard::Db;
 use crate::db::session::QueryError;
 
-/// One privilege to ask about: (role, "table" or "schema", schema, table or "", privilege).
+/// One privilege to ask about: (role, "table", "sequence" or "schema", schema, table or
+/// sequence or "", privilege).
 pub type WantedPrivilege = (String, &'static str, String, String, String);
 
 /// The answers for one expected entry (in the order asked).
@@ -22,12 +23,14 @@ pub struct FoundPrivileges {
 
 const FIND_PRIVILEGES: &str = "
 SELECT w.entry, r.role_oid IS NOT NULL,
-       CASE w.kind WHEN 'table' THEN c.oid IS NOT NULL ELSE n.oid IS NOT NULL END,
+       CASE w.kind WHEN 'schema' THEN n.oid IS NOT NULL ELSE c.oid IS NOT NULL END,
        w.privilege,
        CASE WHEN w.privilege = 'MAINTAIN' AND $7 < 17 THEN NULL
             WHEN r.role_oid IS NULL THEN NULL
             WHEN w.kind = 'table' AND c.oid IS NOT NULL
                 THEN pg_catalog.has_table_privilege(r.role_oid, c.oid, w.privilege)
+            WHEN w.kind = 'sequence' AND c.oid IS NOT NULL
+                THEN pg_catalog.has_sequence_privilege(r.role_oid, c.oid, w.privilege)
             WHEN w.kind = 'schema' AND n.oid IS NOT NULL
                 THEN pg_catalog.has_schema_privilege(r.role_oid, n.oid, w.privilege)
        END
@@ -42,8 +45,9 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) AS r ON true
 LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = w.schema_name
-LEFT JOIN pg_catalog.pg_class c ON w.kind = 'table' AND c.relnamespace = n.oid
-                               AND c.relname = w.table_name AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+LEFT JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = w.table_name
+                               AND ((w.kind = 'table' AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
+                                    OR (w.kind = 'sequence' AND c.relkind = 'S'))
 ORDER BY w.entry, w.n";
 
 /// Asks about every privilege of every entry at once: `wanted[i]` lists entry i's. The

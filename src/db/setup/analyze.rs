@@ -9,28 +9,27 @@
 use super::{Session, Target};
 
 /// The tables (plain, partitioned, populated materialized views) that have no statistics,
-/// outside the system schemas, as `schema.table` quoted for SQL. Run with
-/// `search_path = pg_catalog`, so nothing a setup file created takes part.
-const UNANALYZED: &str = "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) \
+/// outside the system schemas: `schema.table` quoted for SQL, the schema and the name. Run
+/// with `search_path = pg_catalog`, so nothing a setup file created takes part.
+const UNANALYZED: &str = "SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), \
+            n.nspname::pg_catalog.text, c.relname::pg_catalog.text \
      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
      WHERE c.relkind IN ('r', 'p', 'm') AND c.relispopulated \
        AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' \
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_statistic s WHERE s.starelid = c.oid) \
      ORDER BY 1";
 
-/// Analyzes the tables the setup files left without statistics; returns how many.
-pub async fn analyze_unanalyzed(target: &Target) -> anyhow::Result<usize> {
+/// Analyzes the tables the setup files left without statistics; returns them, as (schema,
+/// name): their statistics are pgvet's, not the setup's (`[[table]] analyzed` is not judged
+/// on them).
+pub async fn analyze_unanalyzed(target: &Target) -> anyhow::Result<Vec<(String, String)>> {
     let session = Session::open(target).await?;
     let client = &session.connected.client;
     client
         .batch_execute("SET search_path = pg_catalog, pg_temp")
         .await?;
-    let tables: Vec<String> = client
-        .query(UNANALYZED, &[])
-        .await?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let rows = client.query(UNANALYZED, &[]).await?;
+    let tables: Vec<String> = rows.iter().map(|row| row.get(0)).collect();
     for table in &tables {
         client
             .batch_execute(&format!("ANALYZE {table}"))
@@ -42,5 +41,5 @@ pub async fn analyze_unanalyzed(target: &Target) -> anyhow::Result<usize> {
                 )
             })?;
     }
-    Ok(tables.len())
+    Ok(rows.iter().map(|row| (row.get(1), row.get(2))).collect())
 }

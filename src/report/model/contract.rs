@@ -77,6 +77,11 @@ pub struct TableResult {
     /// CHECK constraints on the table left NOT VALID.
     pub not_valid_constraints: Vec<String>,
     pub checklist: Option<String>,
+    /// Why `analyzed = true` was not judged, when it was not: pgvet analyzed the table itself
+    /// after the `--setup` files. The table's check passes or fails on the rest; `pgvet fill`
+    /// does not count it as verifying its checklist item.
+    #[serde(default)]
+    pub statistics_not_judged: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,6 +141,7 @@ pub enum PrivilegeProblem {
 #[serde(rename_all = "snake_case")]
 pub enum PrivilegeObjectKind {
     Table,
+    Sequence,
     Schema,
 }
 
@@ -164,6 +170,9 @@ impl PrivilegeResult {
         match (&self.object, &self.table) {
             (PrivilegeObjectKind::Table, Some(table)) => {
                 format!("table {}.{table}", self.schema)
+            }
+            (PrivilegeObjectKind::Sequence, Some(sequence)) => {
+                format!("sequence {}.{sequence}", self.schema)
             }
             _ => format!("schema {}", self.schema),
         }
