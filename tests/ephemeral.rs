@@ -283,6 +283,76 @@ fn the_fastapi_gate_passes_the_migration_with_its_data_and_fails_without_it() {
     assert_nothing_left(tmp.path());
 }
 
+/// Whether the server binaries the throwaway servers come from have HypoPG (`pg_config`'s;
+/// `None` when pgvet is pointed at others with PGVET_PG_BIN).
+fn machine_has_hypopg() -> Option<bool> {
+    if std::env::var_os("PGVET_PG_BIN").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let out = Command::new("pg_config").arg("--sharedir").output().ok()?;
+    let sharedir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    Some(
+        Path::new(&sharedir)
+            .join("extension/hypopg.control")
+            .is_file(),
+    )
+}
+
+#[test]
+fn a_throwaway_server_proves_the_advice_with_hypopg_of_its_own() {
+    let tmp = private_tmp();
+    let setup = tmp.path().join("shop.sql");
+    std::fs::write(
+        &setup,
+        "CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL);
+         INSERT INTO orders SELECT i, i % 500 FROM generate_series(1, 20000) AS i;",
+    )
+    .unwrap();
+    let suite = tempfile::tempdir().unwrap();
+    std::fs::write(
+        suite.path().join("pgvet.toml"),
+        "[settings]\nruns = 1\nwarmup = 0\n\n[[query]]\nname = \"by customer\"\nsql = \"SELECT * FROM orders WHERE customer_id = 42\"\n",
+    )
+    .unwrap();
+    let args = [
+        "check",
+        "--ephemeral",
+        "--setup",
+        setup.to_str().unwrap(),
+        suite.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let out = pgvet(&args, tmp.path()).output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let advice = &report["queries"][0]["advice"][0];
+    assert_eq!(
+        advice["statement"], "CREATE INDEX CONCURRENTLY ON public.orders (customer_id)",
+        "{advice}"
+    );
+    match machine_has_hypopg() {
+        Some(true) => {
+            assert_eq!(advice["proven"], true, "{advice}");
+            let cost = |field: &str| advice[field].as_f64().unwrap();
+            assert!(cost("cost_after") < cost("cost_before"), "{advice}");
+        }
+        Some(false) => {
+            assert_eq!(advice["proven"], false, "{advice}");
+            println!(
+                "skipped the proof: the server binaries have no HypoPG (Debian: apt-get install postgresql-NN-hypopg)"
+            );
+        }
+        None => {
+            println!("skipped the proof: PGVET_PG_BIN names binaries pg_config does not describe")
+        }
+    }
+    std::fs::remove_file(&setup).unwrap();
+    assert_nothing_left(tmp.path());
+}
+
 #[test]
 fn a_failing_setup_file_exits_2_naming_the_file_line_and_message() {
     let tmp = private_tmp();
@@ -435,6 +505,36 @@ fn the_demo_shows_the_migration_before_and_after_and_leaves_nothing() {
         "join configs and metrics",
     ] {
         assert!(found.contains(name), "{name} is in the summary: {found}");
+    }
+    // The advice before the migration names the indexes the migration then creates; it is
+    // proven where the server binaries have HypoPG.
+    let advised = found
+        .lines()
+        .find(|l| l.starts_with("· Before the migration pgvet advised "))
+        .unwrap_or_else(|| panic!("the advice is in the summary: {found}"));
+    for line in [
+        "    training_metric (config_id) for fetch experiment by config_id, join configs and metrics: the migration creates it as ix_training_metric_config_id.",
+        "    training_metric (epoch) for filter by epoch: the migration creates it as ix_training_metric_epoch.",
+        "    training_metric (\"timestamp\") for sort by timestamp: the migration creates it as ix_training_metric_timestamp.",
+    ] {
+        assert!(found.contains(line), "{line}\n{found}");
+    }
+    match machine_has_hypopg() {
+        Some(true) => {
+            assert!(advised.contains("(each proven with HypoPG)"), "{advised}");
+            assert!(
+                before.contains("advice: CREATE INDEX CONCURRENTLY ON public.training_metric (config_id) (proven with HypoPG"),
+                "{before}"
+            );
+        }
+        Some(false) => {
+            assert!(
+                advised.contains("(not proven: HypoPG is not installed"),
+                "{advised}"
+            );
+            println!("the demo's advice is not proven: the server binaries have no HypoPG");
+        }
+        None => println!("the demo's advice is not checked: PGVET_PG_BIN names other binaries"),
     }
     // Whether the epoch filter meets its target depends on the machine; why, when it does not,
     // depends on the data alone.

@@ -291,6 +291,7 @@ mod tests {
             baseline: None,
             plan_figures: None,
             diagnosis: None,
+            advice: Vec::new(),
             checklist: None,
         }
     }

@@ -56,6 +56,7 @@ fn query(file: &str, median_ms: f64, rows: u64, target_ms: Option<f64>) -> Query
         baseline: None,
         plan_figures: Some(figures),
         diagnosis: None,
+        advice: Vec::new(),
         checklist: None,
     }
 }

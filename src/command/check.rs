@@ -187,6 +187,7 @@ async fn on_ephemeral<T>(
     )?;
     let result = async {
         let analyzed = files.apply(&server, progress).await?;
+        offer_hypopg(&server_target(&server)).await;
         // The checks' own session, opened after the last file: nothing a file set reaches it.
         let connected = connect_to_server(&server).await?;
         let context = RunContext {
@@ -198,6 +199,24 @@ async fn on_ephemeral<T>(
     .await;
     finish_server(server, args.keep);
     result
+}
+
+/// The throwaway server's database, as setup files reach it.
+pub fn server_target(server: &TempServer) -> Target {
+    Target {
+        conninfo: server.conninfo(),
+        database: server.database().to_string(),
+    }
+}
+
+/// HypoPG on the throwaway server, for the index advice to prove its candidates (see
+/// `setup::create_hypopg`); without it the advice is given unproven.
+pub async fn offer_hypopg(target: &Target) {
+    match setup::create_hypopg(target).await {
+        Ok(true) => tracing::info!("HypoPG is in the throwaway server's database"),
+        Ok(false) => tracing::info!("the server binaries have no HypoPG: index advice is unproven"),
+        Err(e) => eprintln!("pgvet: warning: {e:#}; index advice is unproven"),
+    }
 }
 
 /// With `--setup-with psql`, the binaries and the psql to apply setup files with, found before
@@ -264,10 +283,7 @@ impl SetupFiles {
         server: &TempServer,
         progress: &dyn Progress,
     ) -> anyhow::Result<Vec<(String, String)>> {
-        let target = Target {
-            conninfo: server.conninfo(),
-            database: server.database().to_string(),
-        };
+        let target = server_target(server);
         self.apply_to(&target, progress).await?;
         if self.is_empty() {
             return Ok(Vec::new());

@@ -6,6 +6,7 @@
 //! 0 when the scenario came out as it should (`outcome`); time targets are findings there,
 //! since the demo is a demonstration and `pgvet check` is the gate.
 
+mod advice;
 mod outcome;
 mod scenarios;
 
@@ -13,7 +14,10 @@ use std::path::Path;
 
 use crate::check;
 use crate::cli::DemoArgs;
-use crate::command::check::{connect_to_server, finish_server, run_on, start_server, status_code};
+use crate::command::check::{
+    connect_to_server, finish_server, offer_hypopg, run_on, server_target, start_server,
+    status_code,
+};
 use crate::db::setup;
 use crate::ephemeral::Options;
 use crate::exit;
@@ -51,10 +55,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
     let server = start_server(&progress, options)?;
     let result = async {
         let connected = connect_to_server(&server).await?;
-        let target = setup::Target {
-            conninfo: server.conninfo(),
-            database: server.database().to_string(),
-        };
+        let target = server_target(&server);
         // Each file in a session of its own, as `check --ephemeral --setup` applies them.
         let apply = |steps: &'static [Step]| {
             let (target, progress) = (&target, &progress);
@@ -72,6 +73,7 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
             }
         };
         apply(scenario.before).await?;
+        offer_hypopg(&target).await;
         progress.step("before the migration: checking the suite");
         let before = run_on(&connected, &suite, &progress).await;
         apply(std::slice::from_ref(&scenario.migration)).await?;

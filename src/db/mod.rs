@@ -1,6 +1,7 @@
 //! Everything that talks to PostgreSQL: libpq-compatible connection settings, TLS, catalog
 //! queries, EXPLAIN and timed runs. Nothing outside this module sends SQL.
 
+pub mod advice;
 pub mod bind;
 pub mod catalog;
 pub mod connect;

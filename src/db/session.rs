@@ -209,18 +209,34 @@ pub async fn explain_without_seq_scans(
     if bitmap_only {
         begin.push_str("; SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off");
     }
+    explain_planned(db, &begin, sql, sent).await
+}
+
+/// The plan the planner makes for the query as the session stands (not executed), made as
+/// `sent` says: what the index advice compares with and without a hypothetical index.
+pub async fn explain_plan(db: &Db<'_>, sql: &str, sent: Sent<'_>) -> Result<String, QueryError> {
+    explain_planned(db, begin(false), sql, sent).await
+}
+
+/// `EXPLAIN (VERBOSE, FORMAT JSON)` of the query after `begin`, rolled back.
+async fn explain_planned(
+    db: &Db<'_>,
+    begin: &str,
+    sql: &str,
+    sent: Sent<'_>,
+) -> Result<String, QueryError> {
     match sent {
         Sent::Text => {
             let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
-            in_rolled_back_transaction(db, &begin, &explain).await
+            in_rolled_back_transaction(db, begin, &explain).await
         }
         Sent::Bound(bindings) => {
             let explain = format!("EXPLAIN (VERBOSE, FORMAT JSON) {sql}");
-            prepared::explain(db, &begin, &explain, bindings).await
+            prepared::explain(db, begin, &explain, bindings).await
         }
         Sent::Generic => {
             let explain = format!("EXPLAIN (GENERIC_PLAN, VERBOSE, FORMAT JSON) {sql}");
-            in_rolled_back_transaction(db, &begin, &explain).await
+            in_rolled_back_transaction(db, begin, &explain).await
         }
     }
 }

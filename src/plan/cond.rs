@@ -86,7 +86,7 @@ pub fn same_key(operand: &str, key: &str) -> bool {
 }
 
 /// `x` for `(x)::type`: the operand inside a cast EXPLAIN prints around it.
-fn uncast(operand: &str) -> Option<&str> {
+pub(super) fn uncast(operand: &str) -> Option<&str> {
     let operand = operand.trim();
     if !operand.starts_with('(') {
         return None;
@@ -144,7 +144,7 @@ impl<'a> Scanner<'a> {
 }
 
 /// The position just past a quoted run starting at `start`; a doubled quote stays inside.
-fn end_of_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
+pub(super) fn end_of_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
     let mut i = start + 1;
     while i < bytes.len() {
         if bytes[i] == quote {
@@ -160,7 +160,7 @@ fn end_of_quoted(bytes: &[u8], start: usize, quote: u8) -> usize {
 }
 
 /// `text` without white space around it and without parentheses enclosing all of it.
-fn strip_outer_parens(mut text: &str) -> &str {
+pub(super) fn strip_outer_parens(mut text: &str) -> &str {
     loop {
         text = text.trim();
         if !text.starts_with('(') || !text.ends_with(')') {
@@ -183,7 +183,7 @@ fn strip_outer_parens(mut text: &str) -> &str {
 }
 
 /// `text` split at each `separator` that is outside quotes and parentheses.
-fn split_top_level<'a>(text: &'a str, separator: &str) -> Vec<&'a str> {
+pub(super) fn split_top_level<'a>(text: &'a str, separator: &str) -> Vec<&'a str> {
     let mut parts = Vec::new();
     let mut scanner = Scanner::new(text);
     let mut start = 0;
@@ -202,14 +202,14 @@ fn split_top_level<'a>(text: &'a str, separator: &str) -> Vec<&'a str> {
 }
 
 /// Characters PostgreSQL operators are made of.
-fn is_operator_byte(b: u8) -> bool {
+pub(super) fn is_operator_byte(b: u8) -> bool {
     b"+-*/<>=~!@#%^&|`?".contains(&b)
 }
 
 /// The text before a clause's operator (the first operator character, or ` IS `, outside
 /// quotes and parentheses; `::` is a cast, not an operator). For a row comparison
 /// `ROW(a, b) > …`, the row's first column.
-fn left_operand(clause: &str) -> Option<&str> {
+pub(super) fn left_operand(clause: &str) -> Option<&str> {
     let bytes = clause.as_bytes();
     let mut scanner = Scanner::new(clause);
     let mut end = None;
@@ -237,7 +237,7 @@ fn left_operand(clause: &str) -> Option<&str> {
     .filter(|operand| !operand.is_empty())
 }
 
-fn is_identifier_byte(b: u8) -> bool {
+pub(super) fn is_identifier_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::figures::{self, PlanFigures};
+use super::placement::{self, Placement};
 use super::scan::IndexRead;
 use super::tree::{PlanNode, read_plan_tree};
 use super::{PlanError, Scan, summary};
@@ -25,6 +26,12 @@ pub struct Explain {
     pub node_count: usize,
     /// What the executed plan shows about its index scans and memory (empty without ANALYZE).
     pub figures: PlanFigures,
+    /// The planner's "Total Cost" of the statement (summed over statements when there are
+    /// several); `None` when costs were not shown.
+    pub total_cost: Option<f64>,
+    /// Where each scan sits (the Sort under a Limit above it, the joins above it), in the
+    /// order of `scans`.
+    pub placements: Vec<Placement>,
 }
 
 impl Explain {
@@ -35,8 +42,17 @@ impl Explain {
         let tree = read_plan_tree(text)?;
         let (scans, scan_nodes) = collect_scans(&tree.nodes)?;
         let figures = figures::collect(&tree.nodes, &scans, &scan_nodes);
+        let placements = placement::collect(&tree.nodes, &scan_nodes);
+        let total_cost = tree
+            .nodes
+            .iter()
+            .filter(|n| n.parent.is_none())
+            .filter_map(|n| n.total_cost)
+            .reduce(|a, b| a + b);
         Ok(Explain {
             figures,
+            total_cost,
+            placements,
             scans,
             planning_ms: tree.planning_ms,
             execution_ms: tree.execution_ms,

@@ -8,10 +8,12 @@
 //! did not help ([`figures`]). Plans of any depth or width are handled without growing the
 //! call stack.
 
+pub mod clause;
 pub mod cond;
 mod explain;
 mod figures;
 mod json;
+mod placement;
 mod scan;
 mod tree;
 
@@ -20,6 +22,7 @@ mod fixture_tests;
 
 pub use explain::Explain;
 pub use figures::{CatalogEntry, IndexScanFigures, PlanFigures, Spill, Work};
+pub use placement::Placement;
 pub use scan::{IndexRead, Scan, summary};
 
 /// Why EXPLAIN output could not be turned into a plan model.

@@ -37,6 +37,12 @@ pub(super) struct PlanNode {
     pub index_cond: Option<String>,
     /// "Filter": rows are read and then thrown away.
     pub filter: Option<String>,
+    /// "Total Cost": the planner's estimate for the node and everything below it.
+    pub total_cost: Option<f64>,
+    /// "Sort Key" of a Sort, each key as EXPLAIN prints it (`t.created_at DESC`).
+    pub sort_key: Vec<String>,
+    /// A join's conditions: "Hash Cond", "Merge Cond", "Join Filter".
+    pub join_conds: Vec<String>,
     /// Buffers, heap blocks, sort and hash spills: what `figures` reports.
     pub figures: NodeFigures,
 }
@@ -62,6 +68,8 @@ enum Frame {
     Node(usize),
     /// The "Plans" array of the node at this index.
     Children(usize),
+    /// The "Sort Key" array of the node at this index.
+    SortKey(usize),
     /// Anything pgvet does not read ("Workers", "Planning", "Settings", "JIT", ...).
     Skipped,
 }
@@ -86,11 +94,11 @@ pub(super) fn read_plan_tree(text: &str) -> Result<PlanTree, PlanError> {
             Event::EndObject | Event::EndArray => {
                 frames.pop();
             }
-            Event::Value(scalar) => {
-                if let (Some(frame), Some(name)) = (frames.last().copied(), key.take()) {
-                    tree.set_field(frame, &name, scalar)?;
-                }
-            }
+            Event::Value(scalar) => match (frames.last().copied(), key.take()) {
+                (Some(Frame::SortKey(node)), _) => tree.add_sort_key(node, scalar)?,
+                (Some(frame), Some(name)) => tree.set_field(frame, &name, scalar)?,
+                _ => {}
+            },
         }
     }
     if tree.nodes.is_empty() {
@@ -103,6 +111,7 @@ fn open_array(parent: Option<Frame>, key: Option<&str>) -> Frame {
     match (parent, key) {
         (None, _) => Frame::Statements,
         (Some(Frame::Node(node)), Some("Plans")) => Frame::Children(node),
+        (Some(Frame::Node(node)), Some("Sort Key")) => Frame::SortKey(node),
         _ => Frame::Skipped,
     }
 }
@@ -123,6 +132,14 @@ impl PlanTree {
             ..PlanNode::default()
         });
         Frame::Node(self.nodes.len() - 1)
+    }
+
+    fn add_sort_key(&mut self, index: usize, value: Scalar<'_>) -> Result<(), PlanError> {
+        let key = text(value).map_err(|expected| {
+            wrong_type(format!("plan node {}", index + 1), "Sort Key", expected)
+        })?;
+        self.nodes[index].sort_key.extend(key);
+        Ok(())
     }
 
     fn set_field(&mut self, frame: Frame, name: &str, value: Scalar<'_>) -> Result<(), PlanError> {
@@ -172,6 +189,7 @@ impl PlanNode {
             "Actual Loops" => &mut self.actual_loops,
             "Rows Removed by Filter" => &mut self.rows_removed_by_filter,
             "Index Searches" => &mut self.index_searches,
+            "Total Cost" => &mut self.total_cost,
             _ => return None,
         })
     }
@@ -188,6 +206,8 @@ fn set_node_field(
         text(value).map(|v| *field = v)
     } else if let Some(field) = node.number_field(name) {
         number(value).map(|v| *field = v)
+    } else if matches!(name, "Hash Cond" | "Merge Cond" | "Join Filter") {
+        text(value).map(|v| node.join_conds.extend(v))
     } else if name == "Parallel Aware" {
         flag(value).map(|v| node.parallel_aware = v)
     } else if let Some(field) = node.figures.number_field(name) {

@@ -166,6 +166,7 @@ fn query(q: &QueryResult) -> Option<Annotation> {
     };
     let mut lines: Vec<String> = q.error.iter().chain(&q.problems).cloned().collect();
     lines.extend(q.diagnosis.iter().map(|d| d.line()));
+    lines.extend(q.advice.iter().map(|a| a.line()));
     if let Some(params) = super::params_line(q, true) {
         lines.push(format!("Params: {params}"));
     }

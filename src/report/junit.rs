@@ -208,6 +208,7 @@ fn query_out(q: &QueryResult) -> Vec<String> {
         ));
     }
     out.extend(q.diagnosis.iter().map(|d| d.line()));
+    out.extend(q.advice.iter().map(|a| a.line()));
     out.extend(q.notes.iter().map(|n| format!("note: {n}")));
     out
 }

@@ -309,10 +309,12 @@ fn findings(q: &QueryResult) -> String {
     let error = q.error.iter().map(|e| format!("error: {}", text(e)));
     let problems = q.problems.iter().map(|p| text(p));
     let why = q.diagnosis.iter().map(|d| text(&d.line()));
+    let advice = q.advice.iter().map(|a| text(&a.line()));
     let notes = q.notes.iter().map(|n| format!("note: {}", text(n)));
     error
         .chain(problems)
         .chain(why)
+        .chain(advice)
         .chain(notes)
         .collect::<Vec<_>>()
         .join("; ")

@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::suite::Expect;
 
+mod advice;
 mod contract;
 mod health;
 
 pub use health::{Finding, HealthNote, HealthRun};
 
+pub use advice::Advice;
 pub use contract::{
     Column, ForeignKeyProblem, ForeignKeyResult, PrivilegeObjectKind, PrivilegeProblem,
     PrivilegeResult, TableProblem, TableResult, TableStatistics,
@@ -330,6 +332,10 @@ pub struct QueryResult {
     /// baseline or is slower (see `check::diagnosis`); null otherwise.
     #[serde(default)]
     pub diagnosis: Option<Diagnosis>,
+    /// The indexes that would let the query read a relation it read whole through an index
+    /// (see `run::advice`), best first; empty when it read none whole.
+    #[serde(default)]
+    pub advice: Vec<Advice>,
     /// The suite entry's `checklist` item.
     #[serde(default)]
     pub checklist: Option<String>,

@@ -91,7 +91,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Report, SavedRunError> {
 }
 
 /// The first value no run can produce: a time below 0 or above [`MAX_TIME_MS`], a negative
-/// row count, a number that is not finite.
+/// row count or planner cost, a number that is not finite.
 fn implausible(report: &Report) -> Result<(), String> {
     for (i, q) in report.queries.iter().enumerate() {
         let at = |field: &str| format!("queries[{i}] (\"{}\") {field}", q.name);
@@ -138,6 +138,20 @@ fn implausible(report: &Report) -> Result<(), String> {
         let change = q.baseline.as_ref().and_then(|b| b.change_pct);
         finite(change, || at("baseline.change_pct"))?;
         finite(q.target_improvement_pct, || at("target_improvement_pct"))?;
+        for (j, a) in q.advice.iter().enumerate() {
+            for (field, v) in [("cost_before", a.cost_before), ("cost_after", a.cost_after)] {
+                match v {
+                    Some(v) if !(v.is_finite() && v >= 0.0) => {
+                        return Err(format!(
+                            "{} is {}; a planner cost is at least 0",
+                            at(&format!("advice[{j}].{field}")),
+                            shown(v)
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
         for (j, s) in q.scans.iter().enumerate() {
             for (field, v) in [
                 ("rows_estimated", s.rows_estimated),

@@ -171,6 +171,7 @@ fn queries(results: &[QueryResult]) -> Table {
             .chain(&q.problems)
             .cloned()
             .chain(why)
+            .chain(q.advice.iter().map(|a| a.line()))
             .chain(q.notes.iter().cloned())
             .collect();
         let timing = q.timing.as_ref();

@@ -5,6 +5,7 @@
 //! failure stays with the checks it concerns: the others still run, or are reported as not run
 //! when the connection is gone or the user interrupted, and the report is always complete.
 
+mod advice;
 mod contract;
 mod health;
 mod params;

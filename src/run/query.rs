@@ -1,6 +1,7 @@
 //! One query's check: the one-statement guard, EXPLAIN ANALYZE and the plan check (the key
 //! columns of the indexes it reads, looked up once per plan; re-planned without seq scans when
-//! a small relation is read whole), then the timed runs. A query with `params` goes through all
+//! a small relation is read whole), the index advice when it reads a large one whole
+//! ([`super::advice`]), then the timed runs. A query with `params` goes through all
 //! of them as a prepared statement with its values bound (see [`super::params`]). A failure
 //! fails this query only; a signal between two timed runs keeps the runs already done.
 
@@ -16,6 +17,7 @@ use crate::report::model::{QueryResult, Status, Timing};
 use crate::signal;
 use crate::suite::{Query, Settings};
 
+use super::advice;
 use super::params::{self, Sending};
 use super::stop::{as_interrupted, interrupted_by};
 
@@ -41,6 +43,7 @@ pub fn empty_result(query: &Query) -> QueryResult {
         baseline: None,
         plan_figures: None,
         diagnosis: None,
+        advice: Vec::new(),
         checklist: query.checklist.clone(),
     }
 }
@@ -95,6 +98,9 @@ async fn check_query_into(
     result.scans = judgement.scans;
     result.problems = judgement.problems;
     result.notes = judgement.notes;
+    let advised = advice::advise(db, query, &explain, &result.scans, sent, settings).await?;
+    result.advice = advised.advice;
+    result.notes.extend(advised.notes);
     if let Sending::Generic = sending {
         // Nothing can be timed without values; the note says so and names `params`.
         result

@@ -2,6 +2,7 @@
 //! server per test binary started from the binaries on this machine. Each test gets its own
 //! database, dropped afterwards.
 
+mod advice;
 mod baseline;
 mod cli;
 mod codetune;

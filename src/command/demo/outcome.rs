@@ -185,6 +185,7 @@ pub fn summary(
             contract.join(", ")
         ));
     }
+    lines.extend(super::advice::lines(before, after));
     lines.extend(faster(after));
     for query in &after.queries {
         lines.extend(finding(query));

@@ -4,10 +4,12 @@
 //! written, and the first error ending the file with its name, the line (of the statement or
 //! the COPY row) and the server's message. [`script`] reads a file into those steps, refusing
 //! what only psql can do; [`psql`] hands the files to psql itself (`--setup-with psql`).
-//! Afterwards [`analyze_unanalyzed`] gives the planner the statistics a dump does not carry.
+//! Afterwards [`analyze_unanalyzed`] gives the planner the statistics a dump does not carry,
+//! and [`create_hypopg`] the index advice its proof, when the server's binaries have HypoPG.
 
 mod analyze;
 mod error;
+mod hypopg;
 mod meta;
 pub mod psql;
 pub mod script;
@@ -21,6 +23,7 @@ use tokio_postgres::Client;
 
 pub use analyze::analyze_unanalyzed;
 pub use error::SetupError;
+pub use hypopg::create_hypopg;
 use script::Step;
 
 use crate::db::connect::{self, Connected};

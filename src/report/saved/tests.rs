@@ -84,7 +84,7 @@ fn a_huge_median_is_refused_naming_the_query_and_field() {
 
 #[test]
 fn impossible_values_are_refused_with_their_field() {
-    let cases: [Case; 8] = [
+    let cases: [Case; 9] = [
         ("timing.median_ms is -5 ms", |r| {
             r["queries"][0]["timing"]["median_ms"] = json!(-5.0)
         }),
@@ -108,6 +108,16 @@ fn impossible_values_are_refused_with_their_field() {
         (
             "scans[0].rows_actual is -3; a row count is at least 0",
             |r| r["queries"][0]["scans"][0]["rows_actual"] = json!(-3),
+        ),
+        (
+            "advice[0].cost_after is -2; a planner cost is at least 0",
+            |r| {
+                r["queries"][0]["advice"] = json!([{
+                    "schema": "public", "relation": "t", "columns": ["a"],
+                    "statement": "CREATE INDEX CONCURRENTLY ON public.t (a)", "proven": true,
+                    "cost_before": 10.0, "cost_after": -2, "note": null
+                }])
+            },
         ),
         ("format_version 0 does not exist", |r| {
             r["format_version"] = json!(0)
