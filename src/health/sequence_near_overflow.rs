@@ -80,7 +80,7 @@ fn near_overflow(s: &SequenceFacts) -> Option<Finding> {
         _ => format!("its {}", if ascending { "MAXVALUE" } else { "MINVALUE" }),
     };
     let message = format!(
-        "sequence {} has used {pct:.0}% of its values: it is at {} and stops at {} ({bound}), {} left; then nextval fails, and every INSERT that needs it{}",
+        "sequence {} has used {pct:.0}% of its values: it is at {} and stops at {} ({bound}), {} left; then nextval fails, and so does every INSERT that needs it{}",
         s.name.shown(),
         thousands(current),
         thousands(end),
@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "sequence public.orders_id_seq has used 84% of its values: it is at 1,800,000,000 and stops at 2,147,483,647 (the integer limit of column public.orders.id), 347,483,647 left; then nextval fails, and every INSERT that needs it (changing the column's type rewrites the table: plan the lock)"
+            "sequence public.orders_id_seq has used 84% of its values: it is at 1,800,000,000 and stops at 2,147,483,647 (the integer limit of column public.orders.id), 347,483,647 left; then nextval fails, and so does every INSERT that needs it (changing the column's type rewrites the table: plan the lock)"
         );
         assert_eq!(
             found[0].fix,

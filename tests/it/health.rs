@@ -267,7 +267,7 @@ async fn sequence_near_overflow_counts_a_serial_column_against_its_integer_type(
     );
     assert_eq!(
         f.message,
-        "sequence public.orders_id_seq has used 84% of its values: it is at 1,800,000,000 and stops at 2,147,483,647 (the integer limit of column public.orders.id), 347,483,647 left; then nextval fails, and every INSERT that needs it (changing the column's type rewrites the table: plan the lock)"
+        "sequence public.orders_id_seq has used 84% of its values: it is at 1,800,000,000 and stops at 2,147,483,647 (the integer limit of column public.orders.id), 347,483,647 left; then nextval fails, and so does every INSERT that needs it (changing the column's type rewrites the table: plan the lock)"
     );
     assert_eq!(
         f.fix,
