@@ -29,8 +29,7 @@ pub async fn check(args: &CheckArgs) -> anyhow::Result<u8> {
     let before = args.baseline.as_deref().map(saved::load).transpose()?;
     let progress = progress::Stderr::new();
     let run = async |connected: &Connected, context: RunContext| {
-        let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
-        run::run(connected, &suite, context, &progress).await
+        run_on(connected, &suite, context, &progress).await
     };
     let mut report = match on_server(&args.server, &progress, run).await? {
         Ok(report) => report,
@@ -110,10 +109,15 @@ pub fn status_code(report: &Report) -> u8 {
     }
 }
 
-/// Runs the suite on an open connection.
-pub async fn run_on(connected: &Connected, suite: &Suite, progress: &dyn Progress) -> Report {
+/// Runs the suite on an open connection; Ctrl-C cancels the running statement.
+pub async fn run_on(
+    connected: &Connected,
+    suite: &Suite,
+    context: RunContext,
+    progress: &dyn Progress,
+) -> Report {
     let _cancel = crate::signal::cancel_on_interrupt(connected.canceller());
-    run::run(connected, suite, RunContext::of(connected), progress).await
+    run::run(connected, suite, context, progress).await
 }
 
 /// What the user should know about the role and session pgvet runs in (on a server of the

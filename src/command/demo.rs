@@ -23,7 +23,7 @@ use crate::ephemeral::Options;
 use crate::exit;
 use crate::progress;
 use crate::report::{self, Format};
-use crate::run::Progress;
+use crate::run::{Progress, RunContext};
 use crate::suite;
 
 use scenarios::Step;
@@ -75,11 +75,11 @@ pub async fn demo(args: &DemoArgs) -> anyhow::Result<u8> {
         apply(scenario.before).await?;
         offer_hypopg(&target).await;
         progress.step("before the migration: checking the suite");
-        let before = run_on(&connected, &suite, &progress).await;
+        let before = run_on(&connected, &suite, RunContext::of(&connected), &progress).await;
         apply(std::slice::from_ref(&scenario.migration)).await?;
         apply(scenario.after).await?;
         progress.step("after the migration: checking the suite");
-        let after = run_on(&connected, &suite, &progress).await;
+        let after = run_on(&connected, &suite, RunContext::of(&connected), &progress).await;
         anyhow::Ok((before, after))
     }
     .await;

@@ -209,50 +209,46 @@ pub fn of_report(report: &Report) -> (Vec<Checked>, Vec<Claim>) {
             None => format!("{status:?}").to_lowercase(),
         })
     };
+    // (entry, schema, name, why it did not pass, why its claim did not, its checklist item): a
+    // table whose `analyzed` was not judged passes as a name but claims nothing for it.
     let indexes = report.indexes.iter().map(|i| {
         let entry = format!("[[index]] \"{}\" on {}.{}", i.name, i.schema, i.table);
+        let failed = failure(i.status, &i.message);
         (
             entry,
             &i.schema,
             &i.name,
-            failure(i.status, &i.message),
+            failed.clone(),
+            failed,
             &i.checklist,
         )
     });
     let tables = report.tables.iter().map(|t| {
         let entry = format!("[[table]] {}.{}", t.schema, t.name);
+        let failed = failure(t.status, &t.message);
+        let claim_failed = failed.clone().or_else(|| t.statistics_not_judged.clone());
         (
             entry,
             &t.schema,
             &t.name,
-            failure(t.status, &t.message),
+            failed,
+            claim_failed,
             &t.checklist,
         )
     });
     let objects: Vec<_> = indexes.chain(tables).collect();
     let checked = objects
         .iter()
-        .map(|(entry, schema, name, failure, _)| Checked {
+        .map(|(entry, schema, name, failure, _, _)| Checked {
             entry: entry.clone(),
             schema: schema.to_string(),
             name: name.to_string(),
             failure: failure.clone(),
         })
         .collect();
-    // A table whose `analyzed` was not judged claims nothing for it: its item stays empty.
-    let not_judged = report
-        .tables
-        .iter()
-        .map(|t| t.statistics_not_judged.clone())
-        .collect::<Vec<_>>();
     let objects = objects
         .into_iter()
-        .enumerate()
-        .map(|(n, (entry, _, _, failure, c))| {
-            let table = n.checked_sub(report.indexes.len());
-            let unjudged = table.and_then(|t| not_judged[t].clone());
-            (entry, failure.or(unjudged), c)
-        });
+        .map(|(entry, _, _, _, claim_failed, c)| (entry, claim_failed, c));
     let keys = report.foreign_keys.iter().map(|k| {
         let entry = format!(
             "[[foreign_key]] {}.{} ({})",

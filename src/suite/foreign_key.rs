@@ -155,15 +155,7 @@ fn foreign_key(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    fn parse(text: &str) -> Result<super::super::Suite, super::SuiteError> {
-        super::super::parse_str(Path::new("suite/pgvet.toml"), text)
-    }
-
-    fn err(text: &str) -> String {
-        parse(text).unwrap_err().to_string()
-    }
+    use super::super::testing::{err, parse};
 
     #[test]
     fn a_foreign_key_is_read_with_its_defaults() {

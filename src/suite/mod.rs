@@ -215,6 +215,20 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The suite modules' test helpers: a suite from text, and its error as the user reads it.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    pub fn parse(text: &str) -> Result<super::Suite, super::SuiteError> {
+        super::parse_str(Path::new("suite/pgvet.toml"), text)
+    }
+
+    pub fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+}
+
 /// Where the suite file is: PATH itself, `PATH/pgvet.toml` for a directory, or `./pgvet.toml`.
 pub fn locate(path: Option<&Path>) -> Result<PathBuf, SuiteError> {
     let given = path.unwrap_or(Path::new("."));

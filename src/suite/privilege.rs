@@ -196,17 +196,9 @@ fn or_list(names: &[&str]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::PrivilegeObject;
 
-    fn parse(text: &str) -> Result<super::super::Suite, super::SuiteError> {
-        super::super::parse_str(Path::new("suite/pgvet.toml"), text)
-    }
-
-    fn err(text: &str) -> String {
-        parse(text).unwrap_err().to_string()
-    }
+    use super::super::testing::{err, parse};
 
     #[test]
     fn privileges_are_read_case_insensitively_on_tables_and_schemas() {

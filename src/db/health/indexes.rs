@@ -218,12 +218,7 @@ pub(super) async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Vec<IndexFac
             tuples: row.try_get(33)?,
             fillfactor: row.try_get(34)?,
             table_tuples: row.try_get(35)?,
-            width: Width {
-                data: row.try_get(36)?,
-                nulls: row.try_get(37)?,
-                columns: row.try_get(38)?,
-                with_statistics: row.try_get(39)?,
-            },
+            width: Width::read(&row, 36)?,
         });
     }
     Ok(indexes)

@@ -63,6 +63,18 @@ pub struct Width {
     pub with_statistics: i32,
 }
 
+impl Width {
+    /// The four columns from `at` on, in the field order.
+    pub(crate) fn read(row: &Row, at: usize) -> Result<Width, tokio_postgres::Error> {
+        Ok(Width {
+            data: row.try_get(at)?,
+            nulls: row.try_get(at + 1)?,
+            columns: row.try_get(at + 2)?,
+            with_statistics: row.try_get(at + 3)?,
+        })
+    }
+}
+
 /// The server's clock, and since when its statistics counters count.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Context {

@@ -88,12 +88,7 @@ pub(super) async fn read(db: &Db<'_>, schemas: &[String]) -> Result<Vec<TableFac
             size: row.try_get(9)?,
             tuples: row.try_get(10)?,
             fillfactor: row.try_get(11)?,
-            width: Width {
-                data: row.try_get(12)?,
-                nulls: row.try_get(13)?,
-                columns: row.try_get(14)?,
-                with_statistics: row.try_get(15)?,
-            },
+            width: Width::read(&row, 12)?,
         });
     }
     Ok(tables)
